@@ -1,0 +1,145 @@
+// The connector interface: how arsync talks to an ERP.
+//
+// This header is the boundary that built-in connectors and third-party
+// connector plugins compile against. It depends only on the model (Status,
+// Document) and nlohmann::json, never on the store, the reconciler or email.
+//
+// A connector turns its system's records into RawRecords: a JSON value per
+// record (an IDoc becomes an object of its segments, nested by hierarchy,
+// fields as strings). Mapping files turn those into canonical Documents; the
+// engine stores them. A connector streams records into a RecordSink in
+// batches, each batch with the cursor to store after it; the sink returns only
+// when the batch and its cursor are committed, so a connector may then
+// acknowledge or archive its source.
+//
+// Thread safety: a Connector instance is used by one thread at a time.
+// The Registry is filled once at start-up, then only read.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "arsync/model/clock.h"
+#include "arsync/model/document.h"
+#include "arsync/model/status.h"
+
+namespace arsync {
+
+// Bumped when this header changes incompatibly; plugins are refused when
+// their value differs.
+inline constexpr int kConnectorAbiVersion = 1;
+
+// One record as the source system gave it.
+struct RawRecord {
+  std::string entity;       // source record type: "INVOIC02", "REMADV", "Invoice", ...
+  std::string external_id;  // id in the source system
+  std::string version;      // source's own version (IDoc DOCNUM, SyncToken, ...)
+  nlohmann::json data;      // the record as JSON, for the mapping
+  std::string source;       // where it came from, for errors: file name, URL
+  RawRef raw_ref;           // where its raw bytes are kept (may be empty)
+};
+
+// A record that could not be read. It is quarantined with its bytes and error
+// and the rest of the batch goes on.
+struct RejectedRecord {
+  std::string entity;       // if known
+  std::string external_id;  // if known (IDoc number)
+  Status error;             // says what and where (file, IDoc, segment, field)
+  std::string raw;          // the raw bytes, as received
+};
+
+struct RecordBatch {
+  std::vector<RawRecord> records;
+  std::vector<RejectedRecord> rejected;
+  // Cursor to store once this batch is committed (opaque to the engine).
+  std::string cursor;
+};
+
+class RecordSink {
+ public:
+  virtual ~RecordSink() = default;
+  // Maps and commits `batch` with its cursor in one transaction. Returns OK
+  // once committed; an error means nothing of the batch was committed and the
+  // connector must stop pulling (the next cycle resumes from the last cursor).
+  virtual Status accept(RecordBatch batch) = 0;
+};
+
+// A write-back operation (payments, adjustments) for connectors that push.
+struct Operation {
+  std::string idempotency_key;  // the same key must never apply twice
+  std::string action;           // "create", "update", "delete"
+  Document document;
+};
+
+// What a connector instance is told at creation.
+struct ConnectorContext {
+  std::string system;        // instance name from the config, "sap-ecc"
+  nlohmann::json settings;   // this instance's settings, validated
+  std::string state_dir;     // a folder it may own for state/spool files
+  const Clock* clock = nullptr;
+};
+
+class Connector {
+ public:
+  virtual ~Connector() = default;
+
+  // Streams records changed since `cursor` ("" on the first run) into `sink`.
+  // Returns OK when everything available has been delivered; an error if the
+  // source could not be read or the sink failed (records already accepted
+  // stay committed).
+  virtual Status pull(const std::string& cursor, RecordSink& sink) = 0;
+
+  // Carries out one write-back operation idempotently. Default: unimplemented.
+  virtual Status push(const Operation& op);
+
+  // Can it reach and authenticate against its system? OK or why not.
+  virtual Status check() = 0;
+};
+
+// One configuration key a connector type accepts (published as data, so the
+// core can validate a config and `arsync connectors describe` can print it).
+struct ConfigKey {
+  std::string name;
+  std::string type;  // "string", "integer", "boolean", "path", "object", "array"
+  nlohmann::json default_value;  // null when none
+  bool required = false;
+  std::string description;
+};
+
+struct ConnectorType {
+  std::string name;  // "sap_idoc"
+  std::string description;
+  std::vector<ConfigKey> config_keys;
+  std::function<Result<std::unique_ptr<Connector>>(const ConnectorContext&)> create;
+};
+
+class Registry {
+ public:
+  // kAlreadyExists if a type of that name is registered.
+  Status add(ConnectorType type);
+  // nullptr if unknown.
+  const ConnectorType* find(const std::string& name) const;
+  std::vector<std::string> names() const;
+
+  // Checks `settings` against the type's config keys: unknown keys, missing
+  // required keys and wrong types are kInvalidArgument naming the key. On
+  // success returns the settings with defaults filled in.
+  static Result<nlohmann::json> validate(const ConnectorType& type,
+                                         const nlohmann::json& settings,
+                                         const std::string& system);
+
+ private:
+  std::map<std::string, ConnectorType> types_;
+};
+
+// Registers the connectors compiled into this build (sap_idoc, ...).
+// Called once by main.
+void register_builtin_connectors(Registry& registry);
+
+}  // namespace arsync

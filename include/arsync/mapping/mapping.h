@@ -1,0 +1,81 @@
+// Mapping files: turn a connector's raw record (JSON) into a canonical Document
+// without recompiling.
+//
+// A mapping file is JSON with comments, one per connector type and source
+// record type (see README "Mapping language" and mappings/). Paths address
+// fields with qualifier filters: `E1EDK02[QUALF=009].BELNR`,
+// `E1EDS01[SUMID=011].SUMME`, `E1EDP01[*]`,
+// `Line[*].LinkedTxn[TxnType=Invoice].TxnId`; transforms are a short named
+// list (trim, strip_leading_zeros, upper, date formats, decimal/sign
+// conventions, lookup tables, default, concat, regex extract).
+//
+// Errors say where: kMappingError with Location{file = mapping file,
+// mapping_path = path inside it ("fields.amount"), field = record field path
+// ("E1EDS01[SUMID=011].SUMME"), record = external id}.
+//
+// Thread safety: a compiled Mapping is immutable; apply() may run on several
+// threads at once.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "arsync/model/document.h"
+#include "arsync/model/status.h"
+
+namespace arsync::mapping {
+
+// What the mapping is told about the record besides its JSON.
+struct RecordMeta {
+  std::string system;       // connector instance name
+  std::string entity;       // source record type
+  std::string external_id;
+  std::string version;
+  std::string source;       // file name or URL, for error locations
+};
+
+class CompiledMapping;  // defined in daemon/mapping
+
+class Mapping {
+ public:
+  // Compiles mapping text. `file_name` is used in error locations. Errors:
+  // kMappingError naming the file, mapping path and what is wrong (unknown
+  // transform, bad path syntax, missing required field, bad regex, ...).
+  static Result<Mapping> compile(std::string_view text, const std::string& file_name);
+  // Reads and compiles a file (kIoError if unreadable).
+  static Result<Mapping> load(const std::string& path);
+
+  const std::string& file() const;
+  const std::string& connector_type() const;  // "sap_idoc"
+  const std::vector<std::string>& entities() const;  // source record types it maps
+
+  // Maps one record. On success the Document has system/external_id/version
+  // from `meta` and every mapped field; on failure kMappingError (see above).
+  Result<Document> apply(const nlohmann::json& record, const RecordMeta& meta) const;
+
+ private:
+  std::shared_ptr<const CompiledMapping> impl_;
+};
+
+// All mapping files of one connector type, by the entity they map.
+class MappingSet {
+ public:
+  // Loads every *.json file in `dir`. Fails on the first file that does not
+  // compile, or when two files claim the same entity.
+  static Result<MappingSet> load_dir(const std::string& dir);
+  void add(Mapping m);
+  // nullptr when no mapping handles `entity`.
+  const Mapping* find(const std::string& entity) const;
+  std::vector<std::string> files() const;
+
+ private:
+  std::vector<Mapping> mappings_;
+  std::map<std::string, std::size_t> by_entity_;
+};
+
+}  // namespace arsync::mapping
