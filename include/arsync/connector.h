@@ -82,6 +82,8 @@ struct ConnectorContext {
   std::string system;        // instance name from the config, "sap-ecc"
   nlohmann::json settings;   // this instance's settings, validated
   std::string state_dir;     // a folder it may own for state/spool files
+  std::string mappings_dir;  // this system's mapping folder (data files such as
+                             // IDoc segment layouts may live below it)
   const Clock* clock = nullptr;
 };
 
@@ -117,6 +119,15 @@ struct ConnectorType {
   std::string description;
   std::vector<ConfigKey> config_keys;
   std::function<Result<std::unique_ptr<Connector>>(const ConnectorContext&)> create;
+  // Optional: reads one source file exactly as the connector would receive it
+  // and hands each record (or each unreadable one) to the callbacks, without
+  // moving the file. `ctx.settings` may be empty (defaults apply). Used by
+  // `arsync mapping test FILE INPUT`. Returns an error only when the file as
+  // a whole cannot be read.
+  std::function<Status(const ConnectorContext& ctx, const std::string& path,
+                       const std::function<void(RawRecord)>& on_record,
+                       const std::function<void(RejectedRecord)>& on_rejected)>
+      read_file;
 };
 
 class Registry {

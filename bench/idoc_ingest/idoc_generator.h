@@ -1,0 +1,32 @@
+// Writes N synthetic but realistic INVOIC02 IDocs to a file, streaming (the
+// generator holds one IDoc at a time), as IDoc-XML or SAP's flat format.
+// Invoice i has billing document 9100000000+i, customer 1000+(i % 5000),
+// gross amount (i % 100000) + 0.95 EUR. Used by bench/idoc_ingest.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace arsync::bench {
+
+enum class IdocFormat { kXml, kFlat };
+
+// `segments_json`: mappings/sap_idoc/segments/INVOIC02.json (for flat files).
+// Returns the number of bytes written; throws std::runtime_error on I/O errors.
+std::uint64_t write_invoic02_file(const std::string& path, std::uint64_t count, IdocFormat format,
+                                  const std::string& segments_json);
+
+// The values of invoice i, as the generator writes them.
+struct InvoiceValues {
+  std::string docnum;
+  std::string billing_number;  // 10 digits with leading zeros
+  std::string customer;        // 10 digits with leading zeros
+  std::string customer_name;
+  std::string gross;           // decimal text
+  std::string tax;
+  std::string net;
+  std::string date;            // YYYYMMDD
+};
+InvoiceValues invoice_values(std::uint64_t i);
+
+}  // namespace arsync::bench

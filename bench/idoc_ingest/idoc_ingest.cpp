@@ -1,0 +1,177 @@
+// bench/idoc_ingest: how fast do IDoc files become stored documents?
+//
+// Generates N INVOIC02 IDocs (XML or flat) in a temp drop folder, ingests
+// them through the real path (sap_idoc connector -> mapping -> SQLite store,
+// batch + cursor per transaction, synchronous=FULL), and measures, in the
+// same run, the bare SQLite bound: the same N rows upserted into a table of
+// the same shape with one prepared statement in one transaction.
+// Prints docs/s for both, their ratio and the process's peak RSS.
+//
+// usage: idoc_ingest [--count N] [--format xml|flat] [--batch N] [--dir DIR]
+#include <sys/resource.h>
+
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+#include <random>
+#include <string>
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include "arsync/connector.h"
+#include "arsync/engine/mapping_sink.h"
+#include "arsync/mapping/mapping.h"
+#include "arsync/store/store.h"
+#include "idoc_generator.h"
+
+namespace fs = std::filesystem;
+using arsync::bench::IdocFormat;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+long peak_rss_kb() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return ru.ru_maxrss;
+}
+
+// The bound: N rows of the documents' shape, one prepared upsert, one transaction.
+double bare_sqlite_seconds(const fs::path& db_path, std::uint64_t count) {
+  SQLite::Database db(db_path.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+  db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;");
+  db.exec(
+      "CREATE TABLE documents (id INTEGER PRIMARY KEY, system TEXT NOT NULL, kind TEXT NOT NULL,"
+      " external_id TEXT NOT NULL, version TEXT, content_hash TEXT, document_number TEXT,"
+      " match_key TEXT, customer_key TEXT, customer_name TEXT, currency TEXT, amount INTEGER,"
+      " open_amount INTEGER, tax_amount INTEGER, issue_date TEXT, due_date TEXT, status TEXT,"
+      " raw_file TEXT, raw_offset INTEGER, raw_length INTEGER, raw_sha256 TEXT,"
+      " UNIQUE(system, kind, external_id));"
+      "CREATE INDEX documents_group ON documents(kind, match_key);");
+  auto t0 = Clock::now();
+  SQLite::Transaction tx(db);
+  SQLite::Statement upsert(
+      db,
+      "INSERT INTO documents (system, kind, external_id, version, content_hash, document_number,"
+      " match_key, customer_key, customer_name, currency, amount, open_amount, tax_amount,"
+      " issue_date, due_date, status, raw_file, raw_offset, raw_length, raw_sha256)"
+      " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+      " ON CONFLICT(system, kind, external_id) DO UPDATE SET version=excluded.version,"
+      " content_hash=excluded.content_hash, amount=excluded.amount"
+      " WHERE content_hash <> excluded.content_hash");
+  for (std::uint64_t i = 0; i < count; ++i) {
+    const auto v = arsync::bench::invoice_values(i);
+    const std::string key = v.billing_number.substr(v.billing_number.find_first_not_of('0'));
+    int n = 1;
+    upsert.bind(n++, "bench");
+    upsert.bind(n++, "invoice");
+    upsert.bind(n++, key);
+    upsert.bind(n++, v.docnum);
+    upsert.bind(n++, "0123456789abcdef0123456789abcdef");
+    upsert.bind(n++, v.billing_number);
+    upsert.bind(n++, key);
+    upsert.bind(n++, v.customer);
+    upsert.bind(n++, v.customer_name);
+    upsert.bind(n++, "EUR");
+    upsert.bind(n++, static_cast<int64_t>(i));
+    upsert.bind(n++, static_cast<int64_t>(i));
+    upsert.bind(n++, static_cast<int64_t>(i));
+    upsert.bind(n++, "2026-11-01");
+    upsert.bind(n++, "2026-12-01");
+    upsert.bind(n++, "open");
+    upsert.bind(n++, "/var/lib/arsync/archive/2026/11/25/bench.xml");
+    upsert.bind(n++, static_cast<int64_t>(i * 2000));
+    upsert.bind(n++, static_cast<int64_t>(2000));
+    upsert.bind(n++, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    upsert.exec();
+    upsert.reset();
+  }
+  tx.commit();
+  return seconds_since(t0);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::uint64_t count = 100000;
+  std::string format_name = "xml";
+  int batch = 500;
+  fs::path dir;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string a = argv[i];
+    if (a == "--count") count = std::stoull(argv[i + 1]);
+    else if (a == "--format") format_name = argv[i + 1];
+    else if (a == "--batch") batch = std::stoi(argv[i + 1]);
+    else if (a == "--dir") dir = argv[i + 1];
+    else {
+      std::cerr << "usage: idoc_ingest [--count N] [--format xml|flat] [--batch N] [--dir DIR]\n";
+      return 2;
+    }
+  }
+  const IdocFormat format = format_name == "flat" ? IdocFormat::kFlat : IdocFormat::kXml;
+  if (dir.empty()) dir = fs::temp_directory_path() / ("arsync-bench-" + std::to_string(std::random_device()()));
+  fs::remove_all(dir);
+  fs::create_directories(dir / "inbound");
+  const fs::path src = ARSYNC_SOURCE_DIR;
+
+  const fs::path file = dir / "inbound" / (format == IdocFormat::kXml ? "bench.xml" : "bench.idoc");
+  const std::uint64_t bytes = arsync::bench::write_invoic02_file(
+      file.string(), count, format, (src / "mappings/sap_idoc/segments/INVOIC02.json").string());
+  const long rss_after_generate = peak_rss_kb();
+
+  arsync::Registry registry;
+  arsync::register_builtin_connectors(registry);
+  const arsync::ConnectorType* type = registry.find("sap_idoc");
+  auto settings = arsync::Registry::validate(
+      *type, {{"inbound_dir", (dir / "inbound").string()}, {"batch_size", batch}}, "bench");
+  if (!settings) {
+    std::cerr << settings.status().to_string() << "\n";
+    return 1;
+  }
+  arsync::SystemClock clock;
+  arsync::ConnectorContext ctx;
+  ctx.system = "bench";
+  ctx.settings = *settings;
+  ctx.state_dir = (dir / "state").string();
+  ctx.mappings_dir = (src / "mappings/sap_idoc").string();
+  ctx.clock = &clock;
+  auto connector = type->create(ctx);
+  auto mappings = arsync::mapping::MappingSet::load_dir((src / "mappings/sap_idoc").string());
+  arsync::store::SqliteOptions so;
+  so.path = (dir / "arsync.db").string();
+  auto store = arsync::store::open_sqlite_store(so);
+  if (!connector || !mappings || !store) {
+    std::cerr << "setup failed\n";
+    return 1;
+  }
+
+  auto t0 = Clock::now();
+  arsync::engine::MappingSink sink("bench", "pull", *mappings, **store, clock);
+  arsync::Status s = (*connector)->pull("", sink);
+  const double ingest_s = seconds_since(t0);
+  if (!s) {
+    std::cerr << "ingest failed: " << s.to_string() << "\n";
+    return 1;
+  }
+  const auto& totals = sink.totals();
+  const long rss_after_ingest = peak_rss_kb();
+
+  const double bound_s = bare_sqlite_seconds(dir / "bound.db", count);
+
+  const double docs_per_s = static_cast<double>(totals.inserted) / ingest_s;
+  const double bound_per_s = static_cast<double>(count) / bound_s;
+  std::cout << "idoc_ingest format=" << format_name << " count=" << count
+            << " file_mb=" << static_cast<double>(bytes) / 1e6 << " batch=" << batch
+            << " stored=" << totals.inserted << " quarantined=" << totals.quarantined << "\n"
+            << "  real path:   " << ingest_s << " s, " << static_cast<long>(docs_per_s) << " docs/s\n"
+            << "  SQLite bound: " << bound_s << " s, " << static_cast<long>(bound_per_s) << " rows/s\n"
+            << "  ratio:       " << 100.0 * docs_per_s / bound_per_s << " % of the bound\n"
+            << "  peak RSS:    " << rss_after_ingest / 1024 << " MiB after ingest ("
+            << rss_after_generate / 1024 << " MiB after generating)\n";
+  fs::remove_all(dir);
+  return totals.inserted == count ? 0 : 1;
+}

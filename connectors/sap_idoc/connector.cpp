@@ -1,0 +1,312 @@
+// The sap_idoc connector: factory, configuration keys and pull().
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <memory>
+
+#include "drop_folder.h"
+#include "idoc_reader.h"
+#include "sap_idoc.h"
+#include "segment_definitions.h"
+
+#ifndef ARSYNC_IDOC_SEGMENTS_DIR
+#define ARSYNC_IDOC_SEGMENTS_DIR "/usr/share/arsync/mappings/sap_idoc/segments"
+#endif
+
+namespace arsync::connectors::sap_idoc {
+
+// A Location naming just a file.
+inline Location file_location(const std::string& file) {
+  Location where;
+  where.file = file;
+  return where;
+}
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// A quarantined file's first bytes are kept in the store, up to this much.
+constexpr std::size_t kRawCap = 1u << 20;
+
+// The flat-file segment layouts: settings.segments_dir, else the system's
+// mapping folder's segments/, else the compiled-in default.
+Result<SegmentDefinitions> load_segments(const ConnectorContext& ctx) {
+  std::string dir;
+  if (ctx.settings.is_object() && ctx.settings.contains("segments_dir") &&
+      ctx.settings["segments_dir"].is_string()) {
+    dir = ctx.settings["segments_dir"].get<std::string>();
+  }
+  if (dir.empty() && !ctx.mappings_dir.empty() && fs::is_directory(fs::path(ctx.mappings_dir) / "segments")) {
+    dir = (fs::path(ctx.mappings_dir) / "segments").string();
+  }
+  if (dir.empty()) dir = ARSYNC_IDOC_SEGMENTS_DIR;
+  return SegmentDefinitions::load_directory(dir);
+}
+
+// `arsync mapping test`: every IDoc of one file, without moving it.
+Status read_file(const ConnectorContext& ctx, const std::string& path,
+                 const std::function<void(RawRecord)>& on_record,
+                 const std::function<void(RejectedRecord)>& on_rejected) {
+  Result<SegmentDefinitions> defs = load_segments(ctx);
+  if (!defs.is_ok()) return defs.status();
+  ReaderOptions options;
+  options.source_name = path;
+  options.segments = &*defs;
+  Result<std::unique_ptr<IdocReader>> reader = open_idoc_reader(path, options);
+  if (!reader.is_ok()) return reader.status();
+  for (;;) {
+    Result<std::optional<IdocItem>> item = (*reader)->next();
+    if (!item.is_ok()) return item.status();
+    if (!item->has_value()) return Status::ok();
+    IdocItem& it = **item;
+    if (it.record) on_record(std::move(*it.record));
+    if (it.rejected) on_rejected(std::move(*it.rejected));
+  }
+}
+
+struct Cursor {
+  std::string file;     // file being read, "" when none
+  std::uint64_t idocs = 0;  // IDocs of it committed
+  std::string archive;  // where its bytes will be archived
+};
+
+std::string encode(const Cursor& c) {
+  nlohmann::json j = {{"file", c.file}, {"idocs", c.idocs}};
+  if (!c.archive.empty()) j["archive"] = c.archive;
+  return j.dump();
+}
+
+Result<Cursor> decode(const std::string& text) {
+  Cursor c;
+  if (text.empty()) return c;
+  nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+  if (!j.is_object() || !j.value("file", nlohmann::json()).is_string()) {
+    return Status(ErrorCode::kInvalidArgument, "sap_idoc cursor is not valid: " + text);
+  }
+  c.file = j["file"].get<std::string>();
+  if (j.contains("idocs") && j["idocs"].is_number_unsigned()) c.idocs = j["idocs"].get<std::uint64_t>();
+  if (j.contains("archive") && j["archive"].is_string()) c.archive = j["archive"].get<std::string>();
+  return c;
+}
+
+std::vector<std::string> split_patterns(const std::string& text) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    std::size_t comma = text.find(',', start);
+    std::string p = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    p.erase(0, p.find_first_not_of(' '));
+    p.erase(p.find_last_not_of(' ') + 1);
+    if (!p.empty()) out.push_back(p);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
+std::string setting(const nlohmann::json& s, const char* key) {
+  auto it = s.find(key);
+  return it != s.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+class SapIdocConnector final : public Connector {
+ public:
+  SapIdocConnector(DropFolder folder, SegmentDefinitions defs, std::size_t batch_size,
+                   const Clock* clock)
+      : folder_(std::move(folder)), defs_(std::move(defs)), batch_size_(batch_size),
+        clock_(clock ? clock : &system_clock_) {}
+
+  Status pull(const std::string& cursor_text, RecordSink& sink) override {
+    Result<Cursor> cursor = decode(cursor_text);
+    if (!cursor.is_ok()) return cursor.status();
+    ARSYNC_RETURN_IF_ERROR(folder_.prepare());
+    // Files a crashed run claimed come first; only the one the cursor names
+    // has IDocs already committed.
+    Result<std::vector<std::string>> claimed = folder_.claimed();
+    if (!claimed.is_ok()) return claimed.status();
+    for (const std::string& name : *claimed) {
+      Cursor resume;
+      if (!cursor->file.empty() && cursor->file == name) resume = *cursor;
+      ARSYNC_RETURN_IF_ERROR(process(name, resume, sink));
+    }
+    Result<std::vector<std::string>> waiting = folder_.waiting();
+    if (!waiting.is_ok()) return waiting.status();
+    for (const std::string& name : *waiting) {
+      Result<bool> got = folder_.claim(name);
+      if (!got.is_ok()) return got.status();
+      if (!*got) continue;  // someone else took it
+      ARSYNC_RETURN_IF_ERROR(process(name, Cursor{}, sink));
+    }
+    return Status::ok();
+  }
+
+  Status check() override {
+    const std::string& dir = folder_.paths().inbound;
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec)) {
+      return Status(ErrorCode::kNotFound, "inbound_dir " + dir + " does not exist or is not a folder",
+                    file_location(dir));
+    }
+    if (::access(dir.c_str(), R_OK | W_OK | X_OK) != 0) {
+      return Status(ErrorCode::kIoError,
+                    "inbound_dir " + dir + " is not readable and writable by this user",
+                    file_location(dir));
+    }
+    return folder_.prepare();
+  }
+
+ private:
+  Status commit(RecordSink& sink, RecordBatch& batch) {
+    Status s = sink.accept(std::move(batch));
+    batch = RecordBatch{};
+    return s;
+  }
+
+  // Reads processing/<name> from IDoc number resume.idocs on, commits it in
+  // batches, then archives it (or quarantines it when it cannot be read).
+  Status process(const std::string& name, const Cursor& resume, RecordSink& sink) {
+    std::string archive = resume.archive;
+    if (archive.empty()) {
+      archive = folder_.archive_path(
+          name, Date(std::chrono::floor<std::chrono::days>(clock_->now())));
+    }
+    ReaderOptions options;
+    options.source_name = archive;
+    options.segments = &defs_;
+    Result<std::unique_ptr<IdocReader>> reader = open_idoc_reader(folder_.processing_path(name), options);
+    if (!reader.is_ok()) return fail_file(name, reader.status(), sink);
+
+    RecordBatch batch;
+    std::uint64_t index = 0;
+    std::size_t in_batch = 0;
+    for (;;) {
+      Result<std::optional<IdocItem>> item = (*reader)->next();
+      if (!item.is_ok()) return fail_file(name, item.status(), sink);
+      if (!item->has_value()) break;
+      ++index;
+      if (index <= resume.idocs) continue;  // committed by an earlier run
+      IdocItem& idoc = **item;
+      if (idoc.record) {
+        batch.records.push_back(std::move(*idoc.record));
+      } else {
+        batch.rejected.push_back(std::move(*idoc.rejected));
+      }
+      if (++in_batch == batch_size_) {
+        batch.cursor = encode(Cursor{name, index, archive});
+        ARSYNC_RETURN_IF_ERROR(commit(sink, batch));
+        in_batch = 0;
+      }
+    }
+    if (in_batch > 0) {
+      batch.cursor = encode(Cursor{name, index, archive});
+      ARSYNC_RETURN_IF_ERROR(commit(sink, batch));
+    }
+    ARSYNC_RETURN_IF_ERROR(folder_.archive(name, archive));
+    // Only after the archive: a crash before this commit leaves a cursor
+    // naming a file no longer in processing/, which is harmless.
+    RecordBatch done;
+    done.cursor = encode(Cursor{});
+    return commit(sink, done);
+  }
+
+  // A file that cannot be read: reported as one rejected record, then moved
+  // to quarantine with its .error file.
+  Status fail_file(const std::string& name, Status error, RecordSink& sink) {
+    std::string path = folder_.quarantine_path(name);
+    error.where().file = path;
+    RejectedRecord rejected;
+    rejected.error = error;
+    {
+      std::ifstream in(folder_.processing_path(name), std::ios::binary);
+      rejected.raw.resize(kRawCap);
+      in.read(rejected.raw.data(), static_cast<std::streamsize>(kRawCap));
+      rejected.raw.resize(static_cast<std::size_t>(std::max<std::streamsize>(in.gcount(), 0)));
+    }
+    RecordBatch batch;
+    batch.rejected.push_back(std::move(rejected));
+    batch.cursor = encode(Cursor{});
+    ARSYNC_RETURN_IF_ERROR(commit(sink, batch));
+    Result<std::string> moved = folder_.quarantine(name, error.to_string());
+    return moved.status();
+  }
+
+  DropFolder folder_;
+  SegmentDefinitions defs_;
+  std::size_t batch_size_;
+  SystemClock system_clock_;
+  const Clock* clock_;
+};
+
+Result<std::unique_ptr<Connector>> create(const ConnectorContext& ctx) {
+  const nlohmann::json& s = ctx.settings;
+  std::string where = "systems." + ctx.system + ".settings";
+  std::string inbound = setting(s, "inbound_dir");
+  if (inbound.empty()) {
+    return Status(ErrorCode::kInvalidArgument, where + ": missing required key 'inbound_dir'");
+  }
+  std::string work = setting(s, "work_dir");
+  if (work.empty()) {
+    work = !ctx.state_dir.empty() ? ctx.state_dir : (fs::path(inbound).parent_path() / "work").string();
+  }
+  DropFolderPaths paths;
+  paths.inbound = inbound;
+  paths.processing = work + "/processing";
+  paths.archive = setting(s, "archive_dir");
+  if (paths.archive.empty()) paths.archive = work + "/archive";
+  paths.quarantine = setting(s, "quarantine_dir");
+  if (paths.quarantine.empty()) paths.quarantine = work + "/quarantine";
+  std::string pattern = s.contains("file_pattern") ? setting(s, "file_pattern") : "*.xml,*.idoc,*.txt";
+  paths.patterns = split_patterns(pattern);
+  if (paths.patterns.empty()) {
+    return Status(ErrorCode::kInvalidArgument, where + ".file_pattern must name at least one glob");
+  }
+  std::int64_t batch_size = 500;
+  if (s.contains("batch_size")) {
+    if (!s["batch_size"].is_number_integer()) {
+      return Status(ErrorCode::kInvalidArgument, where + ".batch_size must be of type integer");
+    }
+    batch_size = s["batch_size"].get<std::int64_t>();
+  }
+  if (batch_size < 1) {
+    return Status(ErrorCode::kInvalidArgument,
+                  where + ".batch_size must be at least 1, got " + std::to_string(batch_size));
+  }
+  Result<SegmentDefinitions> defs = load_segments(ctx);
+  if (!defs.is_ok()) return defs.status();
+  return std::unique_ptr<Connector>(std::make_unique<SapIdocConnector>(
+      DropFolder(std::move(paths)), std::move(defs).value(), static_cast<std::size_t>(batch_size),
+      ctx.clock));
+}
+
+}  // namespace
+
+ConnectorType connector_type() {
+  ConnectorType t;
+  t.name = "sap_idoc";
+  t.description =
+      "SAP IDoc files (IDoc-XML and flat file: INVOIC02, PEXR2002, ...) from a file-drop folder";
+  t.config_keys = {
+      {"inbound_dir", "path", nullptr, true,
+       "folder SAP's file port writes to; senders write *.tmp or dot files and rename when complete"},
+      {"work_dir", "path", nullptr, false,
+       "base of processing/, archive/ and quarantine/ (default: the connector's state folder, "
+       "else <inbound_dir>/../work); must be on inbound_dir's file system"},
+      {"archive_dir", "path", nullptr, false,
+       "where committed files go, as YYYY/MM/DD/<name> (default <work_dir>/archive)"},
+      {"quarantine_dir", "path", nullptr, false,
+       "where unreadable files go with a <name>.error beside them (default <work_dir>/quarantine)"},
+      {"file_pattern", "string", "*.xml,*.idoc,*.txt", false,
+       "comma-separated globs of file names to claim (*.tmp, *.part and dot files never are)"},
+      {"batch_size", "integer", 500, false, "IDocs per committed batch"},
+      {"segments_dir", "path", nullptr, false,
+       "folder of <IDOCTYP>.json flat-file segment layouts (default: the shipped "
+       "mappings/sap_idoc/segments)"},
+  };
+  t.create = create;
+  t.read_file = read_file;
+  return t;
+}
+
+}  // namespace arsync::connectors::sap_idoc

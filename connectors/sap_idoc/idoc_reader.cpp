@@ -1,0 +1,145 @@
+// Format sniffing and the parts both IDoc readers share.
+#include "idoc_reader.h"
+
+#include <cctype>
+#include <fstream>
+
+#include <openssl/evp.h>
+
+namespace arsync::connectors::sap_idoc {
+
+// A Location naming just a file.
+inline Location file_location(const std::string& file) {
+  Location where;
+  where.file = file;
+  return where;
+}
+
+
+std::string sha256_hex(std::string_view bytes) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  EVP_Digest(bytes.data(), bytes.size(), digest, &size, EVP_sha256(), nullptr);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(size * 2);
+  for (unsigned int i = 0; i < size; ++i) {
+    out += kHex[digest[i] >> 4];
+    out += kHex[digest[i] & 0x0f];
+  }
+  return out;
+}
+
+std::string_view trim_trailing_blanks(std::string_view text) {
+  std::size_t end = text.find_last_not_of(" \t\r\n");
+  return end == std::string_view::npos ? std::string_view() : text.substr(0, end + 1);
+}
+
+std::string segment_type_name(std::string_view name) {
+  std::string out(trim_trailing_blanks(name));
+  // A segment definition is the type with '2' for '1' and a 3-digit version.
+  if (out.size() > 5 && (out[0] == 'E' || out[0] == 'Z') && out[1] == '2') {
+    std::size_t n = out.size();
+    bool digits = std::isdigit(static_cast<unsigned char>(out[n - 1])) &&
+                  std::isdigit(static_cast<unsigned char>(out[n - 2])) &&
+                  std::isdigit(static_cast<unsigned char>(out[n - 3]));
+    if (digits) {
+      out.resize(n - 3);
+      out[1] = '1';
+    }
+  }
+  return out;
+}
+
+Result<RawRecord> make_record(nlohmann::json data, const std::string& source_name,
+                              std::int64_t line) {
+  Location where = file_location(source_name);
+  where.segment = "EDI_DC40";
+  where.line = line;
+  auto dc = data.find("EDI_DC40");
+  if (dc == data.end() || !dc->is_object()) {
+    return Status(ErrorCode::kParseError, "IDoc has no EDI_DC40 control record", where);
+  }
+  std::string docnum = dc->value("DOCNUM", "");
+  std::string idoctyp = dc->value("IDOCTYP", "");
+  if (docnum.empty()) {
+    where.field = "DOCNUM";
+    return Status(ErrorCode::kParseError, "control record EDI_DC40 has no DOCNUM", where);
+  }
+  if (idoctyp.empty()) {
+    where.record = docnum;
+    where.field = "IDOCTYP";
+    return Status(ErrorCode::kParseError, "control record EDI_DC40 has no IDOCTYP", where);
+  }
+  RawRecord record;
+  record.entity = idoctyp;
+  record.external_id = docnum;
+  record.version = docnum;
+  record.data = std::move(data);
+  record.source = source_name;
+  return record;
+}
+
+void finish_item(IdocItem& item, Result<RawRecord> result, std::string_view raw,
+                 const std::string& source_name) {
+  item.length = raw.size();
+  item.sha256 = sha256_hex(raw);
+  if (result.is_ok()) {
+    RawRecord record = std::move(result).value();
+    record.raw_ref = RawRef{source_name, item.offset, item.length, item.sha256};
+    item.record = std::move(record);
+    return;
+  }
+  RejectedRecord rejected;
+  rejected.error = result.status();
+  rejected.external_id = rejected.error.where().record;
+  rejected.raw = std::string(raw);
+  item.rejected = std::move(rejected);
+}
+
+Result<IdocFormat> sniff_format(std::string_view head, const std::string& source_name) {
+  std::string_view rest = head;
+  if (rest.substr(0, 3) == "\xEF\xBB\xBF") rest.remove_prefix(3);
+  std::size_t first = rest.find_first_not_of(" \t\r\n");
+  if (first != std::string_view::npos) rest.remove_prefix(first);
+  if (!rest.empty() && rest[0] == '<') return IdocFormat::kXml;
+  if (rest.substr(0, 8) == "EDI_DC40") return IdocFormat::kFlat;
+  Location where = file_location(source_name);
+  if (rest.empty()) {
+    return Status(ErrorCode::kParseError, "not an IDoc file: the file is empty", where);
+  }
+  std::string start(rest.substr(0, 16));
+  for (char& c : start) {
+    if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) c = '?';
+  }
+  return Status(ErrorCode::kParseError,
+                "not an IDoc file: expected IDoc-XML ('<') or a flat file (\"EDI_DC40\"), "
+                "found \"" + start + "\"",
+                where);
+}
+
+Result<std::unique_ptr<IdocReader>> open_idoc_reader(const std::string& path,
+                                                     const ReaderOptions& options) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return Status(ErrorCode::kIoError, "cannot open IDoc file " + path,
+                  file_location(options.source_name));
+  }
+  std::string head(4096, '\0');
+  in.read(head.data(), static_cast<std::streamsize>(head.size()));
+  head.resize(static_cast<std::size_t>(in.gcount()));
+  if (in.bad()) {
+    return Status(ErrorCode::kIoError, "cannot read IDoc file " + path,
+                  file_location(options.source_name));
+  }
+  Result<IdocFormat> format = sniff_format(head, options.source_name);
+  if (!format.is_ok()) return format.status();
+  Status error;
+  std::unique_ptr<IdocReader> reader = *format == IdocFormat::kXml
+                                           ? make_xml_reader(path, options, error)
+                                           : make_flat_reader(path, options, error);
+  if (!error.is_ok()) return error;
+  return reader;
+}
+
+}  // namespace arsync::connectors::sap_idoc

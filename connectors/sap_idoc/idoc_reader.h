@@ -1,0 +1,123 @@
+// Reading IDoc files one IDoc at a time.
+//
+// Two formats: IDoc-XML (root element = basic type, one <IDOC BEGIN="1"> per
+// IDoc) and SAP's flat file (a 524-character EDI_DC40 control record per IDoc,
+// followed by its EDI_DD40 data records, one per line). Both produce the same
+// JSON for the same content (see the shape below), so one mapping file serves
+// both.
+//
+// A reader holds at most one IDoc (plus one read buffer) in memory, whatever
+// the file's size: it scans for the next IDoc's byte range and parses only
+// that range.
+//
+// JSON shape of one IDoc (RawRecord.data):
+//   {"EDI_DC40": {control fields}, "<SEGNAM>": [ {segment}, ... ], ...}
+// Every data segment is an array of objects, even when it occurs once; child
+// segments are arrays inside their parent's object. Field values are strings
+// with trailing blanks removed; empty fields are omitted. Segment names are
+// segment types (E1EDK01), never definitions with a release suffix (E2EDK01005).
+//
+// Errors: an IDoc that cannot be read (malformed XML, no control record or
+// DOCNUM, unknown flat segment, DOCNUM mismatch, unterminated IDoc) comes back
+// as an IdocItem holding a RejectedRecord, and the reader goes on with the next
+// IDoc. A file that cannot be read at all (unreadable, neither format, no IDoc
+// in it, unsupported encoding) makes open_idoc_reader() or next() return an
+// error Status. Every error's Location names the file, the IDoc number when
+// known, the segment/field and the line.
+//
+// Thread safety: a reader is used by one thread at a time.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "arsync/connector.h"
+#include "arsync/model/status.h"
+#include "segment_definitions.h"
+
+namespace arsync::connectors::sap_idoc {
+
+enum class IdocFormat { kXml, kFlat };
+
+// One IDoc as found in the file: where its bytes are, and either the record
+// read from them or why it could not be read.
+struct IdocItem {
+  std::uint64_t offset = 0;  // byte offset of the IDoc in the file
+  std::uint64_t length = 0;  // byte length (XML: "<IDOC" .. "</IDOC>";
+                             // flat: control line .. last data line, with EOLs)
+  std::string sha256;        // lowercase hex SHA-256 of those bytes
+  // Exactly one of these is set. record->raw_ref carries offset/length/sha256
+  // and the file name given in ReaderOptions::source_name.
+  std::optional<RawRecord> record;
+  std::optional<RejectedRecord> rejected;
+};
+
+struct ReaderOptions {
+  // The file name recorded in RawRecord.source, RawRef.file and error
+  // Locations (the connector passes the archive path the file will have).
+  std::string source_name;
+  // Layouts for flat files; may be null when only XML is expected (a flat
+  // IDoc then fails with "no segment definition").
+  const SegmentDefinitions* segments = nullptr;
+  // An IDoc larger than this is rejected rather than buffered.
+  std::size_t max_idoc_bytes = 64u << 20;
+};
+
+class IdocReader {
+ public:
+  virtual ~IdocReader() = default;
+
+  // The next IDoc; an empty optional at the end of the file; an error Status
+  // when the file as a whole cannot be read on (I/O error, no IDoc at all).
+  virtual Result<std::optional<IdocItem>> next() = 0;
+
+  // Number of IDocs (read or rejected) returned so far.
+  virtual std::uint64_t idocs_returned() const = 0;
+
+  // The most bytes of the file the reader has held in memory at once: about
+  // one IDoc plus one read buffer, independent of the file size.
+  virtual std::size_t peak_buffered_bytes() const = 0;
+};
+
+// Opens `path`, sniffs its format (XML if the first non-blank character is
+// '<', flat if it starts with "EDI_DC40") and returns a reader. kIoError if
+// unreadable; kParseError if it is neither format or its XML encoding is not
+// supported (UTF-8 and ISO-8859-1 are).
+Result<std::unique_ptr<IdocReader>> open_idoc_reader(const std::string& path,
+                                                     const ReaderOptions& options);
+
+// The format of a file by its first bytes, or kParseError.
+Result<IdocFormat> sniff_format(std::string_view head, const std::string& source_name);
+
+// --- Shared by the two readers (idoc_reader.cpp) ---------------------------
+
+// Lowercase hex SHA-256 of `bytes`.
+std::string sha256_hex(std::string_view bytes);
+
+// `text` without trailing blanks (space, tab, CR, LF).
+std::string_view trim_trailing_blanks(std::string_view text);
+
+// Segment type for a segment or definition name: "E2EDK01005" -> "E1EDK01",
+// "Z2XYZ000" -> "Z1XYZ", anything else unchanged (trailing blanks removed).
+std::string segment_type_name(std::string_view name);
+
+// Builds the RawRecord for an IDoc whose JSON `data` is complete; checks the
+// control record (kParseError naming EDI_DC40/DOCNUM or IDOCTYP if missing).
+Result<RawRecord> make_record(nlohmann::json data, const std::string& source_name,
+                              std::int64_t line);
+
+// Fills item.record or item.rejected from `result` and the raw bytes.
+void finish_item(IdocItem& item, Result<RawRecord> result, std::string_view raw,
+                 const std::string& source_name);
+
+// Readers for an already-opened file (used by open_idoc_reader).
+std::unique_ptr<IdocReader> make_xml_reader(const std::string& path,
+                                            const ReaderOptions& options, Status& error);
+std::unique_ptr<IdocReader> make_flat_reader(const std::string& path,
+                                             const ReaderOptions& options, Status& error);
+
+}  // namespace arsync::connectors::sap_idoc

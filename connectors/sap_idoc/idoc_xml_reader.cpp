@@ -1,0 +1,266 @@
+// IDoc-XML reader: finds each <IDOC>..</IDOC> byte range with buffered reads
+// and parses just that range with pugixml, so memory stays at one IDoc.
+#include <algorithm>
+#include <cctype>
+#include <fstream>
+
+#include <pugixml.hpp>
+
+#include "idoc_reader.h"
+
+namespace arsync::connectors::sap_idoc {
+
+// A Location naming just a file.
+inline Location file_location(const std::string& file) {
+  Location where;
+  where.file = file;
+  return where;
+}
+
+namespace {
+
+constexpr std::size_t kChunk = 64 * 1024;
+
+bool ends_tag_name(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '>' || c == '/';
+}
+
+std::string lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// True for an element that is a segment (carries SEGMENT="1" or has child
+// elements); other elements are fields.
+bool is_segment(const pugi::xml_node& node) {
+  if (node.attribute("SEGMENT")) return true;
+  for (pugi::xml_node child : node.children()) {
+    if (child.type() == pugi::node_element) return true;
+  }
+  return false;
+}
+
+nlohmann::json segment_object(const pugi::xml_node& node) {
+  nlohmann::json out = nlohmann::json::object();
+  for (pugi::xml_node child : node.children()) {
+    if (child.type() != pugi::node_element) continue;
+    if (is_segment(child)) {
+      out[segment_type_name(child.name())].push_back(segment_object(child));
+    } else {
+      std::string_view value = trim_trailing_blanks(child.child_value());
+      if (!value.empty()) out[child.name()] = std::string(value);
+    }
+  }
+  return out;
+}
+
+class XmlIdocReader final : public IdocReader {
+ public:
+  XmlIdocReader(const std::string& path, const ReaderOptions& options, Status& error)
+      : in_(path, std::ios::binary), options_(options) {
+    if (!in_) {
+      error = Status(ErrorCode::kIoError, "cannot open IDoc file " + path, where());
+      return;
+    }
+    error = read_prolog();
+  }
+
+  Result<std::optional<IdocItem>> next() override {
+    // Find the next "<IDOC".
+    std::size_t start;
+    while ((start = find_open(0)) == std::string::npos) {
+      if (eof_) {
+        if (returned_ == 0) {
+          return Status(ErrorCode::kParseError,
+                        "not an IDoc file: no <IDOC> element found in the XML", where());
+        }
+        return std::optional<IdocItem>();
+      }
+      // Keep a tail that may hold the start of a split "<IDOC".
+      if (buf_.size() > 5) consume(buf_.size() - 5);
+      ARSYNC_RETURN_IF_ERROR(fill());
+    }
+    consume(start);
+    // Find its "</IDOC>", or the next "<IDOC" / end of file if it has none.
+    std::size_t close_end = std::string::npos;
+    std::size_t next_open = std::string::npos;
+    std::size_t searched = 5;
+    for (;;) {
+      close_end = find_close(searched > 8 ? searched - 8 : 5);
+      next_open = find_open(searched > 6 ? searched - 6 : 5);
+      if (close_end != std::string::npos || next_open != std::string::npos || eof_) break;
+      if (buf_.size() > options_.max_idoc_bytes) break;
+      searched = buf_.size();
+      ARSYNC_RETURN_IF_ERROR(fill());
+    }
+    IdocItem item;
+    item.offset = buf_start_;
+    std::int64_t line = line_ + 1;
+    if (close_end != std::string::npos &&
+        (next_open == std::string::npos || close_end <= next_open)) {
+      std::string_view raw(buf_.data(), close_end);
+      finish_item(item, parse(raw, line), raw, options_.source_name);
+      consume(close_end);
+    } else {
+      std::size_t end = next_open != std::string::npos ? next_open : buf_.size();
+      std::string_view raw(buf_.data(), end);
+      std::string what;
+      if (next_open != std::string::npos) {
+        what = "has no </IDOC> before the next <IDOC>";
+      } else if (eof_) {
+        what = "has no </IDOC> before the end of the file (truncated file)";
+      } else {
+        what = "has no </IDOC> within " + std::to_string(options_.max_idoc_bytes) + " bytes";
+      }
+      Location at = where();
+      at.record = docnum_in(raw);
+      at.line = line;
+      finish_item(item,
+                  Status(ErrorCode::kParseError,
+                         "IDoc at byte " + std::to_string(buf_start_) + " " + what, at),
+                  raw, options_.source_name);
+      consume(end);
+    }
+    ++returned_;
+    return std::optional<IdocItem>(std::move(item));
+  }
+
+  std::uint64_t idocs_returned() const override { return returned_; }
+  std::size_t peak_buffered_bytes() const override { return peak_; }
+
+ private:
+  Location where() const { return file_location(options_.source_name); }
+
+  Status fill() {
+    if (eof_) return Status::ok();
+    std::size_t old = buf_.size();
+    buf_.resize(old + kChunk);
+    in_.read(buf_.data() + old, static_cast<std::streamsize>(kChunk));
+    buf_.resize(old + static_cast<std::size_t>(in_.gcount()));
+    peak_ = std::max(peak_, buf_.size());
+    if (in_.bad()) {
+      return Status(ErrorCode::kIoError, "read error after byte " + std::to_string(buf_start_ + old),
+                    where());
+    }
+    if (in_.eof()) eof_ = true;
+    return Status::ok();
+  }
+
+  // Drops the first `n` buffered bytes, keeping the line count.
+  void consume(std::size_t n) {
+    line_ += std::count(buf_.begin(), buf_.begin() + static_cast<std::ptrdiff_t>(n), '\n');
+    buf_.erase(0, n);
+    buf_start_ += n;
+  }
+
+  std::size_t find_open(std::size_t from) const {
+    for (std::size_t pos = buf_.find("<IDOC", from); pos != std::string::npos;
+         pos = buf_.find("<IDOC", pos + 1)) {
+      if (pos + 5 < buf_.size() && ends_tag_name(buf_[pos + 5])) return pos;
+    }
+    return std::string::npos;
+  }
+
+  // Offset just past the first complete "</IDOC>" (whitespace allowed
+  // before '>'), or npos.
+  std::size_t find_close(std::size_t from) const {
+    for (std::size_t pos = buf_.find("</IDOC", from); pos != std::string::npos;
+         pos = buf_.find("</IDOC", pos + 1)) {
+      std::size_t i = pos + 6;
+      while (i < buf_.size() && std::isspace(static_cast<unsigned char>(buf_[i]))) ++i;
+      if (i < buf_.size() && buf_[i] == '>') return i + 1;
+    }
+    return std::string::npos;
+  }
+
+  // Reads the XML declaration for the encoding. Only what precedes the first
+  // element matters, so one chunk is enough.
+  Status read_prolog() {
+    ARSYNC_RETURN_IF_ERROR(fill());
+    std::string_view head(buf_);
+    if (head.substr(0, 3) == "\xEF\xBB\xBF") head.remove_prefix(3);
+    std::size_t first = head.find_first_not_of(" \t\r\n");
+    if (first == std::string_view::npos || head.substr(first, 5) != "<?xml") {
+      return Status::ok();  // no declaration: UTF-8
+    }
+    std::size_t end = head.find("?>", first);
+    std::string_view decl = head.substr(first, end == std::string_view::npos ? 200 : end - first);
+    std::size_t enc = decl.find("encoding");
+    if (enc == std::string_view::npos) return Status::ok();
+    std::size_t q = decl.find_first_of("\"'", enc);
+    if (q == std::string_view::npos) return Status::ok();
+    std::size_t q2 = decl.find(decl[q], q + 1);
+    if (q2 == std::string_view::npos) return Status::ok();
+    std::string name(decl.substr(q + 1, q2 - q - 1));
+    std::string l = lower(name);
+    if (l == "utf-8" || l == "utf8") {
+      encoding_ = pugi::encoding_utf8;
+    } else if (l == "iso-8859-1" || l == "iso8859-1" || l == "latin1" || l == "latin-1" ||
+               l == "iso_8859-1") {
+      encoding_ = pugi::encoding_latin1;
+    } else {
+      return Status(ErrorCode::kParseError,
+                    "unsupported XML encoding '" + name + "' (supported: UTF-8, ISO-8859-1)",
+                    where());
+    }
+    return Status::ok();
+  }
+
+  // The text of the first <DOCNUM> in `raw`, for naming a broken IDoc.
+  static std::string docnum_in(std::string_view raw) {
+    std::size_t a = raw.find("<DOCNUM>");
+    if (a == std::string_view::npos) return "";
+    a += 8;
+    std::size_t b = raw.find('<', a);
+    if (b == std::string_view::npos || b - a > 32) return "";
+    return std::string(trim_trailing_blanks(raw.substr(a, b - a)));
+  }
+
+  Result<RawRecord> parse(std::string_view raw, std::int64_t line) const {
+    pugi::xml_document doc;
+    pugi::xml_parse_result result =
+        doc.load_buffer(raw.data(), raw.size(), pugi::parse_default, encoding_);
+    if (!result) {
+      Location at = where();
+      at.record = docnum_in(raw);
+      std::size_t off = std::min(static_cast<std::size_t>(std::max<std::ptrdiff_t>(result.offset, 0)),
+                                 raw.size());
+      at.line = line + std::count(raw.begin(), raw.begin() + static_cast<std::ptrdiff_t>(off), '\n');
+      return Status(ErrorCode::kParseError,
+                    std::string("malformed XML in IDoc: ") + result.description() + " at byte " +
+                        std::to_string(buf_start_ + off),
+                    at);
+    }
+    pugi::xml_node idoc = doc.child("IDOC");
+    nlohmann::json data = nlohmann::json::object();
+    for (pugi::xml_node child : idoc.children()) {
+      if (child.type() != pugi::node_element) continue;
+      std::string name = child.name();
+      if (name == "EDI_DC40") {
+        data["EDI_DC40"] = segment_object(child);
+      } else if (is_segment(child)) {
+        data[segment_type_name(name)].push_back(segment_object(child));
+      }
+    }
+    return make_record(std::move(data), options_.source_name, line);
+  }
+
+  std::ifstream in_;
+  ReaderOptions options_;
+  std::string buf_;              // file bytes from buf_start_ on
+  std::uint64_t buf_start_ = 0;  // file offset of buf_[0]
+  std::int64_t line_ = 0;        // newlines before buf_start_
+  bool eof_ = false;
+  pugi::xml_encoding encoding_ = pugi::encoding_utf8;
+  std::uint64_t returned_ = 0;
+  std::size_t peak_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<IdocReader> make_xml_reader(const std::string& path, const ReaderOptions& options,
+                                            Status& error) {
+  return std::make_unique<XmlIdocReader>(path, options, error);
+}
+
+}  // namespace arsync::connectors::sap_idoc

@@ -1,0 +1,154 @@
+// `arsync mapping check|test` and `arsync connectors list|describe`.
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "cli.h"
+#include "arsync/mapping/mapping.h"
+#include "arsync/model/document_json.h"
+
+namespace arsync::cli {
+namespace {
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+bool maps_entity(const mapping::Mapping& m, const std::string& entity) {
+  for (const std::string& e : m.entities()) {
+    if (e == entity) return true;
+  }
+  return false;
+}
+
+// Reads INPUT as the connector would, or as one JSON record.
+Status read_input(const Context& ctx, const mapping::Mapping& m, const std::string& input,
+                  std::vector<RawRecord>& records, std::vector<RejectedRecord>& rejected) {
+  if (ends_with(input, ".json")) {
+    std::ifstream in(input, std::ios::binary);
+    if (!in) {
+      Location at;
+      at.file = input;
+      return Status(ErrorCode::kIoError, "cannot read input file", at);
+    }
+    std::ostringstream text;
+    text << in.rdbuf();
+    RawRecord rec;
+    try {
+      rec.data = nlohmann::json::parse(text.str(), nullptr, true, true);
+    } catch (const nlohmann::json::parse_error& e) {
+      Location at;
+      at.file = input;
+      return Status(ErrorCode::kParseError, std::string("input is not valid JSON: ") + e.what(), at);
+    }
+    rec.entity = m.entities().empty() ? "" : m.entities().front();
+    rec.external_id = std::filesystem::path(input).stem().string();
+    rec.source = input;
+    records.push_back(std::move(rec));
+    return Status::ok();
+  }
+  const ConnectorType* type = ctx.registry.find(m.connector_type());
+  if (!type) {
+    return Status(ErrorCode::kInvalidArgument,
+                  "the mapping is for connector type '" + m.connector_type() +
+                      "', which this build does not have");
+  }
+  if (!type->read_file) {
+    return Status(ErrorCode::kUnimplemented,
+                  "connector type '" + m.connector_type() +
+                      "' cannot read files; give a .json record instead");
+  }
+  ConnectorContext rctx;
+  rctx.system = "mapping-test";
+  rctx.settings = nlohmann::json::object();
+  rctx.mappings_dir = std::filesystem::path(m.file()).parent_path().string();
+  return type->read_file(
+      rctx, input, [&records](RawRecord r) { records.push_back(std::move(r)); },
+      [&rejected](RejectedRecord r) { rejected.push_back(std::move(r)); });
+}
+
+int mapping_test(Context& ctx, const Args& args) {
+  if (args.positional.size() != 2) return fail("usage: arsync mapping test FILE INPUT", 2);
+  Result<mapping::Mapping> m = mapping::Mapping::load(args.positional[0]);
+  if (!m) return fail(m.status().to_string());
+  std::vector<RawRecord> records;
+  std::vector<RejectedRecord> rejected;
+  Status read = read_input(ctx, *m, args.positional[1], records, rejected);
+  if (!read) return fail(read.to_string());
+
+  int errors = 0;
+  for (const RejectedRecord& r : rejected) {
+    ++errors;
+    std::cout << "ERROR record " << (r.external_id.empty() ? "?" : r.external_id)
+              << " could not be read: " << r.error.to_string() << "\n";
+  }
+  size_t mapped = 0;
+  size_t skipped = 0;
+  for (const RawRecord& rec : records) {
+    if (!maps_entity(*m, rec.entity)) {
+      ++skipped;
+      std::cout << "skipped record " << rec.external_id << ": type " << rec.entity
+                << " is not mapped by this file\n";
+      continue;
+    }
+    mapping::RecordMeta meta{"mapping-test", rec.entity, rec.external_id, rec.version, rec.source};
+    Result<Document> doc = m->apply(rec.data, meta);
+    if (!doc) {
+      ++errors;
+      std::cout << "ERROR record " << rec.external_id << ": " << doc.status().to_string() << "\n";
+      continue;
+    }
+    ++mapped;
+    nlohmann::json j = to_json(*doc);
+    j.erase("system");
+    std::cout << j.dump(2) << "\n";
+  }
+  std::cout << mapped << " mapped, " << errors << " error(s), " << skipped << " skipped\n";
+  return errors == 0 ? 0 : 1;
+}
+
+}  // namespace
+
+int cmd_mapping(Context& ctx, const std::string& sub, const Args& args) {
+  if (sub == "check") {
+    if (args.positional.size() != 1) return fail("usage: arsync mapping check FILE", 2);
+    Result<mapping::Mapping> m = mapping::Mapping::load(args.positional[0]);
+    if (!m) return fail(m.status().to_string());
+    std::string entities;
+    for (const std::string& e : m->entities()) entities += (entities.empty() ? "" : ", ") + e;
+    if (!ctx.registry.find(m->connector_type())) {
+      return fail(args.positional[0] + ": connector type '" + m->connector_type() +
+                  "' is not built into this arsync");
+    }
+    std::cout << args.positional[0] << ": OK (connector " << m->connector_type()
+              << ", record types " << entities << ")\n";
+    return 0;
+  }
+  if (sub == "test") return mapping_test(ctx, args);
+  return fail("usage: arsync mapping check FILE | mapping test FILE INPUT", 2);
+}
+
+int cmd_connectors(Context& ctx, const std::string& sub, const Args& args) {
+  if (sub == "list") {
+    for (const std::string& name : ctx.registry.names()) {
+      std::cout << name << "  " << ctx.registry.find(name)->description << "\n";
+    }
+    return 0;
+  }
+  if (sub == "describe") {
+    if (args.positional.size() != 1) return fail("usage: arsync connectors describe NAME", 2);
+    const ConnectorType* t = ctx.registry.find(args.positional[0]);
+    if (!t) return fail("no connector type '" + args.positional[0] + "' (see arsync connectors list)");
+    std::cout << t->name << ": " << t->description << "\n\nSettings (systems.NAME.settings):\n";
+    for (const ConfigKey& k : t->config_keys) {
+      std::cout << "  " << k.name << " (" << k.type << (k.required ? ", required" : "")
+                << (k.default_value.is_null() ? "" : ", default " + k.default_value.dump())
+                << ")\n      " << k.description << "\n";
+    }
+    return 0;
+  }
+  return fail("usage: arsync connectors list | connectors describe NAME", 2);
+}
+
+}  // namespace arsync::cli

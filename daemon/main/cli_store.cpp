@@ -1,0 +1,272 @@
+// `arsync status`, `discrepancies ...`, `quarantine ...`, `mail ...`, `recheck`.
+#include <iomanip>
+#include <iostream>
+#include <set>
+
+#include "cli.h"
+#include "arsync/model/clock.h"
+
+namespace arsync::cli {
+namespace {
+
+// Left-aligns `s` in a column of `width`, always leaving one space after it.
+std::string pad(std::string s, size_t width) {
+  s.append(s.size() < width ? width - s.size() : 1, ' ');
+  return s;
+}
+
+std::string join(const std::vector<std::string>& v, const char* sep) {
+  std::string out;
+  for (const std::string& s : v) out += (out.empty() ? "" : sep) + s;
+  return out;
+}
+
+Result<std::int64_t> parse_id(const Args& args) {
+  if (args.positional.empty()) {
+    return Status(ErrorCode::kInvalidArgument, "missing discrepancy ID");
+  }
+  const std::string& text = args.positional[0];
+  try {
+    size_t used = 0;
+    long long id = std::stoll(text, &used);
+    if (used == text.size() && id > 0) return static_cast<std::int64_t>(id);
+  } catch (const std::exception&) {
+  }
+  return Status(ErrorCode::kInvalidArgument, "'" + text + "' is not a discrepancy ID (a positive number)");
+}
+
+nlohmann::json discrepancy_json(const Discrepancy& d) {
+  return {{"id", d.id},
+          {"fingerprint", d.fingerprint},
+          {"rule", d.finding.rule},
+          {"kind", std::string(to_string(d.finding.kind))},
+          {"match_key", d.finding.match_key},
+          {"systems", d.finding.systems},
+          {"severity", std::string(to_string(d.finding.severity))},
+          {"customer_key", d.finding.customer_key},
+          {"summary", d.finding.summary},
+          {"details", d.finding.details},
+          {"status", std::string(to_string(d.status))},
+          {"owner", d.owner},
+          {"first_detected", format_instant(d.first_detected)},
+          {"last_detected", format_instant(d.last_detected)},
+          {"resolved_at", d.resolved_at ? nlohmann::json(format_instant(*d.resolved_at)) : nullptr},
+          {"resolution_note", d.resolution_note}};
+}
+
+std::string value_text(const nlohmann::json& v) {
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_null()) return "";
+  return v.dump();
+}
+
+// Prints details: {"sys": {field: value}} as a table with systems as columns;
+// other keys as "key: value" lines.
+void print_details(const nlohmann::json& details) {
+  if (!details.is_object()) {
+    std::cout << "  " << details.dump() << "\n";
+    return;
+  }
+  std::vector<std::string> systems;
+  std::vector<std::string> fields;
+  std::set<std::string> seen;
+  for (const auto& [key, value] : details.items()) {
+    if (value.is_object()) {
+      systems.push_back(key);
+      for (const auto& [field, v] : value.items()) {
+        if (seen.insert(field).second) fields.push_back(field);
+      }
+    } else {
+      std::cout << "  " << key << ": " << value_text(value) << "\n";
+    }
+  }
+  if (systems.empty()) return;
+  std::cout << "  " << pad("field", 18);
+  for (const std::string& s : systems) std::cout << pad(s, 26);
+  std::cout << "\n";
+  for (const std::string& f : fields) {
+    std::cout << "  " << pad(f, 18);
+    for (const std::string& s : systems) {
+      const nlohmann::json& obj = details[s];
+      std::cout << pad(obj.contains(f) ? value_text(obj[f]) : "-", 26);
+    }
+    std::cout << "\n";
+  }
+}
+
+}  // namespace
+
+int cmd_status(Context& ctx, const Args&) {
+  Result<std::unique_ptr<store::Store>> st = open_store(ctx, false);
+  if (!st) return fail(st.status().to_string());
+  Result<store::StoreStats> stats = (*st)->stats();
+  if (!stats) return fail(stats.status().to_string());
+  std::cout << "Documents by system\n";
+  for (const auto& [system, n] : stats->documents_by_system) {
+    std::cout << "  " << pad(system, 20) << n << "\n";
+  }
+  std::cout << "Open discrepancies     " << stats->open_discrepancies << "\n"
+            << "Quarantined records    " << stats->quarantined << "\n"
+            << "Groups to re-check     " << stats->dirty_keys << "\n"
+            << "Mail pending/sent/dead " << stats->mail_pending << "/" << stats->mail_sent << "/"
+            << stats->mail_dead << "\n";
+  return 0;
+}
+
+int cmd_discrepancies(Context& ctx, const std::string& sub, const Args& args) {
+  if (sub == "list") {
+    store::DiscrepancyFilter filter;
+    std::string status = args.option("status").value_or("open");
+    if (status != "all") {
+      auto s = parse_discrepancy_status(status);
+      if (!s) return fail("--status must be open, acknowledged, resolved or all", 2);
+      filter.status = *s;
+    }
+    filter.rule = args.option("rule").value_or("");
+    filter.system = args.option("system").value_or("");
+    if (auto limit = args.option("limit")) filter.limit = std::stoul(*limit);
+    Result<std::unique_ptr<store::Store>> st = open_store(ctx, false);
+    if (!st) return fail(st.status().to_string());
+    Result<std::vector<Discrepancy>> list = (*st)->list_discrepancies(filter);
+    if (!list) return fail(list.status().to_string());
+    if (args.flag("json")) {
+      nlohmann::json out = nlohmann::json::array();
+      for (const Discrepancy& d : *list) out.push_back(discrepancy_json(d));
+      std::cout << out.dump(2) << "\n";
+      return 0;
+    }
+    std::cout << pad("ID", 6) << pad("STATUS", 13) << pad("SEVERITY", 10) << pad("RULE", 24)
+              << pad("KIND", 13) << pad("MATCH KEY", 14) << pad("SYSTEMS", 18) << "SUMMARY\n";
+    for (const Discrepancy& d : *list) {
+      std::cout << pad(std::to_string(d.id), 6) << pad(std::string(to_string(d.status)), 13)
+                << pad(std::string(to_string(d.finding.severity)), 10) << pad(d.finding.rule, 24)
+                << pad(std::string(to_string(d.finding.kind)), 13) << pad(d.finding.match_key, 14)
+                << pad(join(d.finding.systems, ","), 18) << d.finding.summary << "\n";
+    }
+    std::cout << list->size() << " discrepanc" << (list->size() == 1 ? "y" : "ies") << "\n";
+    return 0;
+  }
+  if (sub == "show") {
+    Result<std::int64_t> id = parse_id(args);
+    if (!id) return fail(id.status().message(), 2);
+    Result<std::unique_ptr<store::Store>> st = open_store(ctx, false);
+    if (!st) return fail(st.status().to_string());
+    Result<std::optional<Discrepancy>> d = (*st)->get_discrepancy(*id);
+    if (!d) return fail(d.status().to_string());
+    if (!d->has_value()) return fail("no discrepancy with ID " + std::to_string(*id));
+    Result<std::vector<DiscrepancyEvent>> events = (*st)->discrepancy_events(*id);
+    if (!events) return fail(events.status().to_string());
+    const Discrepancy& x = **d;
+    if (args.flag("json")) {
+      nlohmann::json out = discrepancy_json(x);
+      out["events"] = nlohmann::json::array();
+      for (const DiscrepancyEvent& e : *events) {
+        out["events"].push_back({{"at", format_instant(e.at)}, {"event", e.event},
+                                 {"actor", e.actor}, {"note", e.note}});
+      }
+      std::cout << out.dump(2) << "\n";
+      return 0;
+    }
+    std::cout << "Discrepancy #" << x.id << ": " << x.finding.summary << "\n"
+              << "  rule            " << x.finding.rule << "\n"
+              << "  document        " << to_string(x.finding.kind) << " " << x.finding.match_key << "\n"
+              << "  systems         " << join(x.finding.systems, ", ") << "\n"
+              << "  customer        " << x.finding.customer_key << "\n"
+              << "  severity        " << to_string(x.finding.severity) << "\n"
+              << "  status          " << to_string(x.status)
+              << (x.resolved_at ? " at " + format_instant(*x.resolved_at) : "") << "\n"
+              << "  first detected  " << format_instant(x.first_detected) << "\n"
+              << "  last detected   " << format_instant(x.last_detected) << "\n";
+    if (!x.resolution_note.empty()) std::cout << "  note            " << x.resolution_note << "\n";
+    std::cout << "\nValues\n";
+    print_details(x.finding.details);
+    std::cout << "\nHistory\n";
+    for (const DiscrepancyEvent& e : *events) {
+      std::cout << "  " << format_instant(e.at) << "  " << pad(e.event, 13) << pad(e.actor, 14)
+                << e.note << "\n";
+    }
+    return 0;
+  }
+  if (sub == "resolve" || sub == "ack") {
+    Result<std::int64_t> id = parse_id(args);
+    if (!id) return fail(id.status().message(), 2);
+    auto note = args.option("note");
+    if (!note || note->empty()) return fail("--note TEXT is required: say why", 2);
+    std::string by = args.option("by").value_or("");
+    if (by.empty()) {
+      const char* user = std::getenv("SUDO_USER");
+      if (!user) user = std::getenv("USER");
+      by = user ? user : "unknown";
+    }
+    Result<std::unique_ptr<store::Store>> st = open_store(ctx, true);
+    if (!st) return fail(st.status().to_string());
+    SystemClock clock;
+    Status s = sub == "resolve" ? (*st)->resolve_discrepancy(*id, by, *note, clock.now())
+                                : (*st)->acknowledge_discrepancy(*id, by, *note, clock.now());
+    if (!s) return fail(s.to_string());
+    std::cout << "discrepancy #" << *id << (sub == "resolve" ? " resolved" : " acknowledged")
+              << " by " << by << "\n";
+    return 0;
+  }
+  return fail("usage: arsync discrepancies list|show|resolve|ack ...", 2);
+}
+
+int cmd_quarantine(Context& ctx, const std::string& sub, const Args& args) {
+  if (sub != "list" && sub != "show") return fail("usage: arsync quarantine list|show ...", 2);
+  size_t limit = 100;
+  if (auto l = args.option("limit")) limit = std::stoul(*l);
+  Result<std::unique_ptr<store::Store>> st = open_store(ctx, false);
+  if (!st) return fail(st.status().to_string());
+  Result<std::vector<store::QuarantineEntry>> list =
+      (*st)->list_quarantine(sub == "show" ? 100000 : limit);
+  if (!list) return fail(list.status().to_string());
+  if (sub == "show") {
+    Result<std::int64_t> id = parse_id(args);
+    if (!id) return fail(id.status().message(), 2);
+    for (const store::QuarantineEntry& q : *list) {
+      if (q.id != *id) continue;
+      std::cout << "Quarantined record #" << q.id << "\n  system    " << q.system
+                << "\n  type      " << q.entity << "\n  record    " << q.external_id
+                << "\n  source    " << q.source << "\n  at        " << format_instant(q.at)
+                << "\n  error     " << q.error << "\n  location  " << q.location
+                << "\n  raw (" << q.raw.size() << " bytes)\n" << q.raw << "\n";
+      return 0;
+    }
+    return fail("no quarantined record with ID " + std::to_string(*id));
+  }
+  for (const store::QuarantineEntry& q : *list) {
+    std::cout << "#" << q.id << "  " << format_instant(q.at) << "  " << q.system << "  "
+              << q.entity << " " << q.external_id << "\n    " << q.error << "\n";
+  }
+  std::cout << list->size() << " quarantined record(s)\n";
+  return 0;
+}
+
+int cmd_mail(Context& ctx, const std::string& sub, const Args& args) {
+  if (sub != "list") return fail("usage: arsync mail list [--limit N]", 2);
+  size_t limit = 100;
+  if (auto l = args.option("limit")) limit = std::stoul(*l);
+  Result<std::unique_ptr<store::Store>> st = open_store(ctx, false);
+  if (!st) return fail(st.status().to_string());
+  Result<std::vector<store::OutgoingMail>> list = (*st)->list_mail(limit);
+  if (!list) return fail(list.status().to_string());
+  for (const store::OutgoingMail& m : *list) {
+    std::cout << "#" << m.id << "  " << pad(m.state, 8) << format_instant(m.created_at)
+              << "  attempts " << m.attempts << "  to " << join(m.recipients, ", ") << "\n    "
+              << m.subject << "\n";
+    if (!m.last_error.empty()) std::cout << "    last error: " << m.last_error << "\n";
+  }
+  return 0;
+}
+
+int cmd_recheck(Context& ctx, const Args&) {
+  Result<std::unique_ptr<store::Store>> st = open_store(ctx, true);
+  if (!st) return fail(st.status().to_string());
+  SystemClock clock;
+  Status s = (*st)->mark_all_dirty(clock.now());
+  if (!s) return fail(s.to_string());
+  std::cout << "every match group will be re-checked on the next cycle\n";
+  return 0;
+}
+
+}  // namespace arsync::cli

@@ -1,0 +1,99 @@
+// Internal to daemon/mapping: a compiled field spec (where a value comes
+// from, and the transforms it goes through) and the transforms themselves.
+// They are mutually recursive (concat and add_days read other specs/paths),
+// hence one header.
+//
+// Compile functions return kMappingError with Location{file, mapping_path};
+// eval/apply return kMappingError whose Location.field is the record path
+// that failed; the caller (mapping.cpp) adds file, mapping path and record.
+//
+// Thread safety: compiled objects are immutable.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "arsync/mapping/path.h"
+#include "arsync/model/status.h"
+
+namespace arsync::mapping {
+
+// Where paths resolve: `here` is the record, or the current element of an
+// "each" block; `root` is always the record (for `$.` paths).
+struct Scope {
+  const nlohmann::json& root;
+  const nlohmann::json& here;
+  const nlohmann::json& pick(const Path& p) const { return p.absolute() ? root : here; }
+};
+
+// A field's text on its way through the transforms. Empty text counts as
+// missing at the end (IDocs omit empty fields; a trimmed blank is nothing).
+struct Value {
+  bool present = false;
+  std::string text;
+  bool missing() const { return !present || text.empty(); }
+};
+
+// What compile functions need to build errors.
+struct CompileContext {
+  std::string file;
+  Status error(const std::string& mapping_path, const std::string& message) const;
+};
+
+class Transform {
+ public:
+  virtual ~Transform() = default;
+  // Rewrites `v`. Errors carry only a message; FieldSpec adds the field.
+  virtual Status apply(Value& v, const Scope& scope) const = 0;
+
+  // Compiles one entry of a "transforms" list: "trim" or {"lookup": {...}}.
+  static Result<std::unique_ptr<Transform>> compile(const nlohmann::json& spec,
+                                                    const std::string& mapping_path,
+                                                    const CompileContext& ctx);
+};
+
+class FieldSpec {
+ public:
+  // Compiles a field spec: a path string, or an object with exactly one of
+  // "path" (string or list of alternatives), "value" or "concat", plus
+  // optional "transforms", "default", "required" and "join".
+  static Result<std::shared_ptr<const FieldSpec>> compile(const nlohmann::json& spec,
+                                                          const std::string& mapping_path,
+                                                          const CompileContext& ctx);
+
+  // Evaluates the spec in `scope` into `out` (source, transforms, default).
+  // Errors: kMappingError with Location.field = describe().
+  Status eval(const Scope& scope, Value& out) const;
+
+  // The record path(s) this spec reads, for error locations:
+  // "E1EDK01.CURCY", "E1EDKA1[PARVW=RG].PARTN | E1EDKA1[PARVW=AG].PARTN".
+  const std::string& describe() const { return describe_; }
+  // "required" as written in the file, if it was.
+  std::optional<bool> required() const { return required_; }
+
+ private:
+  enum class Source { kPath, kValue, kConcat };
+  Status read_source(const Scope& scope, Value& out) const;
+
+  Source source_ = Source::kPath;
+  std::vector<Path> paths_;   // kPath: alternatives, first found wins
+  std::string join_;          // kPath with [*]: separator
+  bool join_set_ = false;
+  std::string constant_;      // kValue
+  // kConcat: literal text (spec null) or a sub-spec, in order.
+  std::vector<std::pair<std::string, std::shared_ptr<const FieldSpec>>> parts_;
+  std::vector<std::unique_ptr<Transform>> transforms_;
+  std::optional<std::string> default_;
+  std::optional<bool> required_;
+  std::string describe_;
+};
+
+// Text of a scalar JSON value (strings as is, numbers in their shortest
+// form, booleans as true/false). False for null, objects and arrays.
+bool scalar_text(const nlohmann::json& v, std::string& out);
+
+}  // namespace arsync::mapping

@@ -1,0 +1,161 @@
+#include "arsync/mapping/path.h"
+
+namespace arsync::mapping {
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kStepForms =
+    "a step is NAME, NAME[FIELD=VALUE], NAME[*] or NAME[N], steps separated by '.'";
+
+bool is_name_char(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+         c == '_' || c == '-' || c == ':' || c == '@' || c == '#' || c == '/';
+}
+
+Status syntax_error(std::string_view text, std::size_t pos, const std::string& what) {
+  return Status(ErrorCode::kMappingError,
+                "invalid path '" + std::string(text) + "': " + what + " at position " +
+                    std::to_string(pos + 1) + " (" + kStepForms + ")");
+}
+
+// True when `element` is an object whose `field` reads as `value`.
+bool matches(const json& element, const std::string& field, const std::string& value) {
+  if (!element.is_object()) return false;
+  auto it = element.find(field);
+  if (it == element.end()) return false;
+  if (it->is_string()) return it->get_ref<const std::string&>() == value;
+  if (it->is_number() || it->is_boolean()) return it->dump() == value;
+  return false;
+}
+
+}  // namespace
+
+Result<Path> Path::parse(std::string_view text) {
+  Path p;
+  p.text_ = std::string(text);
+  if (text.empty()) {
+    return Status(ErrorCode::kMappingError, std::string("path is empty (") + kStepForms + ")");
+  }
+  std::size_t i = 0;
+  if (text.size() >= 2 && text[0] == '$' && text[1] == '.') {
+    p.absolute_ = true;
+    i = 2;
+  }
+  while (true) {
+    Step step;
+    const std::size_t start = i;
+    while (i < text.size() && is_name_char(text[i])) ++i;
+    if (i == start) {
+      if (i >= text.size()) return syntax_error(text, i, "a step name is missing");
+      return syntax_error(text, i, std::string("unexpected character '") + text[i] + "'");
+    }
+    step.name = std::string(text.substr(start, i - start));
+    if (i < text.size() && text[i] == '[') {
+      const std::size_t open = i;
+      const std::size_t close = text.find(']', open);
+      if (close == std::string_view::npos) return syntax_error(text, open, "'[' without ']'");
+      std::string_view inner = text.substr(open + 1, close - open - 1);
+      if (inner.empty()) return syntax_error(text, open, "empty filter '[]'");
+      if (inner == "*") {
+        step.filter = Step::Filter::kAll;
+        p.fans_out_ = true;
+      } else if (std::size_t eq = inner.find('='); eq != std::string_view::npos) {
+        step.filter = Step::Filter::kMatch;
+        step.field = std::string(inner.substr(0, eq));
+        step.value = std::string(inner.substr(eq + 1));
+        if (step.field.empty()) return syntax_error(text, open + 1, "filter has no field before '='");
+        for (char c : step.field) {
+          if (!is_name_char(c)) {
+            return syntax_error(text, open + 1,
+                                std::string("unexpected character '") + c + "' in filter field");
+          }
+        }
+        if (step.value.empty()) return syntax_error(text, open + 1 + eq, "filter has no value after '='");
+      } else {
+        std::size_t n = 0;
+        for (char c : inner) {
+          if (c < '0' || c > '9') {
+            return syntax_error(text, open + 1,
+                                "filter '[" + std::string(inner) +
+                                    "]' is not '*', a number or FIELD=VALUE");
+          }
+          if (n > 1000000) return syntax_error(text, open + 1, "index too large");
+          n = n * 10 + static_cast<std::size_t>(c - '0');
+        }
+        step.filter = Step::Filter::kIndex;
+        step.index = n;
+      }
+      i = close + 1;
+    }
+    p.steps_.push_back(std::move(step));
+    if (i == text.size()) break;
+    if (text[i] != '.') {
+      return syntax_error(text, i, std::string("unexpected character '") + text[i] + "'");
+    }
+    ++i;
+    if (i == text.size()) return syntax_error(text, i - 1, "path ends with '.'");
+  }
+  return p;
+}
+
+template <typename Visit>
+bool Path::walk(const json& node, std::size_t step_index, Visit& visit) const {
+  if (step_index == steps_.size()) return visit(node);
+  if (!node.is_object()) return false;
+  const Step& step = steps_[step_index];
+  auto it = node.find(step.name);
+  if (it == node.end()) return false;
+  const json& member = *it;
+  const std::size_t next = step_index + 1;
+  if (!member.is_array()) {
+    // A lone object or value is an array of one.
+    switch (step.filter) {
+      case Step::Filter::kNone:
+      case Step::Filter::kAll:
+        return walk(member, next, visit);
+      case Step::Filter::kIndex:
+        return step.index == 0 ? walk(member, next, visit) : false;
+      case Step::Filter::kMatch:
+        return matches(member, step.field, step.value) ? walk(member, next, visit) : false;
+    }
+    return false;
+  }
+  switch (step.filter) {
+    case Step::Filter::kNone:
+      return member.empty() ? false : walk(member[0], next, visit);
+    case Step::Filter::kIndex:
+      return step.index < member.size() ? walk(member[step.index], next, visit) : false;
+    case Step::Filter::kMatch:
+      for (const json& element : member) {
+        if (matches(element, step.field, step.value)) return walk(element, next, visit);
+      }
+      return false;
+    case Step::Filter::kAll:
+      for (const json& element : member) {
+        if (walk(element, next, visit)) return true;
+      }
+      return false;
+  }
+  return false;
+}
+
+const json* Path::first(const json& node) const {
+  const json* found = nullptr;
+  auto visit = [&found](const json& v) {
+    found = &v;
+    return true;
+  };
+  walk(node, 0, visit);
+  return found;
+}
+
+void Path::all(const json& node, std::vector<const json*>& out) const {
+  auto visit = [&out](const json& v) {
+    out.push_back(&v);
+    return false;
+  };
+  walk(node, 0, visit);
+}
+
+}  // namespace arsync::mapping

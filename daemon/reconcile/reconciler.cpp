@@ -1,0 +1,116 @@
+#include "arsync/reconcile/reconciler.h"
+
+#include <algorithm>
+#include <set>
+#include <tuple>
+#include <utility>
+
+#include "arsync/reconcile/rules.h"
+
+namespace arsync::reconcile {
+namespace {
+
+// Groups fetched per due_dirty_keys call.
+constexpr std::size_t kBatch = 256;
+
+}  // namespace
+
+Reconciler::Reconciler(store::Store& store, ReconcileConfig config, const Clock& clock)
+    : store_(store), config_(std::move(config)), clock_(clock) {}
+
+Status Reconciler::check_group(const store::DirtyKey& key, Instant now, RunStats& stats) {
+  std::string where = std::string(to_string(key.kind)) + " " + key.match_key;
+
+  GroupInput input;
+  input.kind = key.kind;
+  input.match_key = key.match_key;
+  auto group = store_.find_group(key.kind, key.match_key);
+  if (!group) return group.status().with_context("reconcile " + where);
+  input.documents = std::move(*group);
+
+  if (key.kind != DocumentKind::kCustomer) {
+    auto settlements = store_.find_applications_to(key.kind, key.match_key);
+    if (!settlements) return settlements.status().with_context("reconcile " + where);
+    input.settlements = std::move(*settlements);
+  }
+
+  if (key.kind == DocumentKind::kPayment) {
+    std::set<std::pair<DocumentKind, std::string>> looked_up;
+    for (const Document& d : input.documents) {
+      for (const Application& a : d.applications) {
+        auto target = std::make_pair(a.target_kind, a.target_match_key);
+        if (!looked_up.insert(target).second) continue;
+        auto docs = store_.find_group(a.target_kind, a.target_match_key);
+        if (!docs) return docs.status().with_context("reconcile " + where);
+        if (!docs->empty()) input.known_targets.insert(target);
+      }
+    }
+  }
+
+  for (const Document& d : input.documents) {
+    std::optional<Instant> since = estimate_known_since(d);
+    if (!since) continue;
+    auto it = input.known_since.find(d.system);
+    if (it == input.known_since.end() || *since < it->second) input.known_since[d.system] = *since;
+  }
+
+  Evaluation eval = evaluate_group(input, config_, now);
+
+  auto outcome = store_.apply_findings(key.kind, key.match_key, eval.findings, now);
+  if (!outcome) return outcome.status().with_context("reconcile " + where);
+  stats.groups_checked += 1;
+  stats.findings += eval.findings.size();
+  stats.opened += outcome->opened.size();
+  stats.reopened += outcome->reopened.size();
+  stats.updated += outcome->updated.size();
+  stats.resolved += outcome->resolved.size();
+  stats.opened_ids.insert(stats.opened_ids.end(), outcome->opened.begin(), outcome->opened.end());
+  stats.reopened_ids.insert(stats.reopened_ids.end(), outcome->reopened.begin(),
+                            outcome->reopened.end());
+
+  // Clear first, then re-mark: mark_dirty keeps the earlier due time of an
+  // existing mark, so marking first would leave this one due now. If new
+  // data re-marked the group while we evaluated, the clear is a no-op (seq)
+  // and the group is checked again anyway.
+  ARSYNC_RETURN_IF_ERROR(store_.clear_dirty_key(key));
+  if (eval.recheck_at) {
+    store::DirtyKey again;
+    again.kind = key.kind;
+    again.match_key = key.match_key;
+    again.due = *eval.recheck_at;
+    ARSYNC_RETURN_IF_ERROR(store_.mark_dirty({again}));
+  }
+  return Status::ok();
+}
+
+Result<RunStats> Reconciler::run_dirty(std::size_t max_groups) {
+  RunStats stats;
+  const Instant now = clock_.now();
+  // A mark we cleared must not come back with the same seq; if it does the
+  // store is not clearing and looping would never end.
+  std::set<std::tuple<DocumentKind, std::string, std::int64_t>> done;
+  while (stats.groups_checked < max_groups) {
+    std::size_t want = std::min(kBatch, max_groups - stats.groups_checked);
+    auto keys = store_.due_dirty_keys(now, want);
+    if (!keys) return keys.status().with_context("reconcile");
+    if (keys->empty()) break;
+    for (const store::DirtyKey& key : *keys) {
+      if (!done.insert({key.kind, key.match_key, key.seq}).second) {
+        return Status(ErrorCode::kInternal,
+                      "reconcile: dirty mark for " + std::string(to_string(key.kind)) + " " +
+                          key.match_key + " was not cleared by the store");
+      }
+      ARSYNC_RETURN_IF_ERROR(check_group(key, now, stats));
+      if (stats.groups_checked >= max_groups) break;
+    }
+  }
+  return stats;
+}
+
+Result<RunStats> Reconciler::run_full() {
+  Status marked = store_.mark_all_dirty(clock_.now());
+  if (!marked) return marked.with_context("reconcile");
+  return run_dirty();
+}
+
+}  // namespace arsync::reconcile

@@ -1,0 +1,199 @@
+// Numbered schema migrations. Never edit a migration that has shipped: add
+// a new one at the end.
+//
+// Conventions: instants are ISO 8601 UTC text ("2026-11-25T10:00:00Z"), which
+// sorts chronologically; calendar dates are "YYYY-MM-DD"; money is INTEGER
+// minor units next to its currency code (each Money keeps its own currency,
+// so a document round-trips exactly); kinds and statuses are their model
+// names ("invoice", "open").
+#include "arsync/store/migrations.h"
+
+#include <array>
+
+namespace arsync::store {
+namespace {
+
+constexpr char kInitialSchema[] = R"sql(
+CREATE TABLE documents (
+  id                 INTEGER PRIMARY KEY,
+  system             TEXT NOT NULL CHECK (system <> ''),
+  kind               TEXT NOT NULL,
+  external_id        TEXT NOT NULL CHECK (external_id <> ''),
+  version            TEXT NOT NULL,
+  content_hash       TEXT NOT NULL,
+  document_number    TEXT NOT NULL,
+  match_key          TEXT NOT NULL,
+  customer_key       TEXT NOT NULL,
+  customer_name      TEXT NOT NULL,
+  amount             INTEGER NOT NULL,
+  currency           TEXT NOT NULL,
+  open_amount        INTEGER NOT NULL,
+  open_currency      TEXT NOT NULL,
+  tax_amount         INTEGER NOT NULL,
+  tax_currency       TEXT NOT NULL,
+  issue_date         TEXT,
+  due_date           TEXT,
+  status             TEXT NOT NULL,
+  reference          TEXT NOT NULL,
+  terms              TEXT NOT NULL,
+  source_updated_at  TEXT NOT NULL,
+  raw_file           TEXT NOT NULL,
+  raw_offset         INTEGER NOT NULL,
+  raw_length         INTEGER NOT NULL,
+  raw_sha256         TEXT NOT NULL,
+  updated_at         TEXT NOT NULL,
+  -- Bookkeeping for the single-statement upsert: 1 after insert, +1 per
+  -- update, and the match key the row had before its last update, so that
+  -- RETURNING tells insert from update and names the group a document left.
+  revision           INTEGER NOT NULL DEFAULT 1,
+  previous_match_key TEXT,
+  UNIQUE (system, kind, external_id)
+);
+CREATE INDEX documents_group ON documents (kind, match_key);
+CREATE INDEX documents_number ON documents (system, kind, document_number);
+
+-- Settlements by a payment or credit, in the document's order.
+CREATE TABLE applications (
+  document_id       INTEGER NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
+  position          INTEGER NOT NULL,
+  target_kind       TEXT NOT NULL,
+  target_match_key  TEXT NOT NULL,
+  target_number     TEXT NOT NULL,
+  amount            INTEGER NOT NULL,
+  currency          TEXT NOT NULL,
+  discount          INTEGER NOT NULL,
+  discount_currency TEXT NOT NULL,
+  PRIMARY KEY (document_id, position)
+) WITHOUT ROWID;
+CREATE INDEX applications_target ON applications (target_kind, target_match_key);
+
+CREATE TABLE cursors (
+  system     TEXT NOT NULL,
+  cursor_key TEXT NOT NULL,
+  value      TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  PRIMARY KEY (system, cursor_key)
+) WITHOUT ROWID;
+
+-- Match groups to re-check. seq comes from counters('dirty_seq'), bumped
+-- once per marking transaction, so a reader can clear only the mark it saw.
+CREATE TABLE dirty_keys (
+  kind      TEXT NOT NULL,
+  match_key TEXT NOT NULL,
+  due       TEXT NOT NULL,
+  seq       INTEGER NOT NULL,
+  PRIMARY KEY (kind, match_key)
+) WITHOUT ROWID;
+CREATE INDEX dirty_keys_due ON dirty_keys (due);
+
+CREATE TABLE counters (
+  name  TEXT PRIMARY KEY,
+  value INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO counters (name, value) VALUES ('dirty_seq', 0);
+
+CREATE TABLE discrepancies (
+  id              INTEGER PRIMARY KEY,
+  fingerprint     TEXT NOT NULL UNIQUE,
+  rule            TEXT NOT NULL,
+  kind            TEXT NOT NULL,
+  match_key       TEXT NOT NULL,
+  systems         TEXT NOT NULL,  -- JSON array, sorted
+  severity        TEXT NOT NULL,
+  customer_key    TEXT NOT NULL,
+  summary         TEXT NOT NULL,
+  details         TEXT NOT NULL,  -- JSON
+  status          TEXT NOT NULL CHECK (status IN ('open', 'acknowledged', 'resolved')),
+  owner           TEXT NOT NULL DEFAULT '',
+  first_detected  TEXT NOT NULL,
+  last_detected   TEXT NOT NULL,
+  resolved_at     TEXT,
+  resolution_note TEXT NOT NULL DEFAULT '',
+  notify_pending  INTEGER NOT NULL DEFAULT 0,
+  pending_since   TEXT  -- when notify_pending last became 1
+);
+CREATE INDEX discrepancies_group ON discrepancies (kind, match_key);
+CREATE INDEX discrepancies_status ON discrepancies (status, rule);
+CREATE INDEX discrepancies_pending ON discrepancies (pending_since, id) WHERE notify_pending = 1;
+
+CREATE TABLE discrepancy_events (
+  id             INTEGER PRIMARY KEY,
+  discrepancy_id INTEGER NOT NULL REFERENCES discrepancies (id) ON DELETE CASCADE,
+  at             TEXT NOT NULL,
+  event          TEXT NOT NULL,
+  actor          TEXT NOT NULL,
+  note           TEXT NOT NULL
+);
+CREATE INDEX discrepancy_events_discrepancy ON discrepancy_events (discrepancy_id, id);
+
+CREATE TABLE mail_outbox (
+  id              INTEGER PRIMARY KEY,
+  message_id      TEXT NOT NULL UNIQUE,
+  sender          TEXT NOT NULL,
+  recipients      TEXT NOT NULL,  -- JSON array
+  subject         TEXT NOT NULL,
+  data            BLOB NOT NULL,
+  state           TEXT NOT NULL CHECK (state IN ('pending', 'sent', 'dead')),
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  created_at      TEXT NOT NULL,
+  next_attempt_at TEXT NOT NULL,
+  sent_at         TEXT,
+  last_error      TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX mail_outbox_due ON mail_outbox (state, next_attempt_at);
+
+-- Which discrepancies a message told about.
+CREATE TABLE mail_discrepancies (
+  mail_id        INTEGER NOT NULL REFERENCES mail_outbox (id) ON DELETE CASCADE,
+  discrepancy_id INTEGER NOT NULL REFERENCES discrepancies (id) ON DELETE CASCADE,
+  PRIMARY KEY (mail_id, discrepancy_id)
+) WITHOUT ROWID;
+CREATE INDEX mail_discrepancies_discrepancy ON mail_discrepancies (discrepancy_id);
+
+CREATE TABLE quarantine (
+  id          INTEGER PRIMARY KEY,
+  system      TEXT NOT NULL,
+  entity      TEXT NOT NULL,
+  external_id TEXT NOT NULL,
+  source      TEXT NOT NULL,
+  error       TEXT NOT NULL,
+  location    TEXT NOT NULL,
+  raw         BLOB NOT NULL,
+  at          TEXT NOT NULL
+);
+CREATE INDEX quarantine_system ON quarantine (system, entity);
+
+CREATE TABLE audit_log (
+  id      INTEGER PRIMARY KEY,
+  at      TEXT NOT NULL,
+  actor   TEXT NOT NULL,
+  action  TEXT NOT NULL,
+  object  TEXT NOT NULL,
+  details TEXT NOT NULL
+);
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+
+-- Reserved for OAuth tokens (encrypted by the caller).
+CREATE TABLE secrets (
+  system     TEXT NOT NULL,
+  name       TEXT NOT NULL,
+  value      BLOB NOT NULL,
+  updated_at TEXT NOT NULL,
+  PRIMARY KEY (system, name)
+) WITHOUT ROWID;
+)sql";
+
+constexpr std::array<Migration, 1> kMigrations = {{
+    {1, "initial schema", kInitialSchema},
+}};
+
+}  // namespace
+
+std::span<const Migration> sqlite_migrations() { return kMigrations; }
+
+int sqlite_schema_version() { return kMigrations.back().version; }
+
+}  // namespace arsync::store

@@ -1,0 +1,42 @@
+// The MIME pieces of an email, kept apart from what the email says: header
+// sanitising and RFC 2047 encoded-words, quoted-printable bodies, RFC 5322
+// dates. Decoders exist so that tests (and `arsync mail show`) can check what
+// a mail client would see.
+//
+// Thread safety: pure functions.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "arsync/model/date.h"
+
+namespace arsync::alert {
+
+// Makes `text` safe for a header value: invalid UTF-8 bytes become U+FFFD,
+// C0/C1 control characters (CR, LF, NUL, TAB, NEL...), DEL and the Unicode
+// line/paragraph separators become a space. Never returns CR, LF or NUL.
+std::string sanitize_header_text(std::string_view text);
+
+// A header value for unstructured text (Subject): sanitised first; returned
+// as is when it is printable ASCII without "=?", otherwise as RFC 2047
+// UTF-8 "B" encoded-words of at most 75 characters, folded with CRLF SP
+// (never splitting a UTF-8 sequence).
+std::string encode_header_text(std::string_view text);
+
+// Unfolds (removes CRLF before white space) and decodes RFC 2047 encoded-
+// words (B and Q, any charset label; bytes are returned as they are).
+// Malformed words are left as they are.
+std::string decode_header_text(std::string_view value);
+
+// Quoted-printable (RFC 2045) of UTF-8 text whose lines end in "\n" or
+// "\r\n": output lines end in CRLF and are at most 76 characters; '=' and
+// bytes outside printable ASCII are encoded, so is trailing white space and
+// a '.' starting a line. The output never contains "=_".
+std::string encode_quoted_printable(std::string_view text);
+std::string decode_quoted_printable(std::string_view encoded);
+
+// "Wed, 25 Nov 2026 11:36:40 +0000" (RFC 5322 date-time, UTC).
+std::string format_rfc5322_date(Instant t);
+
+}  // namespace arsync::alert

@@ -1,0 +1,111 @@
+// The sync cycle: pull every system, map, store, reconcile, alert, deliver.
+//
+//   connector.pull(cursor) -> RecordBatch -> mapping -> store.commit_batch
+//   (batch + cursor in one transaction) -> reconciler over dirty groups ->
+//   alert::queue_alerts (mail_outbox) -> alert::deliver_due (transport)
+//
+// A system that fails (unreachable, a sink error) is reported and the other
+// systems go on; the next cycle resumes it from its last committed cursor.
+//
+// Thread safety: one SyncEngine runs on one thread (the store's writer).
+// request_stop() may be called from any thread (a signal handler's flag).
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "arsync/alert/alerter.h"
+#include "arsync/alert/mail_config.h"
+#include "arsync/alert/transport.h"
+#include "arsync/connector.h"
+#include "arsync/mapping/mapping.h"
+#include "arsync/model/clock.h"
+#include "arsync/reconcile/config.h"
+#include "arsync/reconcile/reconciler.h"
+#include "arsync/store/store.h"
+
+namespace arsync::engine {
+
+// Everything the engine needs to know about one configured system.
+struct SystemSetup {
+  std::string name;
+  std::string type;
+  std::string mappings_dir;
+  nlohmann::json settings;
+};
+
+struct EngineOptions {
+  std::vector<SystemSetup> systems;
+  std::string state_dir;
+  reconcile::ReconcileConfig reconcile;
+  alert::MailConfig mail;
+};
+
+// Per-system outcome of one cycle.
+struct SystemRun {
+  std::string system;
+  std::string type;
+  std::size_t batches = 0;
+  std::size_t records = 0;       // records read (mapped or quarantined)
+  std::size_t inserted = 0;
+  std::size_t updated = 0;
+  std::size_t unchanged = 0;
+  std::size_t quarantined = 0;   // unreadable or unmappable records
+  Status status;                 // OK, or why the pull stopped
+};
+
+struct CycleReport {
+  Instant started{};
+  Instant finished{};
+  std::vector<SystemRun> systems;
+  reconcile::RunStats reconcile;
+  Status reconcile_status;
+  std::size_t emails_queued = 0;
+  alert::DeliveryStats delivery;
+  Status alert_status;
+  bool stopped_early = false;
+
+  bool ok() const;
+};
+
+class SyncEngine {
+ public:
+  // Creates the connectors (settings validated against each type's config
+  // keys, relative to nothing: paths must already be resolved), loads the
+  // mapping sets and the mail transport. Errors name the system and key.
+  static Result<std::unique_ptr<SyncEngine>> create(EngineOptions options,
+                                                    const Registry& registry,
+                                                    store::Store& store, const Clock& clock);
+
+  // Runs one cycle. Never throws; failures are in the report.
+  CycleReport run_cycle();
+
+  // Asks a running cycle to stop after the current batch (SIGTERM).
+  void request_stop() { stop_ = true; }
+
+  // Mapping sets per system (for `arsync`).
+  const std::vector<SystemSetup>& systems() const { return options_.systems; }
+
+  ~SyncEngine();
+
+ private:
+  struct System;
+  SyncEngine(EngineOptions options, store::Store& store, const Clock& clock);
+  SystemRun pull_system(System& system);
+
+  EngineOptions options_;
+  store::Store& store_;
+  const Clock& clock_;
+  std::vector<std::unique_ptr<System>> systems_;
+  std::unique_ptr<alert::Transport> transport_;
+  std::unique_ptr<reconcile::Reconciler> reconciler_;
+  std::atomic<bool> stop_{false};
+};
+
+// The cursor key under which a system's pull cursor is stored.
+inline constexpr const char* kPullCursorKey = "pull";
+
+}  // namespace arsync::engine

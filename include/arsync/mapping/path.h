@@ -1,0 +1,72 @@
+// Record paths: how a mapping file addresses a value inside a raw record.
+//
+// A path is dot-separated steps over a JSON object, each step a member name
+// with an optional filter in brackets:
+//   NAME              the member; if it is an array, its first element
+//   NAME[N]           element N of the array (0-based)
+//   NAME[FIELD=VALUE] the first element whose FIELD is the text VALUE
+//   NAME[*]           every element (only where several values are wanted)
+// A member that is a single object, not an array, counts as an array of one,
+// so `EDI_DC40.DOCNUM` and `EDI_DC40[0].DOCNUM` mean the same. A path that
+// starts with `$.` is resolved from the record's root even inside an
+// "each" block. Examples: `E1EDK02[QUALF=009].BELNR`,
+// `E1EDP01[*].E1EDP26[QUALF=003].BETRG`,
+// `Line[*].LinkedTxn[TxnType=Invoice].TxnId`.
+//
+// Paths are parsed once (when a mapping compiles); resolving one allocates
+// nothing unless every match is asked for.
+//
+// Thread safety: a parsed Path is immutable and may be used from any thread.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "arsync/model/status.h"
+
+namespace arsync::mapping {
+
+class Path {
+ public:
+  // Parses `text`. On a syntax error returns kMappingError whose message
+  // names the path, the position and what a step may look like; the caller
+  // adds the Location.
+  static Result<Path> parse(std::string_view text);
+
+  const std::string& text() const { return text_; }
+  // True when a step is `[*]`: the path may select several values.
+  bool fans_out() const { return fans_out_; }
+  // True when the path starts with `$.` (resolve from the record root).
+  bool absolute() const { return absolute_; }
+
+  // The first value the path selects under `node` (document order), or
+  // nullptr when it selects nothing. The pointer is into `node`.
+  const nlohmann::json* first(const nlohmann::json& node) const;
+  // Appends every value the path selects under `node`, in document order.
+  void all(const nlohmann::json& node, std::vector<const nlohmann::json*>& out) const;
+
+ private:
+  struct Step {
+    enum class Filter { kNone, kIndex, kAll, kMatch };
+    std::string name;
+    Filter filter = Filter::kNone;
+    std::size_t index = 0;
+    std::string field;  // kMatch
+    std::string value;  // kMatch
+  };
+
+  // Visits matches depth-first; `visit` returns true to stop.
+  template <typename Visit>
+  bool walk(const nlohmann::json& node, std::size_t step, Visit& visit) const;
+
+  std::string text_;
+  std::vector<Step> steps_;
+  bool fans_out_ = false;
+  bool absolute_ = false;
+};
+
+}  // namespace arsync::mapping

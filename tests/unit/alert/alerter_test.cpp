@@ -1,0 +1,234 @@
+#include "arsync/alert/alerter.h"
+
+#include <gtest/gtest.h>
+
+#include "smtp_server.h"
+#include "temp_dir.h"
+
+namespace arsync::alert {
+namespace {
+
+using std::chrono::seconds;
+
+Instant at(const char* text) { return *parse_instant(text); }
+
+Finding amount_differs(const std::string& key) {
+  Finding f;
+  f.rule = "amount_differs";
+  f.kind = DocumentKind::kInvoice;
+  f.match_key = key;
+  f.systems = {"sap-ecc", "sap-s4"};
+  f.severity = Severity::kWarning;
+  f.customer_key = "C100";
+  f.summary = "amount 1,250.00 USD in sap-ecc vs 1,205.00 USD in sap-s4";
+  f.details = {{"sap-ecc", {{"amount", "1250.00"}}}, {"sap-s4", {{"amount", "1205.00"}}}};
+  return f;
+}
+
+class AlerterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    reopen();
+    config_.from = "arsync@example.com";
+    config_.to = {"ar@example.com"};
+    config_.hostname = "arsync.example.com";
+  }
+
+  // Opens the database file again, as a restarted daemon would.
+  void reopen() {
+    store_.reset();
+    store::SqliteOptions o;
+    o.path = (dir_.path() / "arsync.db").string();
+    auto s = store::open_sqlite_store(o);
+    ASSERT_TRUE(s) << s.status().to_string();
+    store_ = std::move(s).value();
+  }
+
+  void open_discrepancy(const std::string& key) {
+    auto r = store_->apply_findings(DocumentKind::kInvoice, key, {amount_differs(key)}, clock_.now());
+    ASSERT_TRUE(r) << r.status().to_string();
+    ASSERT_EQ(r->opened.size(), 1u);
+  }
+
+  std::vector<store::OutgoingMail> all_mail() {
+    auto r = store_->list_mail(100);
+    EXPECT_TRUE(r) << r.status().to_string();
+    auto v = r ? *r : std::vector<store::OutgoingMail>{};
+    std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+    return v;
+  }
+
+  DeliveryStats deliver(Transport& t) {
+    auto r = deliver_due(*store_, t, config_, clock_);
+    EXPECT_TRUE(r) << r.status().to_string();
+    return r ? *r : DeliveryStats{};
+  }
+
+  // SMTP to 127.0.0.1:port without TLS.
+  std::unique_ptr<Transport> smtp_transport(int port) {
+    TransportConfig t;
+    t.type = "smtp";
+    t.host = "127.0.0.1";
+    t.port = port;
+    t.security = "none";
+    t.timeout_seconds = 10;
+    return std::move(make_transport(t)).value();
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<store::Store> store_;
+  ManualClock clock_{at("2026-11-25T10:00:00Z")};
+  MailConfig config_;
+};
+
+TEST_F(AlerterTest, QueuesOneMailPerNewDiscrepancy) {
+  open_discrepancy("90001234");
+  open_discrepancy("90001235");
+  auto queued = queue_alerts(*store_, config_, clock_);
+  ASSERT_TRUE(queued) << queued.status().to_string();
+  EXPECT_EQ(*queued, 2u);
+  const auto mail = all_mail();
+  ASSERT_EQ(mail.size(), 2u);
+  EXPECT_EQ(mail[0].subject, "[arsync] amount_differs: invoice 90001234 (sap-ecc vs sap-s4) - C100");
+  EXPECT_EQ(mail[1].subject, "[arsync] amount_differs: invoice 90001235 (sap-ecc vs sap-s4) - C100");
+  EXPECT_EQ(mail[0].state, "pending");
+  EXPECT_EQ(mail[0].recipients, config_.to);
+  EXPECT_EQ(mail[0].next_attempt_at, clock_.now());
+}
+
+TEST_F(AlerterTest, QueuesNothingTwiceEvenAfterRestart) {
+  open_discrepancy("90001234");
+  ASSERT_EQ(*queue_alerts(*store_, config_, clock_), 1u);
+  EXPECT_EQ(*queue_alerts(*store_, config_, clock_), 0u);
+  reopen();
+  EXPECT_EQ(*queue_alerts(*store_, config_, clock_), 0u);
+  EXPECT_EQ(all_mail().size(), 1u);
+}
+
+TEST_F(AlerterTest, PerCycleQueuesOneMailListingAll) {
+  config_.mode = "per_cycle";
+  open_discrepancy("90001234");
+  open_discrepancy("90001235");
+  open_discrepancy("90001236");
+  ASSERT_EQ(*queue_alerts(*store_, config_, clock_), 1u);
+  const auto mail = all_mail();
+  ASSERT_EQ(mail.size(), 1u);
+  EXPECT_EQ(mail[0].subject, "[arsync] 3 new discrepancies");
+  for (const char* key : {"90001234", "90001235", "90001236"}) {
+    EXPECT_NE(mail[0].data.find(std::string("Match key:      ") + key), std::string::npos) << key;
+  }
+  auto pending = store_->pending_notifications(100);
+  ASSERT_TRUE(pending);
+  EXPECT_TRUE(pending->empty());
+}
+
+TEST_F(AlerterTest, DeliversThroughFileTransportOnce) {
+  open_discrepancy("90001234");
+  ASSERT_EQ(*queue_alerts(*store_, config_, clock_), 1u);
+  auto files = make_file_transport((dir_.path() / "mail").string());
+  DeliveryStats stats = deliver(*files);
+  EXPECT_EQ(stats.sent, 1u);
+  EXPECT_EQ(all_mail()[0].state, "sent");
+  clock_.advance(seconds(3600));
+  EXPECT_EQ(deliver(*files).sent, 0u);
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir_.path() / "mail"),
+                          std::filesystem::directory_iterator()),
+            1);
+}
+
+TEST_F(AlerterTest, RetriesWhileServerIsDownThenDeliversExactlyOnce) {
+  open_discrepancy("90001234");
+  ASSERT_EQ(*queue_alerts(*store_, config_, clock_), 1u);
+  const int port = testing::free_port();
+  const Instant start = clock_.now();
+
+  DeliveryStats first = deliver(*smtp_transport(port));
+  EXPECT_EQ(first.retried, 1u);
+  EXPECT_EQ(first.sent, 0u);
+  auto mail = all_mail();
+  ASSERT_EQ(mail.size(), 1u);
+  EXPECT_EQ(mail[0].state, "pending");
+  EXPECT_EQ(mail[0].attempts, 1);
+  EXPECT_EQ(mail[0].next_attempt_at, start + seconds(300));
+  EXPECT_EQ(mail[0].last_error,
+            "unavailable: SMTP server 127.0.0.1:" + std::to_string(port) + ": connection refused");
+
+  testing::SmtpServer server(dir_.path() / "inbox", port);
+  reopen();  // a restart in between changes nothing
+  clock_.advance(seconds(299));
+  EXPECT_EQ(deliver(*smtp_transport(port)).sent, 0u);  // not due yet
+  EXPECT_TRUE(server.received().empty());
+
+  clock_.advance(seconds(1));
+  EXPECT_EQ(deliver(*smtp_transport(port)).sent, 1u);
+  clock_.advance(seconds(3600));
+  EXPECT_EQ(deliver(*smtp_transport(port)).sent, 0u);
+  const auto got = server.received();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].data, mail[0].data);
+  EXPECT_EQ(all_mail()[0].state, "sent");
+}
+
+TEST_F(AlerterTest, BackoffDoublesAndIsCappedAtAnHour) {
+  open_discrepancy("90001234");
+  ASSERT_EQ(*queue_alerts(*store_, config_, clock_), 1u);
+  auto down = smtp_transport(testing::free_port());
+  std::vector<long long> delays;
+  for (int i = 0; i < 7; ++i) {
+    ASSERT_EQ(deliver(*down).retried, 1u);
+    const auto mail = all_mail()[0];
+    delays.push_back((mail.next_attempt_at - clock_.now()).count());
+    clock_.set(mail.next_attempt_at);
+  }
+  EXPECT_EQ(delays, (std::vector<long long>{300, 600, 1200, 2400, 3600, 3600, 3600}));
+}
+
+TEST_F(AlerterTest, GivesUpAfterFiveDays) {
+  open_discrepancy("90001234");
+  ASSERT_EQ(*queue_alerts(*store_, config_, clock_), 1u);
+  const Instant created = clock_.now();
+  auto down = smtp_transport(testing::free_port());
+  int attempts = 0;
+  for (;;) {
+    DeliveryStats stats = deliver(*down);
+    ++attempts;
+    ASSERT_LT(attempts, 200);
+    const auto mail = all_mail()[0];
+    if (stats.dead == 1) {
+      EXPECT_GE(clock_.now(), created + seconds(432000));
+      EXPECT_EQ(mail.state, "dead");
+      ASSERT_EQ(stats.dead_mail.size(), 1u);
+      EXPECT_EQ(stats.dead_mail[0].id, mail.id);
+      EXPECT_EQ(mail.last_error.rfind("gave up after " + std::to_string(attempts) + " attempts: unavailable: ", 0),
+                0u)
+          << mail.last_error;
+      break;
+    }
+    ASSERT_EQ(stats.retried, 1u);
+    EXPECT_LT(clock_.now(), created + seconds(432000));
+    clock_.set(mail.next_attempt_at);
+  }
+  // 300+600+1200+2400 s, then hourly until 5 days have passed.
+  EXPECT_EQ(attempts, 5 + (432000 - 4500 + 3599) / 3600);
+  clock_.advance(seconds(86400));
+  EXPECT_EQ(deliver(*down).dead, 0u);  // dead mail is not tried again
+}
+
+TEST_F(AlerterTest, PermanentRejectionIsDeadAtOnce) {
+  config_.to = {"nobody@example.com"};
+  open_discrepancy("90001234");
+  ASSERT_EQ(*queue_alerts(*store_, config_, clock_), 1u);
+  testing::SmtpServer server(dir_.path() / "inbox", 0, {"--reject-rcpt", "nobody"});
+  DeliveryStats stats = deliver(*smtp_transport(server.port()));
+  EXPECT_EQ(stats.dead, 1u);
+  EXPECT_EQ(stats.retried, 0u);
+  const auto mail = all_mail()[0];
+  EXPECT_EQ(mail.state, "dead");
+  EXPECT_EQ(mail.last_error, "invalid argument: SMTP server 127.0.0.1:" + std::to_string(server.port()) +
+                                 " refused RCPT TO:<nobody@example.com> got 550 5.1.1 "
+                                 "<nobody@example.com>: Recipient address rejected");
+  EXPECT_TRUE(server.received().empty());
+}
+
+}  // namespace
+}  // namespace arsync::alert

@@ -1,0 +1,95 @@
+#include "arsync/alert/mime.h"
+
+#include <gtest/gtest.h>
+
+namespace arsync::alert {
+namespace {
+
+TEST(SanitizeHeaderText, ReplacesControlCharactersBySpaces) {
+  EXPECT_EQ(sanitize_header_text(std::string("a\r\nBcc: x\0y\tz\x7f", 14)), "a  Bcc: x y z ");
+}
+
+TEST(SanitizeHeaderText, ReplacesUnicodeLineBreaksAndC1Controls) {
+  // NEL (U+0085), LINE SEPARATOR (U+2028), PARAGRAPH SEPARATOR (U+2029).
+  EXPECT_EQ(sanitize_header_text("a\xC2\x85" "b\xE2\x80\xA8" "c\xE2\x80\xA9" "d"), "a b c d");
+}
+
+TEST(SanitizeHeaderText, ReplacesInvalidUtf8ByReplacementCharacter) {
+  EXPECT_EQ(sanitize_header_text("M\xFCller"), "M\xEF\xBF\xBDller");
+  EXPECT_EQ(sanitize_header_text("\xC3"), "\xEF\xBF\xBD");  // truncated sequence
+}
+
+TEST(EncodeHeaderText, LeavesPlainAsciiAlone) {
+  EXPECT_EQ(encode_header_text("[arsync] amount_differs: invoice 90001234"),
+            "[arsync] amount_differs: invoice 90001234");
+}
+
+TEST(EncodeHeaderText, EncodesNonAsciiAndRoundTrips) {
+  const std::string text = "[arsync] Müller GmbH – Zürich, 株式会社トヨタ自動車 and more text to need several words";
+  const std::string encoded = encode_header_text(text);
+  EXPECT_EQ(encoded.rfind("=?UTF-8?B?", 0), 0u);
+  EXPECT_NE(encoded.find("\r\n "), std::string::npos);  // folded into several words
+  std::size_t pos = 0;
+  while (pos < encoded.size()) {
+    std::size_t end = encoded.find("\r\n", pos);
+    if (end == std::string::npos) end = encoded.size();
+    EXPECT_LE(end - pos, 70u);
+    pos = end + 2;
+  }
+  EXPECT_EQ(decode_header_text(encoded), text);
+}
+
+TEST(EncodeHeaderText, EncodesTextThatLooksLikeAnEncodedWord) {
+  // "=?UTF-8?B?DQpCY2M6IGV2aWxAeA==?=" decodes to "\r\nBcc: evil@x": it must
+  // not reach a header verbatim, or a mail client would decode it.
+  const std::string text = "=?UTF-8?B?DQpCY2M6IGV2aWxAeA==?=";
+  const std::string encoded = encode_header_text(text);
+  EXPECT_NE(encoded, text);
+  EXPECT_EQ(decode_header_text(encoded), text);
+}
+
+TEST(EncodeHeaderText, DecodedValueNeverContainsLineBreaks) {
+  const std::string encoded = encode_header_text(std::string("Kunde \xC3\xBC\r\nBcc: evil@x\n\0", 23));
+  const std::string decoded = decode_header_text(encoded);
+  EXPECT_EQ(decoded.find_first_of(std::string("\r\n\0", 3)), std::string::npos) << decoded;
+  EXPECT_EQ(decoded, "Kunde \xC3\xBC  Bcc: evil@x  ");
+}
+
+TEST(DecodeHeaderText, DecodesQEncoding) {
+  EXPECT_EQ(decode_header_text("=?iso-8859-1?Q?caf=E9_au_lait?= ok"), "caf\xE9 au lait ok");
+}
+
+TEST(QuotedPrintable, RoundTripsAndKeepsLinesShort) {
+  std::string text = "Summary: amount 1,250.00 USD vs 1,205.00 USD = 45.00 difference \n";
+  text += ".leading dot\n" + std::string(200, 'x') + "\nÄÖÜ € 株式会社\n";
+  const std::string qp = encode_quoted_printable(text);
+  std::size_t pos = 0;
+  while (pos < qp.size()) {
+    const std::size_t end = qp.find("\r\n", pos);
+    ASSERT_NE(end, std::string::npos);
+    EXPECT_LE(end - pos, 76u);
+    EXPECT_NE(qp[pos], '.');
+    pos = end + 2;
+  }
+  EXPECT_EQ(qp.find("=_"), std::string::npos);
+  EXPECT_NE(qp.find("difference=20\r\n"), std::string::npos);  // trailing space encoded
+  std::string expected = text;
+  std::string crlf;
+  for (char c : expected) {
+    if (c == '\n') crlf += '\r';
+    crlf += c;
+  }
+  EXPECT_EQ(decode_quoted_printable(qp), crlf);
+}
+
+TEST(FormatRfc5322Date, FormatsUtcWithWeekday) {
+  auto t = parse_instant("2026-11-25T11:36:40Z");
+  ASSERT_TRUE(t);
+  EXPECT_EQ(format_rfc5322_date(*t), "Wed, 25 Nov 2026 11:36:40 +0000");
+  auto t2 = parse_instant("2027-01-03T00:00:05Z");
+  ASSERT_TRUE(t2);
+  EXPECT_EQ(format_rfc5322_date(*t2), "Sun, 03 Jan 2027 00:00:05 +0000");
+}
+
+}  // namespace
+}  // namespace arsync::alert

@@ -1,0 +1,315 @@
+#include "idoc_reader.h"
+
+#include <gtest/gtest.h>
+
+#include "test_support.h"
+
+namespace arsync::connectors::sap_idoc {
+namespace {
+
+using testing::fixture;
+using testing::read_all;
+using testing::TempDir;
+using testing::write_all;
+
+const SegmentDefinitions& defs() {
+  static SegmentDefinitions d = SegmentDefinitions::load_directory(testing::segments_dir()).value();
+  return d;
+}
+
+std::vector<IdocItem> read_file(const std::string& path) {
+  ReaderOptions options;
+  options.source_name = path;
+  options.segments = &defs();
+  auto reader = open_idoc_reader(path, options);
+  EXPECT_TRUE(reader.is_ok()) << reader.status().to_string();
+  std::vector<IdocItem> items;
+  if (!reader.is_ok()) return items;
+  for (;;) {
+    auto item = (*reader)->next();
+    EXPECT_TRUE(item.is_ok()) << item.status().to_string();
+    if (!item.is_ok() || !item->has_value()) break;
+    items.push_back(std::move(**item));
+  }
+  return items;
+}
+
+TEST(IdocReader, XmlAndFlatInvoicesGiveIdenticalJson) {
+  auto xml = read_file(fixture("invoic02_three.xml"));
+  auto flat = read_file(fixture("invoic02_three.txt"));
+  ASSERT_EQ(xml.size(), 3u);
+  ASSERT_EQ(flat.size(), 3u);
+  for (std::size_t i = 0; i < 3; ++i) {
+    ASSERT_TRUE(xml[i].record && flat[i].record);
+    EXPECT_EQ(xml[i].record->data, flat[i].record->data) << "IDoc " << i << "\nXML:  "
+        << xml[i].record->data.dump() << "\nflat: " << flat[i].record->data.dump();
+  }
+}
+
+TEST(IdocReader, XmlAndFlatRemittanceGiveIdenticalJson) {
+  auto xml = read_file(fixture("remadv_pexr2002.xml"));
+  auto flat = read_file(fixture("remadv_pexr2002.txt"));
+  ASSERT_EQ(xml.size(), 1u);
+  ASSERT_EQ(flat.size(), 1u);
+  ASSERT_TRUE(xml[0].record && flat[0].record);
+  EXPECT_EQ(xml[0].record->data, flat[0].record->data);
+}
+
+TEST(IdocReader, InvoiceFollowsTheJsonShape) {
+  auto items = read_file(fixture("invoic02_three.xml"));
+  ASSERT_EQ(items.size(), 3u);
+  const RawRecord& r = *items[0].record;
+  EXPECT_EQ(r.entity, "INVOIC02");
+  EXPECT_EQ(r.external_id, "0000000000451234");
+  EXPECT_EQ(r.version, "0000000000451234");
+  EXPECT_TRUE(r.data["EDI_DC40"].is_object());
+  EXPECT_EQ(r.data["EDI_DC40"]["MESTYP"], "INVOIC");
+  EXPECT_EQ(r.data["EDI_DC40"]["SNDPRN"], "ECCCLNT100");
+  EXPECT_EQ(r.data["E1EDK01"], nlohmann::json::parse(
+      R"([{"CURCY":"EUR","HWAER":"EUR","ZTERM":"ZN30","BSART":"INVO","BELNR":"0090001234"}])"));
+  ASSERT_EQ(r.data["E1EDKA1"].size(), 2u);
+  EXPECT_EQ(r.data["E1EDKA1"][0]["NAME1"], "Müller Maschinenbau GmbH");
+  EXPECT_EQ(r.data["E1EDKA1"][1], nlohmann::json::parse(R"({"PARVW":"RG","PARTN":"0000100042"})"));
+  EXPECT_EQ(r.data["E1EDK14"][0]["ORGID"], "F2");
+  EXPECT_EQ(r.data["E1EDP01"][0]["E1EDP19"], nlohmann::json::parse(
+      R"([{"QUALF":"002","IDTNR":"MAT-100"}])"));
+  EXPECT_EQ(r.data["E1EDP01"][0]["E1EDP26"][0]["BETRG"], "1000.00");
+  EXPECT_EQ(r.data["E1EDS01"][2], nlohmann::json::parse(
+      R"({"SUMID":"011","SUMME":"1190.00","WAERQ":"EUR"})"));
+  EXPECT_EQ(items[2].record->data["E1EDK14"][0]["ORGID"], "G2");
+  EXPECT_EQ(items[1].record->data["E1EDP01"].size(), 2u);
+}
+
+TEST(IdocReader, RemittanceNestsAmountsUnderSettledDocuments) {
+  auto items = read_file(fixture("remadv_pexr2002.txt"));
+  ASSERT_EQ(items.size(), 1u);
+  const nlohmann::json& d = items[0].record->data;
+  EXPECT_EQ(items[0].record->entity, "PEXR2002");
+  EXPECT_EQ(d["EDI_DC40"]["MESTYP"], "REMADV");
+  ASSERT_EQ(d["E1IDPU1"].size(), 2u);
+  EXPECT_EQ(d["E1IDPU1"][1]["DOCNUMMR"], "0090001235");
+  EXPECT_EQ(d["E1IDPU1"][1]["E1IDPU5"], nlohmann::json::parse(
+      R"([{"MOAQUAL":"003","MOABETR":"2975.00","CUXWAERZ":"EUR"},
+          {"MOAQUAL":"002","MOABETR":"910.00","CUXWAERZ":"EUR"}])"));
+  EXPECT_EQ(d["E1IDKU3"][0]["NAME1"], "Müller Maschinenbau GmbH");
+}
+
+TEST(IdocReader, Latin1XmlIsConvertedToUtf8) {
+  auto items = read_file(fixture("invoic02_latin1.xml"));
+  ASSERT_EQ(items.size(), 1u);
+  ASSERT_TRUE(items[0].record);
+  EXPECT_EQ(items[0].record->data["E1EDKA1"][0]["NAME1"], "Müller Maschinenbau GmbH");
+  auto utf8 = read_file(fixture("invoic02_three.xml"));
+  EXPECT_EQ(items[0].record->data, utf8[0].record->data);
+}
+
+TEST(IdocReader, RawRefCoversExactlyTheIdocBytes) {
+  for (const char* name : {"invoic02_three.xml", "invoic02_three.txt"}) {
+    std::string path = fixture(name);
+    std::string bytes = read_all(path);
+    auto items = read_file(path);
+    ASSERT_EQ(items.size(), 3u);
+    for (const IdocItem& item : items) {
+      const RawRef& ref = item.record->raw_ref;
+      EXPECT_EQ(ref.file, path);
+      std::string range = bytes.substr(ref.offset, ref.length);
+      EXPECT_EQ(ref.sha256, sha256_hex(range));
+      if (std::string(name).ends_with(".xml")) {
+        EXPECT_TRUE(range.starts_with("<IDOC BEGIN=\"1\">")) << range.substr(0, 20);
+        EXPECT_TRUE(range.ends_with("</IDOC>"));
+      } else {
+        EXPECT_TRUE(range.starts_with("EDI_DC40"));
+        EXPECT_TRUE(range.ends_with("\r\n"));
+      }
+      EXPECT_NE(range.find(item.record->external_id), std::string::npos);
+    }
+    EXPECT_EQ(items[2].offset + items[2].length,
+              std::string(name).ends_with(".txt") ? bytes.size() : bytes.rfind("</IDOC>") + 7);
+  }
+}
+
+TEST(IdocReader, MalformedIdocIsRejectedAloneWithPugixmlError) {
+  std::string path = fixture("invoic02_malformed.xml");
+  std::string bytes = read_all(path);
+  auto items = read_file(path);
+  ASSERT_EQ(items.size(), 3u);
+  EXPECT_TRUE(items[0].record);
+  EXPECT_TRUE(items[2].record);
+  ASSERT_TRUE(items[1].rejected);
+  const RejectedRecord& bad = *items[1].rejected;
+  std::size_t at = bytes.find("</BELNRX>");
+  EXPECT_EQ(bad.error.message(),
+            "malformed XML in IDoc: Start-end tags mismatch at byte " + std::to_string(at + 2));
+  EXPECT_EQ(bad.error.code(), ErrorCode::kParseError);
+  EXPECT_EQ(bad.error.where().file, path);
+  EXPECT_EQ(bad.error.where().record, "0000000000451235");
+  EXPECT_EQ(bad.error.where().line,
+            1 + std::count(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(at), '\n'));
+  EXPECT_EQ(bad.external_id, "0000000000451235");
+  EXPECT_TRUE(bad.raw.starts_with("<IDOC"));
+  EXPECT_TRUE(bad.raw.ends_with("</IDOC>"));
+  EXPECT_EQ(items[1].offset, bytes.find("<IDOC ", bytes.find("<IDOC ") + 1));
+}
+
+TEST(IdocReader, TruncatedFileRejectsTheUnterminatedIdoc) {
+  std::string path = fixture("invoic02_truncated.xml");
+  std::string bytes = read_all(path);
+  auto items = read_file(path);
+  ASSERT_EQ(items.size(), 2u);
+  EXPECT_TRUE(items[0].record);
+  ASSERT_TRUE(items[1].rejected);
+  std::size_t start = bytes.find("<IDOC ", bytes.find("<IDOC ") + 1);
+  auto line = 1 + std::count(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(start), '\n');
+  EXPECT_EQ(line, 97);
+  EXPECT_EQ(items[1].rejected->error.to_string(),
+            "parse error: IDoc at byte " + std::to_string(start) +
+                " has no </IDOC> before the end of the file (truncated file) (at file " + path +
+                ", line 97, record 0000000000451235)");
+  EXPECT_EQ(items[1].rejected->raw, bytes.substr(start));
+}
+
+TEST(IdocReader, FlatDocnumMismatchRejectsThatIdoc) {
+  std::string path = fixture("invoic02_bad_docnum.txt");
+  auto items = read_file(path);
+  ASSERT_EQ(items.size(), 2u);
+  ASSERT_TRUE(items[0].rejected);
+  EXPECT_EQ(items[0].rejected->error.to_string(),
+            "parse error: data record DOCNUM 0000000000451299 does not match the control "
+            "record's DOCNUM 0000000000451234 (at file " + path +
+                ", line 5, record 0000000000451234, segment E1EDK02, field DOCNUM)");
+  ASSERT_TRUE(items[1].record);
+  EXPECT_EQ(items[1].record->external_id, "0000000000451235");
+}
+
+TEST(IdocReader, FlatSegmentWithoutDefinitionIsRejected) {
+  TempDir dir;
+  std::string flat = read_all(fixture("invoic02_three.txt"));
+  std::size_t second = flat.find("E1EDK01");
+  flat.replace(second, 7, "Z1CUSTM");
+  write_all(dir / "custom.txt", flat);
+  auto items = read_file(dir / "custom.txt");
+  ASSERT_EQ(items.size(), 3u);
+  ASSERT_TRUE(items[0].rejected);
+  EXPECT_EQ(items[0].rejected->error.message(),
+            "no segment definition for Z1CUSTM in IDoc type INVOIC02 (add it to " +
+                testing::segments_dir() + "/INVOIC02.json)");
+  EXPECT_EQ(items[0].rejected->error.where().segment, "Z1CUSTM");
+  EXPECT_EQ(items[0].rejected->error.where().line, 2);
+  EXPECT_TRUE(items[1].record && items[2].record);
+}
+
+TEST(IdocReader, FlatTruncatedControlRecordIsRejected) {
+  TempDir dir;
+  std::string flat = read_all(fixture("invoic02_three.txt"));
+  std::string first_line = flat.substr(0, flat.find('\n') + 1);
+  std::string cut = first_line.substr(0, 80) + "\n" + flat.substr(first_line.size());
+  write_all(dir / "cut.txt", cut);
+  auto items = read_file(dir / "cut.txt");
+  ASSERT_EQ(items.size(), 3u);
+  ASSERT_TRUE(items[0].rejected);
+  EXPECT_EQ(items[0].rejected->error.to_string(),
+            "parse error: control record EDI_DC40 is truncated: 80 characters, at least 129 needed "
+            "(fields up to MESTYP) (at file " + (dir / "cut.txt") +
+                ", line 1, record 0000000000451234, segment EDI_DC40)");
+}
+
+TEST(IdocReader, XmlIdocWithoutDocnumIsRejected) {
+  TempDir dir;
+  std::string xml = read_all(fixture("invoic02_three.xml"));
+  std::size_t at = xml.find("<DOCNUM>0000000000451234</DOCNUM>");
+  xml.erase(at, std::string("<DOCNUM>0000000000451234</DOCNUM>").size());
+  write_all(dir / "nodoc.xml", xml);
+  auto items = read_file(dir / "nodoc.xml");
+  ASSERT_EQ(items.size(), 3u);
+  ASSERT_TRUE(items[0].rejected);
+  EXPECT_EQ(items[0].rejected->error.message(), "control record EDI_DC40 has no DOCNUM");
+  EXPECT_EQ(items[0].rejected->error.where().segment, "EDI_DC40");
+  EXPECT_EQ(items[0].rejected->error.where().field, "DOCNUM");
+  EXPECT_EQ(items[0].rejected->error.where().line, 3);
+}
+
+TEST(IdocReader, XmlIdocWithoutControlRecordIsRejected) {
+  TempDir dir;
+  write_all(dir / "noctl.xml",
+            "<?xml version=\"1.0\"?><INVOIC02><IDOC BEGIN=\"1\"><E1EDK01 SEGMENT=\"1\">"
+            "<CURCY>EUR</CURCY></E1EDK01></IDOC></INVOIC02>");
+  auto items = read_file(dir / "noctl.xml");
+  ASSERT_EQ(items.size(), 1u);
+  ASSERT_TRUE(items[0].rejected);
+  EXPECT_EQ(items[0].rejected->error.message(), "IDoc has no EDI_DC40 control record");
+}
+
+TEST(IdocReader, FileThatIsNeitherFormatFailsAsAWhole) {
+  TempDir dir;
+  write_all(dir / "notes.txt", "hello world, this is not an IDoc\n");
+  ReaderOptions options;
+  options.source_name = "notes.txt";
+  auto reader = open_idoc_reader(dir / "notes.txt", options);
+  ASSERT_FALSE(reader.is_ok());
+  EXPECT_EQ(reader.status().to_string(),
+            "parse error: not an IDoc file: expected IDoc-XML ('<') or a flat file "
+            "(\"EDI_DC40\"), found \"hello world, thi\" (at file notes.txt)");
+}
+
+TEST(IdocReader, XmlWithoutIdocElementFailsAsAWhole) {
+  TempDir dir;
+  write_all(dir / "other.xml", "<?xml version=\"1.0\"?><Invoice><Id>1</Id></Invoice>\n");
+  ReaderOptions options;
+  options.source_name = "other.xml";
+  auto reader = open_idoc_reader(dir / "other.xml", options);
+  ASSERT_TRUE(reader.is_ok());
+  auto item = (*reader)->next();
+  ASSERT_FALSE(item.is_ok());
+  EXPECT_EQ(item.status().message(), "not an IDoc file: no <IDOC> element found in the XML");
+}
+
+TEST(IdocReader, UnsupportedXmlEncodingFailsAsAWhole) {
+  TempDir dir;
+  write_all(dir / "x.xml", "<?xml version=\"1.0\" encoding=\"Shift_JIS\"?><INVOIC02/>");
+  ReaderOptions options;
+  options.source_name = "x.xml";
+  auto reader = open_idoc_reader(dir / "x.xml", options);
+  ASSERT_FALSE(reader.is_ok());
+  EXPECT_EQ(reader.status().message(),
+            "unsupported XML encoding 'Shift_JIS' (supported: UTF-8, ISO-8859-1)");
+}
+
+TEST(IdocReader, LargeFileIsReadOneIdocAtATime) {
+  TempDir dir;
+  std::string xml = read_all(fixture("invoic02_three.xml"));
+  std::size_t a = xml.find("<IDOC");
+  std::string one = xml.substr(a, xml.find("</IDOC>") + 7 - a);
+  const int kCount = 20000;
+  {
+    std::ofstream out(dir / "big.xml", std::ios::binary);
+    out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<INVOIC02>\n";
+    for (int i = 0; i < kCount; ++i) {
+      std::string idoc = one;
+      std::string num = std::to_string(1000000 + i);
+      idoc.replace(idoc.find("0000000000451234"), 16, std::string(16 - num.size(), '0') + num);
+      out << idoc << '\n';
+    }
+    out << "</INVOIC02>\n";
+  }
+  ReaderOptions options;
+  options.source_name = "big.xml";
+  auto reader = open_idoc_reader(dir / "big.xml", options);
+  ASSERT_TRUE(reader.is_ok());
+  std::uint64_t count = 0, last_end = 0;
+  for (;;) {
+    auto item = (*reader)->next();
+    ASSERT_TRUE(item.is_ok());
+    if (!item->has_value()) break;
+    ASSERT_TRUE((*item)->record);
+    EXPECT_GE((*item)->offset, last_end);
+    last_end = (*item)->offset + (*item)->length;
+    ++count;
+  }
+  EXPECT_EQ(count, static_cast<std::uint64_t>(kCount));
+  EXPECT_EQ((*reader)->idocs_returned(), static_cast<std::uint64_t>(kCount));
+  // One 64 KiB read buffer plus about one IDoc, for a file of ~50 MB.
+  EXPECT_LT((*reader)->peak_buffered_bytes(), 64u * 1024 + 2 * one.size() + 16);
+}
+
+}  // namespace
+}  // namespace arsync::connectors::sap_idoc

@@ -1,0 +1,78 @@
+#include "arsync/service/config.h"
+
+#include <gtest/gtest.h>
+
+#include "arsync/service/engine_setup.h"
+
+namespace arsync::service {
+namespace {
+
+const char kMinimal[] = R"({
+  // comments are allowed
+  "store": {"path": "var/arsync.db", "synchronous": "normal"},
+  "systems": {"sap-ecc": {"type": "sap_idoc", "settings": {"inbound_dir": "in/ecc"}}},
+  "mail": {"from": "a@x.example", "to": ["b@x.example"], "transport": {"type": "file", "dir": "mail"}}
+})";
+
+TEST(Config, ResolvesRelativePathsAgainstTheConfigFolder) {
+  auto c = parse_config(kMinimal, "/etc/arsync", "/etc/arsync/arsync.json");
+  ASSERT_TRUE(c.is_ok()) << c.status().to_string();
+  EXPECT_EQ(c->store_path, "/etc/arsync/var/arsync.db");
+  EXPECT_FALSE(c->synchronous_full);
+  EXPECT_EQ(c->mail["transport"]["dir"], "/etc/arsync/mail");
+  ASSERT_EQ(c->systems.size(), 1u);
+  EXPECT_EQ(c->systems[0].mappings_dir, "/usr/share/arsync/mappings/sap_idoc");
+}
+
+TEST(Config, ConnectorPathSettingsAreResolvedToo) {
+  Registry registry;
+  register_builtin_connectors(registry);
+  auto c = parse_config(kMinimal, "/etc/arsync", "/etc/arsync/arsync.json");
+  ASSERT_TRUE(c.is_ok());
+  auto opts = make_engine_options(*c, registry);
+  ASSERT_TRUE(opts.is_ok()) << opts.status().to_string();
+  EXPECT_EQ(opts->systems[0].settings["inbound_dir"], "/etc/arsync/in/ecc");
+  EXPECT_EQ(opts->mail.to, std::vector<std::string>{"b@x.example"});
+}
+
+TEST(Config, UnknownKeyIsNamed) {
+  auto c = parse_config(R"({"systems": {"a": {"type": "sap_idoc"}}, "stor": {}})", "/", "x.json");
+  ASSERT_FALSE(c.is_ok());
+  EXPECT_NE(c.status().message().find("stor: unknown key"), std::string::npos) << c.status().to_string();
+  EXPECT_EQ(c.status().where().file, "x.json");
+}
+
+TEST(Config, MissingSystemsIsAnError) {
+  auto c = parse_config("{}", "/", "x.json");
+  ASSERT_FALSE(c.is_ok());
+  EXPECT_NE(c.status().message().find("systems: at least one system is required"), std::string::npos);
+}
+
+TEST(Config, TruncatedJsonSaysSo) {
+  auto c = parse_config(R"({"systems": {"a": )", "/", "x.json");
+  ASSERT_FALSE(c.is_ok());
+  EXPECT_NE(c.status().message().find("config is not valid JSON"), std::string::npos);
+  EXPECT_EQ(c.status().code(), ErrorCode::kInvalidArgument);
+}
+
+TEST(Config, ReconcilePairNamingAnUnknownSystemIsRefused) {
+  Registry registry;
+  register_builtin_connectors(registry);
+  std::string text = kMinimal;
+  text.insert(text.rfind('}'), R"(, "reconcile": {"pairs": [{"left": "sap-ecc", "right": "sap-s5"}]})");
+  auto c = parse_config(text, "/etc/arsync", "/etc/arsync/arsync.json");
+  ASSERT_TRUE(c.is_ok()) << c.status().to_string();
+  auto opts = make_engine_options(*c, registry);
+  ASSERT_FALSE(opts.is_ok());
+  EXPECT_NE(opts.status().message().find("unknown system 'sap-s5'"), std::string::npos)
+      << opts.status().to_string();
+}
+
+TEST(Config, SystemNameWithSeparatorIsRefused) {
+  auto c = parse_config(R"({"systems": {"sap|ecc": {"type": "sap_idoc"}}})", "/", "x.json");
+  ASSERT_FALSE(c.is_ok());
+  EXPECT_NE(c.status().message().find("may not contain"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace arsync::service

@@ -1,0 +1,124 @@
+// Dirty match groups: marked by commit_batch and mark_dirty, read and cleared
+// by the reconciler.
+#include <set>
+
+#include "store_test_util.h"
+
+namespace arsync::store::testing {
+namespace {
+
+using Group = std::pair<DocumentKind, std::string>;
+
+std::set<Group> dirty_groups(Store& store, Instant now) {
+  std::set<Group> out;
+  auto keys = store.due_dirty_keys(now, 1000);
+  EXPECT_TRUE(keys) << keys.status().to_string();
+  if (keys) {
+    for (const DirtyKey& k : *keys) out.emplace(k.kind, k.match_key);
+  }
+  return out;
+}
+
+void clear_all(Store& store, Instant now) {
+  auto keys = store.due_dirty_keys(now, 1000);
+  ASSERT_TRUE(keys);
+  for (const DirtyKey& k : *keys) ASSERT_TRUE(store.clear_dirty_key(k));
+}
+
+TEST_F(StoreTest, CommitMarksTheDocumentsGroupAndItsApplicationTargets) {
+  ASSERT_TRUE(store_->commit_batch(batch({payment("sap-ecc", "P1", "P1", "451", 100)}), now_));
+  EXPECT_EQ(dirty_groups(*store_, now_),
+            (std::set<Group>{{DocumentKind::kInvoice, "451"}, {DocumentKind::kPayment, "P1"}}));
+}
+
+TEST_F(StoreTest, ChangedInvoiceMarksTheGroupsOfPaymentsApplyingToIt) {
+  ASSERT_TRUE(store_->commit_batch(batch({payment("sap-ecc", "P1", "P1", "451", 100)}), now_));
+  clear_all(*store_, now_);
+  ASSERT_TRUE(store_->commit_batch(batch({invoice("sap-ecc", "451", "451")}), now_));
+  EXPECT_EQ(dirty_groups(*store_, now_),
+            (std::set<Group>{{DocumentKind::kInvoice, "451"}, {DocumentKind::kPayment, "P1"}}));
+}
+
+TEST_F(StoreTest, ChangedMatchKeyMarksTheGroupTheDocumentLeft) {
+  Document inv = invoice("sap-ecc", "451", "451");
+  ASSERT_TRUE(store_->commit_batch(batch({inv}), now_));
+  clear_all(*store_, now_);
+  inv.match_key = "451A";
+  ASSERT_TRUE(store_->commit_batch(batch({inv}), now_));
+  EXPECT_EQ(dirty_groups(*store_, now_),
+            (std::set<Group>{{DocumentKind::kInvoice, "451"}, {DocumentKind::kInvoice, "451A"}}));
+}
+
+TEST_F(StoreTest, MovedApplicationMarksItsFormerTarget) {
+  Document p = payment("sap-ecc", "P1", "P1", "451", 100);
+  ASSERT_TRUE(store_->commit_batch(batch({p}), now_));
+  clear_all(*store_, now_);
+  p.applications[0].target_match_key = "452";
+  ASSERT_TRUE(store_->commit_batch(batch({p}), now_));
+  EXPECT_EQ(dirty_groups(*store_, now_),
+            (std::set<Group>{{DocumentKind::kInvoice, "451"},
+                             {DocumentKind::kInvoice, "452"},
+                             {DocumentKind::kPayment, "P1"}}));
+}
+
+TEST_F(StoreTest, UnchangedRecommitMarksNothing) {
+  ASSERT_TRUE(store_->commit_batch(batch({invoice("sap-ecc", "451", "451")}), now_));
+  clear_all(*store_, now_);
+  ASSERT_TRUE(store_->commit_batch(batch({invoice("sap-ecc", "451", "451")}), now_));
+  EXPECT_TRUE(dirty_groups(*store_, now_).empty());
+}
+
+TEST_F(StoreTest, MarkDirtyKeepsTheEarlierDueAndBumpsSeq) {
+  ASSERT_TRUE(store_->mark_dirty({{DocumentKind::kInvoice, "451", now_, 0}}));
+  auto first = store_->due_dirty_keys(now_, 10);
+  ASSERT_TRUE(first);
+  ASSERT_EQ(first->size(), 1u);
+  ASSERT_TRUE(store_->mark_dirty(
+      {{DocumentKind::kInvoice, "451", now_ + std::chrono::hours(2), 0}}));
+  auto second = store_->due_dirty_keys(now_, 10);
+  ASSERT_TRUE(second);
+  ASSERT_EQ(second->size(), 1u);
+  EXPECT_EQ((*second)[0].due, now_);
+  EXPECT_GT((*second)[0].seq, (*first)[0].seq);
+}
+
+TEST_F(StoreTest, DueDirtyKeysReturnsDueGroupsOldestFirst) {
+  ASSERT_TRUE(store_->mark_dirty({{DocumentKind::kInvoice, "later", now_ + std::chrono::hours(1), 0},
+                                  {DocumentKind::kInvoice, "b", now_, 0},
+                                  {DocumentKind::kInvoice, "a", now_ - std::chrono::hours(1), 0}}));
+  auto keys = store_->due_dirty_keys(now_, 10);
+  ASSERT_TRUE(keys);
+  ASSERT_EQ(keys->size(), 2u);
+  EXPECT_EQ((*keys)[0].match_key, "a");
+  EXPECT_EQ((*keys)[1].match_key, "b");
+  auto one = store_->due_dirty_keys(now_ + std::chrono::hours(1), 1);
+  ASSERT_TRUE(one);
+  ASSERT_EQ(one->size(), 1u);
+  EXPECT_EQ((*one)[0].match_key, "a");
+}
+
+TEST_F(StoreTest, ClearDirtyKeyLeavesAGroupMarkedAgainSinceItWasRead) {
+  ASSERT_TRUE(store_->mark_dirty({{DocumentKind::kInvoice, "451", now_, 0}}));
+  auto read = store_->due_dirty_keys(now_, 10);
+  ASSERT_TRUE(read);
+  ASSERT_EQ(read->size(), 1u);
+  ASSERT_TRUE(store_->mark_dirty({{DocumentKind::kInvoice, "451", now_, 0}}));
+  ASSERT_TRUE(store_->clear_dirty_key((*read)[0]));
+  EXPECT_EQ(dirty_groups(*store_, now_), (std::set<Group>{{DocumentKind::kInvoice, "451"}}));
+  auto again = store_->due_dirty_keys(now_, 10);
+  ASSERT_TRUE(again);
+  ASSERT_TRUE(store_->clear_dirty_key((*again)[0]));
+  EXPECT_TRUE(dirty_groups(*store_, now_).empty());
+}
+
+TEST_F(StoreTest, MarkAllDirtyMarksEveryGroupInTheStore) {
+  ASSERT_TRUE(store_->commit_batch(
+      batch({invoice("sap-ecc", "451", "451"), payment("sap-ecc", "P1", "P1", "451", 5)}), now_));
+  clear_all(*store_, now_);
+  ASSERT_TRUE(store_->mark_all_dirty(now_));
+  EXPECT_EQ(dirty_groups(*store_, now_),
+            (std::set<Group>{{DocumentKind::kInvoice, "451"}, {DocumentKind::kPayment, "P1"}}));
+}
+
+}  // namespace
+}  // namespace arsync::store::testing

@@ -1,0 +1,141 @@
+// The mail outbox: enqueue with notification bookkeeping, retries, dead letters.
+#include "store_test_util.h"
+
+namespace arsync::store::testing {
+namespace {
+
+OutgoingMail mail(const std::string& message_id) {
+  OutgoingMail m;
+  m.message_id = message_id;
+  m.sender = "arsync@example.com";
+  m.recipients = {"ar-team@example.com", "controller@example.com"};
+  m.subject = "2 new discrepancies";
+  m.data = "Message-ID: " + message_id + "\r\nSubject: 2 new discrepancies\r\n\r\nbody\r\n";
+  return m;
+}
+
+class MailOutboxTest : public StoreTest {
+ protected:
+  std::int64_t open_finding(const std::string& match_key) {
+    Finding f;
+    f.rule = "missing_in_system";
+    f.kind = DocumentKind::kInvoice;
+    f.match_key = match_key;
+    f.systems = {"qbo-us"};
+    f.details = {{"missing", "qbo-us"}};
+    auto r = store_->apply_findings(DocumentKind::kInvoice, match_key, {f}, now_);
+    EXPECT_TRUE(r && r->opened.size() == 1);
+    return r->opened.at(0);
+  }
+};
+
+TEST_F(MailOutboxTest, EnqueueClearsPendingNotificationsAndRecordsNotifiedEvents) {
+  const std::int64_t a = open_finding("451");
+  const std::int64_t b = open_finding("452");
+  const std::int64_t c = open_finding("453");
+  auto id = store_->enqueue_mail(mail("<1@arsync>"), {a, b}, now_);
+  ASSERT_TRUE(id) << id.status().to_string();
+  auto pending = store_->pending_notifications(10);
+  ASSERT_TRUE(pending);
+  ASSERT_EQ(pending->size(), 1u);
+  EXPECT_EQ((*pending)[0].id, c);
+  auto events = store_->discrepancy_events(a);
+  ASSERT_TRUE(events);
+  ASSERT_EQ(events->size(), 2u);
+  EXPECT_EQ((*events)[1].event, "notified");
+  EXPECT_EQ((*events)[1].note, "mail <1@arsync>");
+}
+
+TEST_F(MailOutboxTest, EnqueuedMailRoundTripsAndIsDueNow) {
+  const OutgoingMail m = mail("<1@arsync>");
+  auto id = store_->enqueue_mail(m, {}, now_);
+  ASSERT_TRUE(id);
+  auto due = store_->due_mail(now_, 10);
+  ASSERT_TRUE(due);
+  ASSERT_EQ(due->size(), 1u);
+  const OutgoingMail& got = (*due)[0];
+  EXPECT_EQ(got.id, *id);
+  EXPECT_EQ(got.message_id, m.message_id);
+  EXPECT_EQ(got.sender, m.sender);
+  EXPECT_EQ(got.recipients, m.recipients);
+  EXPECT_EQ(got.subject, m.subject);
+  EXPECT_EQ(got.data, m.data);
+  EXPECT_EQ(got.state, "pending");
+  EXPECT_EQ(got.attempts, 0);
+  EXPECT_EQ(got.created_at, now_);
+  EXPECT_EQ(got.next_attempt_at, now_);
+  EXPECT_FALSE(got.sent_at.has_value());
+}
+
+TEST_F(MailOutboxTest, DuplicateMessageIdIsRefusedAndChangesNothing) {
+  const std::int64_t a = open_finding("451");
+  ASSERT_TRUE(store_->enqueue_mail(mail("<1@arsync>"), {}, now_));
+  OutgoingMail again = mail("<1@arsync>");
+  again.subject = "other";
+  auto r = store_->enqueue_mail(again, {a}, now_);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.status().code(), ErrorCode::kAlreadyExists);
+  EXPECT_EQ(r.status().message(), "mail <1@arsync> is already in the outbox");
+  auto all = store_->list_mail(10);
+  ASSERT_TRUE(all);
+  ASSERT_EQ(all->size(), 1u);
+  EXPECT_EQ((*all)[0].subject, "2 new discrepancies");
+  EXPECT_EQ(store_->pending_notifications(10)->size(), 1u);
+}
+
+TEST_F(MailOutboxTest, UnknownDiscrepancyIdQueuesNothing) {
+  const std::int64_t a = open_finding("451");
+  auto r = store_->enqueue_mail(mail("<1@arsync>"), {a, 999}, now_);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.status().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(r.status().message(), "no discrepancy with id 999 (mail not queued)");
+  EXPECT_TRUE(store_->list_mail(10)->empty());
+  EXPECT_EQ(store_->pending_notifications(10)->size(), 1u);
+}
+
+TEST_F(MailOutboxTest, RetryCountsTheAttemptAndDefersTheMessage) {
+  auto id = store_->enqueue_mail(mail("<1@arsync>"), {}, now_);
+  ASSERT_TRUE(id);
+  const Instant next = now_ + std::chrono::minutes(5);
+  ASSERT_TRUE(store_->mark_mail_retry(*id, "connection refused", next));
+  EXPECT_TRUE(store_->due_mail(now_, 10)->empty());
+  auto due = store_->due_mail(next, 10);
+  ASSERT_TRUE(due);
+  ASSERT_EQ(due->size(), 1u);
+  EXPECT_EQ((*due)[0].attempts, 1);
+  EXPECT_EQ((*due)[0].last_error, "connection refused");
+  EXPECT_EQ((*due)[0].next_attempt_at, next);
+}
+
+TEST_F(MailOutboxTest, SentMailIsNoLongerDue) {
+  auto id = store_->enqueue_mail(mail("<1@arsync>"), {}, now_);
+  ASSERT_TRUE(id);
+  ASSERT_TRUE(store_->mark_mail_sent(*id, now_ + std::chrono::seconds(3)));
+  EXPECT_TRUE(store_->due_mail(now_ + std::chrono::hours(1), 10)->empty());
+  auto all = store_->list_mail(10);
+  ASSERT_TRUE(all);
+  EXPECT_EQ((*all)[0].state, "sent");
+  EXPECT_EQ((*all)[0].sent_at, now_ + std::chrono::seconds(3));
+  EXPECT_EQ(store_->stats()->mail_sent, 1);
+}
+
+TEST_F(MailOutboxTest, DeadMailIsNoLongerDue) {
+  auto id = store_->enqueue_mail(mail("<1@arsync>"), {}, now_);
+  ASSERT_TRUE(id);
+  ASSERT_TRUE(store_->mark_mail_dead(*id, "550 mailbox unavailable", now_));
+  EXPECT_TRUE(store_->due_mail(now_ + std::chrono::hours(1), 10)->empty());
+  auto all = store_->list_mail(10);
+  ASSERT_TRUE(all);
+  EXPECT_EQ((*all)[0].state, "dead");
+  EXPECT_EQ((*all)[0].last_error, "550 mailbox unavailable");
+  EXPECT_EQ(store_->stats()->mail_dead, 1);
+}
+
+TEST_F(MailOutboxTest, MarkingAnUnknownMailIsNotFound) {
+  Status s = store_->mark_mail_sent(7, now_);
+  EXPECT_EQ(s.code(), ErrorCode::kNotFound);
+  EXPECT_EQ(s.message(), "no mail with id 7");
+}
+
+}  // namespace
+}  // namespace arsync::store::testing

@@ -1,0 +1,76 @@
+// Quarantine, audit log and stats.
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include "store_test_util.h"
+
+namespace arsync::store::testing {
+namespace {
+
+TEST_F(StoreTest, QuarantineKeepsRawBytesWithNul) {
+  QuarantineEntry e;
+  e.system = "sap-ecc";
+  e.entity = "INVOIC02";
+  e.external_id = "0000000000451299";
+  e.source = "/var/lib/arsync/inbound/bad.idoc";
+  e.error = "parse error: truncated control record";
+  e.location = "file bad.idoc, line 1";
+  e.raw = std::string("EDI_DC40\0\x01\xff tail", 15);
+  e.at = now_;
+  ASSERT_TRUE(store_->add_quarantine(e));
+  auto list = store_->list_quarantine(10);
+  ASSERT_TRUE(list);
+  ASSERT_EQ(list->size(), 1u);
+  const QuarantineEntry& got = (*list)[0];
+  EXPECT_GT(got.id, 0);
+  EXPECT_EQ(got.raw.size(), 15u);
+  EXPECT_EQ(got.raw, e.raw);
+  EXPECT_EQ(got.system, e.system);
+  EXPECT_EQ(got.entity, e.entity);
+  EXPECT_EQ(got.external_id, e.external_id);
+  EXPECT_EQ(got.source, e.source);
+  EXPECT_EQ(got.error, e.error);
+  EXPECT_EQ(got.location, e.location);
+  EXPECT_EQ(got.at, now_);
+}
+
+TEST_F(StoreTest, AuditLogListsNewestFirst) {
+  ASSERT_TRUE(store_->append_audit({0, now_, "arsyncd", "file.archive", "inv1.xml", ""}));
+  ASSERT_TRUE(store_->append_audit({0, now_, "maria", "mapping.reload", "sap.json", "v2"}));
+  auto log = store_->audit_log(10);
+  ASSERT_TRUE(log);
+  ASSERT_EQ(log->size(), 2u);
+  EXPECT_EQ((*log)[0].actor, "maria");
+  EXPECT_EQ((*log)[0].details, "v2");
+  EXPECT_EQ((*log)[1].action, "file.archive");
+}
+
+TEST_F(StoreTest, AuditLogRefusesDeletion) {
+  ASSERT_TRUE(store_->append_audit({0, now_, "arsyncd", "file.archive", "inv1.xml", ""}));
+  SQLite::Database db(db_path_, SQLite::OPEN_READWRITE);
+  try {
+    db.exec("DELETE FROM audit_log");
+    FAIL() << "delete succeeded";
+  } catch (const SQLite::Exception& e) {
+    EXPECT_STREQ(e.what(), "audit_log is append-only");
+  }
+  EXPECT_EQ(store_->audit_log(10)->size(), 1u);
+}
+
+TEST_F(StoreTest, StatsCountsWhatTheStoreHolds) {
+  ASSERT_TRUE(store_->commit_batch(
+      batch({invoice("sap-ecc", "1", "1"), invoice("sap-ecc", "2", "2")}), now_));
+  DocumentBatch q = batch({invoice("qbo-us", "9", "1")});
+  q.system = "qbo-us";
+  ASSERT_TRUE(store_->commit_batch(q, now_));
+  ASSERT_TRUE(store_->add_quarantine({0, "sap-ecc", "INVOIC02", "x", "f", "e", "l", "raw", now_}));
+  auto s = store_->stats();
+  ASSERT_TRUE(s) << s.status().to_string();
+  EXPECT_EQ(s->documents_by_system, (std::map<std::string, std::int64_t>{{"qbo-us", 1}, {"sap-ecc", 2}}));
+  EXPECT_EQ(s->quarantined, 1);
+  EXPECT_EQ(s->dirty_keys, 2);
+  EXPECT_EQ(s->open_discrepancies, 0);
+  EXPECT_EQ(s->mail_pending, 0);
+}
+
+}  // namespace
+}  // namespace arsync::store::testing
