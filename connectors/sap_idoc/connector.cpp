@@ -16,12 +16,6 @@
 
 namespace arsync::connectors::sap_idoc {
 
-// A Location naming just a file.
-inline Location file_location(const std::string& file) {
-  Location where;
-  where.file = file;
-  return where;
-}
 
 namespace {
 
@@ -147,12 +141,12 @@ class SapIdocConnector final : public Connector {
     std::error_code ec;
     if (!fs::is_directory(dir, ec)) {
       return Status(ErrorCode::kNotFound, "inbound_dir " + dir + " does not exist or is not a folder",
-                    file_location(dir));
+                    Location::in_file(dir));
     }
     if (::access(dir.c_str(), R_OK | W_OK | X_OK) != 0) {
       return Status(ErrorCode::kIoError,
                     "inbound_dir " + dir + " is not readable and writable by this user",
-                    file_location(dir));
+                    Location::in_file(dir));
     }
     return folder_.prepare();
   }

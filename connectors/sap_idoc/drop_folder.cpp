@@ -12,12 +12,6 @@
 
 namespace arsync::connectors::sap_idoc {
 
-// A Location naming just a file.
-inline Location file_location(const std::string& file) {
-  Location where;
-  where.file = file;
-  return where;
-}
 
 
 namespace fs = std::filesystem;
@@ -25,7 +19,7 @@ namespace fs = std::filesystem;
 namespace {
 
 Status io_error(const std::string& what, const std::string& path, const std::error_code& ec) {
-  return Status(ErrorCode::kIoError, what + ": " + ec.message(), file_location(path),
+  return Status(ErrorCode::kIoError, what + ": " + ec.message(), Location::in_file(path),
                 /*retryable=*/true);
 }
 
@@ -100,7 +94,7 @@ Result<bool> DropFolder::claim(const std::string& name) const {
   std::string hint = err == EXDEV ? " (inbound_dir and work_dir must be on one file system)" : "";
   return Status(ErrorCode::kIoError,
                 "cannot claim " + from + " into " + paths_.processing + ": " + std::strerror(err) + hint,
-                file_location(from), /*retryable=*/err != EXDEV);
+                Location::in_file(from), /*retryable=*/err != EXDEV);
 }
 
 std::string DropFolder::processing_path(const std::string& name) const {
@@ -124,7 +118,7 @@ Status DropFolder::archive(const std::string& name, const std::string& archive_p
   if (rename_no_replace(processing_path(name), archive_path) != 0) {
     return Status(ErrorCode::kIoError,
                   "cannot move " + processing_path(name) + " to the archive: " + std::strerror(errno),
-                  file_location(archive_path), /*retryable=*/true);
+                  Location::in_file(archive_path), /*retryable=*/true);
   }
   return Status::ok();
 }
@@ -143,13 +137,13 @@ Result<std::string> DropFolder::quarantine(const std::string& name, const std::s
   if (rename_no_replace(processing_path(name), path) != 0) {
     return Status(ErrorCode::kIoError,
                   "cannot move " + processing_path(name) + " to quarantine: " + std::strerror(errno),
-                  file_location(path), /*retryable=*/true);
+                  Location::in_file(path), /*retryable=*/true);
   }
   std::ofstream out(path + ".error", std::ios::binary | std::ios::trunc);
   out << why << '\n';
   out.close();
   if (!out) {
-    return Status(ErrorCode::kIoError, "cannot write " + path + ".error", file_location(path),
+    return Status(ErrorCode::kIoError, "cannot write " + path + ".error", Location::in_file(path),
                   /*retryable=*/true);
   }
   return path;

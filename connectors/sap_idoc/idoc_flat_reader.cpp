@@ -10,12 +10,6 @@
 
 namespace arsync::connectors::sap_idoc {
 
-// A Location naming just a file.
-inline Location file_location(const std::string& file) {
-  Location where;
-  where.file = file;
-  return where;
-}
 
 namespace {
 
@@ -186,7 +180,7 @@ class FlatIdocReader final : public IdocReader {
   std::size_t peak_buffered_bytes() const override { return peak_; }
 
  private:
-  Location where() const { return file_location(options_.source_name); }
+  Location where() const { return Location::in_file(options_.source_name); }
 
   // Reads one line; false at end of file.
   Result<bool> read_line(Line& line) {

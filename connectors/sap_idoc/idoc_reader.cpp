@@ -8,12 +8,6 @@
 
 namespace arsync::connectors::sap_idoc {
 
-// A Location naming just a file.
-inline Location file_location(const std::string& file) {
-  Location where;
-  where.file = file;
-  return where;
-}
 
 
 std::string sha256_hex(std::string_view bytes) {
@@ -53,7 +47,7 @@ std::string segment_type_name(std::string_view name) {
 
 Result<RawRecord> make_record(nlohmann::json data, const std::string& source_name,
                               std::int64_t line) {
-  Location where = file_location(source_name);
+  Location where = Location::in_file(source_name);
   where.segment = "EDI_DC40";
   where.line = line;
   auto dc = data.find("EDI_DC40");
@@ -104,7 +98,7 @@ Result<IdocFormat> sniff_format(std::string_view head, const std::string& source
   if (first != std::string_view::npos) rest.remove_prefix(first);
   if (!rest.empty() && rest[0] == '<') return IdocFormat::kXml;
   if (rest.substr(0, 8) == "EDI_DC40") return IdocFormat::kFlat;
-  Location where = file_location(source_name);
+  Location where = Location::in_file(source_name);
   if (rest.empty()) {
     return Status(ErrorCode::kParseError, "not an IDoc file: the file is empty", where);
   }
@@ -123,14 +117,14 @@ Result<std::unique_ptr<IdocReader>> open_idoc_reader(const std::string& path,
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     return Status(ErrorCode::kIoError, "cannot open IDoc file " + path,
-                  file_location(options.source_name));
+                  Location::in_file(options.source_name));
   }
   std::string head(4096, '\0');
   in.read(head.data(), static_cast<std::streamsize>(head.size()));
   head.resize(static_cast<std::size_t>(in.gcount()));
   if (in.bad()) {
     return Status(ErrorCode::kIoError, "cannot read IDoc file " + path,
-                  file_location(options.source_name));
+                  Location::in_file(options.source_name));
   }
   Result<IdocFormat> format = sniff_format(head, options.source_name);
   if (!format.is_ok()) return format.status();

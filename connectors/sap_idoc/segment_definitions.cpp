@@ -6,12 +6,6 @@
 
 namespace arsync::connectors::sap_idoc {
 
-// A Location naming just a file.
-inline Location file_location(const std::string& file) {
-  Location where;
-  where.file = file;
-  return where;
-}
 
 
 namespace fs = std::filesystem;
@@ -30,7 +24,7 @@ Result<SegmentDefinitions> SegmentDefinitions::load_directory(const std::string&
   }
   if (ec) {
     return Status(ErrorCode::kIoError, "cannot list segment definitions: " + ec.message(),
-                  file_location(dir));
+                  Location::in_file(dir));
   }
   for (const fs::path& file : files) {
     std::ifstream in(file, std::ios::binary);
@@ -38,13 +32,13 @@ Result<SegmentDefinitions> SegmentDefinitions::load_directory(const std::string&
     text << in.rdbuf();
     if (!in) {
       return Status(ErrorCode::kIoError, "cannot read segment definitions",
-                    file_location(file.string()));
+                    Location::in_file(file.string()));
     }
     nlohmann::json doc = nlohmann::json::parse(text.str(), nullptr, /*allow_exceptions=*/false,
                                                /*ignore_comments=*/true);
     if (doc.is_discarded()) {
       return Status(ErrorCode::kParseError, "segment definition file is not valid JSON",
-                    file_location(file.string()));
+                    Location::in_file(file.string()));
     }
     ARSYNC_RETURN_IF_ERROR(defs.add(file.stem().string(), doc, file.string()));
   }
@@ -56,12 +50,12 @@ Status SegmentDefinitions::add(const std::string& idoc_type, const nlohmann::jso
   if (!doc.is_object()) {
     return Status(ErrorCode::kParseError,
                   "segment definitions must be an object of segment types",
-                  file_location(source));
+                  Location::in_file(source));
   }
   auto& segments = types_[idoc_type];
   for (const auto& [segment, fields] : doc.items()) {
     if (!segment.empty() && segment[0] == '_') continue;
-    Location where = file_location(source);
+    Location where = Location::in_file(source);
     where.segment = segment;
     if (!fields.is_array()) {
       return Status(ErrorCode::kParseError, "a segment's fields must be an array of [name, length]",

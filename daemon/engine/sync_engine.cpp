@@ -145,6 +145,13 @@ CycleReport SyncEngine::run_cycle() {
       alert::deliver_due(store_, *transport_, options_.mail, clock_);
   if (delivered) {
     report.delivery = *delivered;
+    // A dead letter is an operational problem: the AR team never got it.
+    for (const store::OutgoingMail& m : delivered->dead_mail) {
+      log::error("", "mail_dead_letter",
+                 {{"message_id", m.message_id}, {"subject", m.subject},
+                  {"attempts", std::to_string(m.attempts)}, {"error", m.last_error},
+                  {"action", "fix the mail transport; the discrepancy stays in `arsync discrepancies list`"}});
+    }
     if (delivered->sent || delivered->retried || delivered->dead) {
       log::info("", "mail_delivery",
                 {{"sent", std::to_string(delivered->sent)},

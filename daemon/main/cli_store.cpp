@@ -5,21 +5,14 @@
 
 #include "cli.h"
 #include "arsync/model/clock.h"
+#include "arsync/service/text_columns.h"
 
 namespace arsync::cli {
 namespace {
 
-// Left-aligns `s` in a column of `width`, always leaving one space after it.
-std::string pad(std::string s, size_t width) {
-  s.append(s.size() < width ? width - s.size() : 1, ' ');
-  return s;
-}
+using service::join;
+using service::pad_column;
 
-std::string join(const std::vector<std::string>& v, const char* sep) {
-  std::string out;
-  for (const std::string& s : v) out += (out.empty() ? "" : sep) + s;
-  return out;
-}
 
 Result<std::int64_t> parse_id(const Args& args) {
   if (args.positional.empty()) {
@@ -81,14 +74,14 @@ void print_details(const nlohmann::json& details) {
     }
   }
   if (systems.empty()) return;
-  std::cout << "  " << pad("field", 18);
-  for (const std::string& s : systems) std::cout << pad(s, 26);
+  std::cout << "  " << pad_column("field", 18);
+  for (const std::string& s : systems) std::cout << pad_column(s, 26);
   std::cout << "\n";
   for (const std::string& f : fields) {
-    std::cout << "  " << pad(f, 18);
+    std::cout << "  " << pad_column(f, 18);
     for (const std::string& s : systems) {
       const nlohmann::json& obj = details[s];
-      std::cout << pad(obj.contains(f) ? value_text(obj[f]) : "-", 26);
+      std::cout << pad_column(obj.contains(f) ? value_text(obj[f]) : "-", 26);
     }
     std::cout << "\n";
   }
@@ -103,7 +96,7 @@ int cmd_status(Context& ctx, const Args&) {
   if (!stats) return fail(stats.status().to_string());
   std::cout << "Documents by system\n";
   for (const auto& [system, n] : stats->documents_by_system) {
-    std::cout << "  " << pad(system, 20) << n << "\n";
+    std::cout << "  " << pad_column(system, 20) << n << "\n";
   }
   std::cout << "Open discrepancies     " << stats->open_discrepancies << "\n"
             << "Quarantined records    " << stats->quarantined << "\n"
@@ -135,13 +128,13 @@ int cmd_discrepancies(Context& ctx, const std::string& sub, const Args& args) {
       std::cout << out.dump(2) << "\n";
       return 0;
     }
-    std::cout << pad("ID", 6) << pad("STATUS", 13) << pad("SEVERITY", 10) << pad("RULE", 24)
-              << pad("KIND", 13) << pad("MATCH KEY", 14) << pad("SYSTEMS", 18) << "SUMMARY\n";
+    std::cout << pad_column("ID", 6) << pad_column("STATUS", 13) << pad_column("SEVERITY", 10) << pad_column("RULE", 24)
+              << pad_column("KIND", 13) << pad_column("MATCH KEY", 14) << pad_column("SYSTEMS", 18) << "SUMMARY\n";
     for (const Discrepancy& d : *list) {
-      std::cout << pad(std::to_string(d.id), 6) << pad(std::string(to_string(d.status)), 13)
-                << pad(std::string(to_string(d.finding.severity)), 10) << pad(d.finding.rule, 24)
-                << pad(std::string(to_string(d.finding.kind)), 13) << pad(d.finding.match_key, 14)
-                << pad(join(d.finding.systems, ","), 18) << d.finding.summary << "\n";
+      std::cout << pad_column(std::to_string(d.id), 6) << pad_column(std::string(to_string(d.status)), 13)
+                << pad_column(std::string(to_string(d.finding.severity)), 10) << pad_column(d.finding.rule, 24)
+                << pad_column(std::string(to_string(d.finding.kind)), 13) << pad_column(d.finding.match_key, 14)
+                << pad_column(join(d.finding.systems, ","), 18) << d.finding.summary << "\n";
     }
     std::cout << list->size() << " discrepanc" << (list->size() == 1 ? "y" : "ies") << "\n";
     return 0;
@@ -182,7 +175,7 @@ int cmd_discrepancies(Context& ctx, const std::string& sub, const Args& args) {
     print_details(x.finding.details);
     std::cout << "\nHistory\n";
     for (const DiscrepancyEvent& e : *events) {
-      std::cout << "  " << format_instant(e.at) << "  " << pad(e.event, 13) << pad(e.actor, 14)
+      std::cout << "  " << format_instant(e.at) << "  " << pad_column(e.event, 13) << pad_column(e.actor, 14)
                 << e.note << "\n";
     }
     return 0;
@@ -251,7 +244,7 @@ int cmd_mail(Context& ctx, const std::string& sub, const Args& args) {
   Result<std::vector<store::OutgoingMail>> list = (*st)->list_mail(limit);
   if (!list) return fail(list.status().to_string());
   for (const store::OutgoingMail& m : *list) {
-    std::cout << "#" << m.id << "  " << pad(m.state, 8) << format_instant(m.created_at)
+    std::cout << "#" << m.id << "  " << pad_column(m.state, 8) << format_instant(m.created_at)
               << "  attempts " << m.attempts << "  to " << join(m.recipients, ", ") << "\n    "
               << m.subject << "\n";
     if (!m.last_error.empty()) std::cout << "    last error: " << m.last_error << "\n";

@@ -1,22 +1,13 @@
 #include "arsync/service/summary.h"
 
+#include "arsync/service/text_columns.h"
+
 #include <filesystem>
 #include <sstream>
 
 namespace arsync::service {
 namespace {
 
-// Left-aligns `s` in a column of `width`, always leaving one space after it.
-std::string pad(std::string s, size_t width) {
-  s.append(s.size() < width ? width - s.size() : 1, ' ');
-  return s;
-}
-
-std::string join(const std::vector<std::string>& v, const char* sep) {
-  std::string out;
-  for (const std::string& s : v) out += (out.empty() ? "" : sep) + s;
-  return out;
-}
 
 }  // namespace
 
@@ -27,12 +18,12 @@ std::string format_cycle_summary(const engine::CycleReport& report, store::Store
       << format_instant(report.finished) << (report.ok() ? "" : "  (with errors)") << "\n\n";
 
   out << "Documents synced\n";
-  out << "  " << pad("system", 16) << pad("records", 9) << pad("new", 7) << pad("changed", 9)
-      << pad("same", 7) << pad("quarantined", 13) << "status\n";
+  out << "  " << pad_column("system", 16) << pad_column("records", 9) << pad_column("new", 7) << pad_column("changed", 9)
+      << pad_column("same", 7) << pad_column("quarantined", 13) << "status\n";
   for (const engine::SystemRun& s : report.systems) {
-    out << "  " << pad(s.system, 16) << pad(std::to_string(s.records), 9)
-        << pad(std::to_string(s.inserted), 7) << pad(std::to_string(s.updated), 9)
-        << pad(std::to_string(s.unchanged), 7) << pad(std::to_string(s.quarantined), 13)
+    out << "  " << pad_column(s.system, 16) << pad_column(std::to_string(s.records), 9)
+        << pad_column(std::to_string(s.inserted), 7) << pad_column(std::to_string(s.updated), 9)
+        << pad_column(std::to_string(s.unchanged), 7) << pad_column(std::to_string(s.quarantined), 13)
         << (s.status.is_ok() ? "ok" : s.status.to_string()) << "\n";
   }
 
@@ -51,9 +42,9 @@ std::string format_cycle_summary(const engine::CycleReport& report, store::Store
   if (open) {
     out << "\nOpen discrepancies (" << open->size() << "; `arsync discrepancies show ID`)\n";
     for (const Discrepancy& d : *open) {
-      out << "  #" << pad(std::to_string(d.id), 4) << pad(d.finding.rule, 24)
-          << pad(std::string(to_string(d.finding.kind)) + " " + d.finding.match_key, 22)
-          << pad(join(d.finding.systems, ","), 18) << d.finding.summary << "\n";
+      out << "  #" << pad_column(std::to_string(d.id), 4) << pad_column(d.finding.rule, 24)
+          << pad_column(std::string(to_string(d.finding.kind)) + " " + d.finding.match_key, 22)
+          << pad_column(join(d.finding.systems, ","), 18) << d.finding.summary << "\n";
     }
   } else {
     out << "\nOpen discrepancies: cannot list (" << open.status().to_string() << ")\n";
@@ -69,7 +60,7 @@ std::string format_cycle_summary(const engine::CycleReport& report, store::Store
   if (mails) {
     for (const store::OutgoingMail& m : *mails) {
       if (m.created_at < report.started) continue;
-      out << "  " << pad(m.state, 8) << "to " << join(m.recipients, ", ") << ": " << m.subject
+      out << "  " << pad_column(m.state, 8) << "to " << join(m.recipients, ", ") << ": " << m.subject
           << "\n";
     }
   }

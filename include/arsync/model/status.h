@@ -48,6 +48,13 @@ struct Location {
   std::int64_t line = 0;     // 1-based line in a text file, 0 if not known
   int http_status = 0;
 
+  // A Location naming just a file.
+  static Location in_file(std::string file) {
+    Location where;
+    where.file = std::move(file);
+    return where;
+  }
+
   bool empty() const;
   std::string to_string() const;
 };
