@@ -197,6 +197,9 @@ class SapIdocConnector final : public Connector {
       batch.cursor = encode(Cursor{name, index, archive});
       ARSYNC_RETURN_IF_ERROR(commit(sink, batch));
     }
+    // Every batch of the file must be committed before the file leaves
+    // processing/: the sink may commit asynchronously.
+    ARSYNC_RETURN_IF_ERROR(sink.flush());
     ARSYNC_RETURN_IF_ERROR(folder_.archive(name, archive));
     // Only after the archive: a crash before this commit leaves a cursor
     // naming a file no longer in processing/, which is harmless.
@@ -222,6 +225,7 @@ class SapIdocConnector final : public Connector {
     batch.rejected.push_back(std::move(rejected));
     batch.cursor = encode(Cursor{});
     ARSYNC_RETURN_IF_ERROR(commit(sink, batch));
+    ARSYNC_RETURN_IF_ERROR(sink.flush());
     Result<std::string> moved = folder_.quarantine(name, error.to_string());
     return moved.status();
   }

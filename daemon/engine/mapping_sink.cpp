@@ -6,20 +6,38 @@ namespace arsync::engine {
 
 MappingSink::MappingSink(std::string system, std::string cursor_key,
                          const mapping::MappingSet& mappings, store::Store& store,
-                         const Clock& clock, const std::atomic<bool>* stop)
+                         const Clock& clock, const std::atomic<bool>* stop, std::size_t max_queued)
     : system_(std::move(system)), cursor_key_(std::move(cursor_key)), mappings_(mappings),
-      store_(store), clock_(clock), stop_(stop) {}
+      store_(store), clock_(clock), stop_(stop), max_queued_(max_queued == 0 ? 1 : max_queued) {
+  writer_ = std::thread([this] { writer_loop(); });
+}
+
+MappingSink::~MappingSink() {
+  (void)flush();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    closing_ = true;
+  }
+  cv_.notify_all();
+  writer_.join();
+}
 
 Status MappingSink::accept(RecordBatch batch) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!error_.is_ok()) return error_;
+  }
   if (stop_ && stop_->load()) {
     return Status(ErrorCode::kUnavailable, "stopping: batch not committed, it will be replayed",
                   {}, /*retryable=*/true);
   }
   const Instant now = clock_.now();
-  store::DocumentBatch out;
+  Pending pending;
+  pending.records = batch.records.size() + batch.rejected.size();
+  store::DocumentBatch& out = pending.batch;
   out.system = system_;
   out.cursor_key = cursor_key_;
-  out.cursor = batch.cursor;
+  out.cursor = std::move(batch.cursor);
   out.documents.reserve(batch.records.size());
 
   auto quarantine = [&](const std::string& entity, const std::string& external_id,
@@ -60,27 +78,61 @@ Status MappingSink::accept(RecordBatch batch) {
       quarantine(rec.entity, rec.external_id, rec.source, doc.status(), rec.data.dump());
       continue;
     }
-    doc->raw_ref = rec.raw_ref;
+    doc->raw_ref = std::move(rec.raw_ref);
     out.documents.push_back(std::move(doc).value());
   }
   for (RejectedRecord& r : batch.rejected) {
     quarantine(r.entity, r.external_id, r.error.where().file, r.error, std::move(r.raw));
   }
 
-  Result<store::BatchOutcome> outcome = store_.commit_batch(out, now);
-  if (!outcome) return outcome.status();
-  totals_.batches += 1;
-  totals_.records += batch.records.size() + batch.rejected.size();
-  totals_.inserted += outcome->inserted;
-  totals_.updated += outcome->updated;
-  totals_.unchanged += outcome->unchanged;
-  totals_.quarantined += outcome->quarantined;
-  log::debug(system_, "batch_committed",
-             {{"documents", std::to_string(out.documents.size())},
-              {"inserted", std::to_string(outcome->inserted)},
-              {"updated", std::to_string(outcome->updated)},
-              {"quarantined", std::to_string(outcome->quarantined)}});
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait(lock, [this] { return queue_.size() < max_queued_ || !error_.is_ok(); });
+  if (!error_.is_ok()) return error_;
+  queue_.push_back(std::move(pending));
+  cv_.notify_all();
   return Status::ok();
+}
+
+Status MappingSink::flush() {
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait(lock, [this] { return (queue_.empty() && !writing_) || !error_.is_ok(); });
+  return error_;
+}
+
+SinkTotals MappingSink::totals() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return totals_;
+}
+
+void MappingSink::writer_loop() {
+  for (;;) {
+    Pending pending;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [this] { return !queue_.empty() || closing_; });
+      if (queue_.empty()) return;  // closing
+      pending = std::move(queue_.front());
+      queue_.pop_front();
+      writing_ = true;
+      cv_.notify_all();  // room in the queue
+    }
+    Result<store::BatchOutcome> outcome = store_.commit_batch(pending.batch, clock_.now());
+    std::lock_guard<std::mutex> lock(mu_);
+    writing_ = false;
+    if (!outcome) {
+      error_ = outcome.status();
+      queue_.clear();  // their cursors would skip the failed batch
+      log::error(system_, "batch_commit_failed", {{"error", error_.to_string()}});
+    } else {
+      totals_.batches += 1;
+      totals_.records += pending.records;
+      totals_.inserted += outcome->inserted;
+      totals_.updated += outcome->updated;
+      totals_.unchanged += outcome->unchanged;
+      totals_.quarantined += outcome->quarantined;
+    }
+    cv_.notify_all();
+  }
 }
 
 }  // namespace arsync::engine

@@ -85,7 +85,11 @@ SystemRun SyncEngine::pull_system(System& system) {
   }
   MappingSink sink(run.system, kPullCursorKey, system.mappings, store_, clock_, &stop_);
   run.status = system.connector->pull(cursor->value_or(""), sink);
-  const SinkTotals& t = sink.totals();
+  // Whatever the connector says, its accepted batches are committed (or the
+  // commit error is known) before anyone else uses the store.
+  Status flushed = sink.flush();
+  if (run.status.is_ok()) run.status = flushed;
+  const SinkTotals t = sink.totals();
   run.batches = t.batches;
   run.records = t.records;
   run.inserted = t.inserted;

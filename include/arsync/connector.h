@@ -8,9 +8,9 @@
 // record (an IDoc becomes an object of its segments, nested by hierarchy,
 // fields as strings). Mapping files turn those into canonical Documents; the
 // engine stores them. A connector streams records into a RecordSink in
-// batches, each batch with the cursor to store after it; the sink returns only
-// when the batch and its cursor are committed, so a connector may then
-// acknowledge or archive its source.
+// batches, each batch with the cursor to store after it; once the sink's
+// flush() returns OK every batch and its cursor are committed, so a connector
+// may then acknowledge or archive its source.
 //
 // Thread safety: a Connector instance is used by one thread at a time.
 // The Registry is filled once at start-up, then only read.
@@ -64,10 +64,18 @@ struct RecordBatch {
 class RecordSink {
  public:
   virtual ~RecordSink() = default;
-  // Maps and commits `batch` with its cursor in one transaction. Returns OK
-  // once committed; an error means nothing of the batch was committed and the
-  // connector must stop pulling (the next cycle resumes from the last cursor).
+  // Maps and commits `batch` with its cursor in one transaction, in the order
+  // accepted. A sink may commit asynchronously: OK means the batch was taken
+  // (and, for a synchronous sink, committed). An error means this batch, and
+  // possibly earlier ones not yet committed, were not committed; the
+  // connector must stop pulling (the next cycle resumes from the last
+  // committed cursor).
   virtual Status accept(RecordBatch batch) = 0;
+
+  // Returns once every accepted batch is committed, or the first commit
+  // error. A connector calls it before it acknowledges, archives or deletes
+  // anything at its source. Default: nothing pending.
+  virtual Status flush() { return Status::ok(); }
 };
 
 // A write-back operation (payments, adjustments) for connectors that push.

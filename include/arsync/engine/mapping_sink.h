@@ -2,15 +2,28 @@
 // raw record with the system's mapping set and commits the batch, the
 // quarantined records and the connector's cursor in one store transaction.
 //
+// Reading and writing overlap: accept() maps the batch on the connector's
+// thread and queues it; a writer thread, the only user of the store while a
+// pull runs, commits the queued batches in order. At most `max_queued`
+// batches wait, so memory stays bounded. After a commit fails, nothing more
+// is committed (a later batch's cursor would skip the failed one) and the
+// error is returned by the next accept() or flush().
+//
 // A record with no mapping for its entity, or that fails to map, is
 // quarantined with the mapping error (file, mapping path, field path, record)
 // and its JSON; the rest of the batch is stored.
 //
-// Thread safety: used by the one thread running the pull.
+// Thread safety: accept()/flush()/totals() are called by the one thread
+// running the pull. The store must not be used by anyone else until flush()
+// has returned (or the sink is destroyed, which flushes).
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
 #include <string>
+#include <thread>
 
 #include "arsync/connector.h"
 #include "arsync/mapping/mapping.h"
@@ -30,22 +43,42 @@ struct SinkTotals {
 class MappingSink final : public RecordSink {
  public:
   MappingSink(std::string system, std::string cursor_key, const mapping::MappingSet& mappings,
-              store::Store& store, const Clock& clock, const std::atomic<bool>* stop = nullptr);
+              store::Store& store, const Clock& clock, const std::atomic<bool>* stop = nullptr,
+              std::size_t max_queued = 2);
+  ~MappingSink() override;
 
-  // Maps and commits. kUnavailable ("stopping") once a stop was requested, so
-  // the connector ends its pull after the batch it is on.
+  // Maps and queues. kUnavailable ("stopping") once a stop was requested, so
+  // the connector ends its pull after the batch it is on; an earlier commit's
+  // error if one failed.
   Status accept(RecordBatch batch) override;
+  Status flush() override;
 
-  const SinkTotals& totals() const { return totals_; }
+  // Valid after flush().
+  SinkTotals totals() const;
 
  private:
+  struct Pending {
+    store::DocumentBatch batch;
+    std::size_t records = 0;
+  };
+  void writer_loop();
+
   std::string system_;
   std::string cursor_key_;
   const mapping::MappingSet& mappings_;
   store::Store& store_;
   const Clock& clock_;
   const std::atomic<bool>* stop_;
+  const std::size_t max_queued_;
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Pending> queue_;
+  bool writing_ = false;   // the writer holds a batch outside the queue
+  bool closing_ = false;
+  Status error_;           // first commit error; sticky
   SinkTotals totals_;
+  std::thread writer_;
 };
 
 }  // namespace arsync::engine
