@@ -1,6 +1,11 @@
 #include "arsync/alert/mail_config.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
 #include <set>
 
 #include <Poco/Exception.h>
@@ -124,13 +129,34 @@ std::string machine_hostname() {
   return "localhost";
 }
 
+// Reads a secret kept apart from the config: the file's first line. The file
+// must be readable by its owner only, as the service user's secrets are.
+Status read_secret_file(const std::string& key, const std::string& file, std::string& out) {
+  struct stat st {};
+  if (::stat(file.c_str(), &st) != 0) {
+    return config_error(key, "names " + file + ", which cannot be read (" + std::strerror(errno) + ")");
+  }
+  if ((st.st_mode & 077) != 0) {
+    return config_error(key, "names " + file +
+                                 ", which group or others may read; run: chmod 600 " + file);
+  }
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return config_error(key, "names " + file + ", which cannot be read");
+  std::string line;
+  std::getline(in, line);
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  if (line.empty()) return config_error(key, "names " + file + ", whose first line is empty");
+  out = line;
+  return Status::ok();
+}
+
 Status parse_transport(const nlohmann::json& t, TransportConfig& out) {
   const std::string path = "mail.transport";
   if (!t.is_object()) return config_error(path, "must be an object");
   ARSYNC_RETURN_IF_ERROR(check_keys(
       t, path,
-      {"type", "dir", "host", "port", "security", "username", "password", "verify_peer",
-       "ca_file", "timeout_seconds", "helo_name"}));
+      {"type", "dir", "host", "port", "security", "username", "password", "password_file",
+       "verify_peer", "ca_file", "timeout_seconds", "helo_name"}));
   ARSYNC_RETURN_IF_ERROR(get_string(t, path, "type", out.type));
   ARSYNC_RETURN_IF_ERROR(check_one_of(path + ".type", out.type, {"file", "smtp"}));
   ARSYNC_RETURN_IF_ERROR(get_string(t, path, "dir", out.dir));
@@ -138,6 +164,14 @@ Status parse_transport(const nlohmann::json& t, TransportConfig& out) {
   ARSYNC_RETURN_IF_ERROR(get_string(t, path, "security", out.security));
   ARSYNC_RETURN_IF_ERROR(get_string(t, path, "username", out.username));
   ARSYNC_RETURN_IF_ERROR(get_string(t, path, "password", out.password));
+  std::string password_file;
+  ARSYNC_RETURN_IF_ERROR(get_string(t, path, "password_file", password_file));
+  if (!password_file.empty()) {
+    if (!out.password.empty()) {
+      return config_error(path + ".password_file", "and mail.transport.password are both set; keep one");
+    }
+    ARSYNC_RETURN_IF_ERROR(read_secret_file(path + ".password_file", password_file, out.password));
+  }
   ARSYNC_RETURN_IF_ERROR(get_bool(t, path, "verify_peer", out.verify_peer));
   ARSYNC_RETURN_IF_ERROR(get_string(t, path, "ca_file", out.ca_file));
   ARSYNC_RETURN_IF_ERROR(get_string(t, path, "helo_name", out.helo_name));

@@ -118,10 +118,13 @@ Result<Config> parse_config(std::string_view text, const std::string& base_dir,
         c.mail["transport"]["dir"] =
             resolve_path(base_dir, c.mail["transport"]["dir"].get<std::string>());
       }
-      if (c.mail.is_object() && c.mail.contains("transport") && c.mail["transport"].is_object() &&
-          c.mail["transport"].contains("ca_file") && c.mail["transport"]["ca_file"].is_string()) {
-        c.mail["transport"]["ca_file"] =
-            resolve_path(base_dir, c.mail["transport"]["ca_file"].get<std::string>());
+      for (const char* key : {"ca_file", "password_file"}) {
+        if (c.mail.is_object() && c.mail.contains("transport") &&
+            c.mail["transport"].is_object() && c.mail["transport"].contains(key) &&
+            c.mail["transport"][key].is_string()) {
+          c.mail["transport"][key] =
+              resolve_path(base_dir, c.mail["transport"][key].get<std::string>());
+        }
       }
     }
   } catch (const nlohmann::json::exception& e) {

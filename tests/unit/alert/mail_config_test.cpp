@@ -1,5 +1,11 @@
 #include "arsync/alert/mail_config.h"
 
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+
 #include <gtest/gtest.h>
 
 namespace arsync::alert {
@@ -95,7 +101,7 @@ TEST(MailConfig, MisspeltKeyIsRefused) {
   j["transport"]["verify_per"] = false;
   EXPECT_EQ(error_of(j),
             "mail.transport.verify_per is not a known key (known: ca_file, dir, helo_name, host, "
-            "password, port, security, timeout_seconds, type, username, verify_peer)");
+            "password, password_file, port, security, timeout_seconds, type, username, verify_peer)");
 }
 
 TEST(MailConfig, MissingFromIsRefused) {
@@ -201,6 +207,51 @@ TEST(ValidateAddress, RefusesInjectionAndOddForms) {
   EXPECT_EQ(validate_address("a\n@example.com").message(),
             "\"a\\n@example.com\" is not a valid email address: it contains a space, a control "
             "character or non-ASCII text");
+}
+
+// A password file in a fresh temp folder, with the given mode.
+std::string password_file(const std::string& content, mode_t mode) {
+  auto dir = std::filesystem::temp_directory_path() /
+             ("arsync-pw-" + std::to_string(std::random_device()()));
+  std::filesystem::create_directories(dir);
+  auto path = (dir / "smtp.password").string();
+  std::ofstream(path) << content;
+  ::chmod(path.c_str(), mode);
+  return path;
+}
+
+TEST(MailConfig, PasswordIsReadFromAnOwnerOnlyFile) {
+  auto j = valid_smtp();
+  j["transport"].erase("password");
+  j["transport"]["password_file"] = password_file("from-file\n", 0600);
+  auto r = parse_mail_config(j);
+  ASSERT_TRUE(r.is_ok()) << r.status().to_string();
+  EXPECT_EQ(r->transport.password, "from-file");
+}
+
+TEST(MailConfig, PasswordFileReadableByOthersIsRefused) {
+  auto j = valid_smtp();
+  j["transport"].erase("password");
+  std::string path = password_file("x\n", 0644);
+  j["transport"]["password_file"] = path;
+  EXPECT_EQ(error_of(j), "mail.transport.password_file names " + path +
+                             ", which group or others may read; run: chmod 600 " + path);
+}
+
+TEST(MailConfig, PasswordAndPasswordFileTogetherAreRefused) {
+  auto j = valid_smtp();
+  j["transport"]["password_file"] = password_file("x\n", 0600);
+  EXPECT_EQ(error_of(j),
+            "mail.transport.password_file and mail.transport.password are both set; keep one");
+}
+
+TEST(MailConfig, MissingPasswordFileIsNamed) {
+  auto j = valid_smtp();
+  j["transport"].erase("password");
+  j["transport"]["password_file"] = "/nonexistent/arsync.password";
+  EXPECT_EQ(error_of(j),
+            "mail.transport.password_file names /nonexistent/arsync.password, which cannot be "
+            "read (No such file or directory)");
 }
 
 }  // namespace
