@@ -120,6 +120,23 @@ std::string systems_label(const Finding& f) {
   return f.systems.empty() ? std::string() : " (" + join(f.systems, " vs ") + ")";
 }
 
+// "Müller Maschinenbau GmbH (100042)": the customer as the AR team knows it,
+// the name taken from the first system's values that carry one.
+std::string customer_label(const Finding& f) {
+  std::string name;
+  if (f.details.is_object()) {
+    for (const auto& [system, values] : f.details.items()) {
+      if (values.is_object() && values.contains("customer_name") &&
+          values["customer_name"].is_string()) {
+        name = values["customer_name"].get<std::string>();
+        if (!name.empty()) break;
+      }
+    }
+  }
+  if (name.empty()) return f.customer_key;
+  return f.customer_key.empty() ? name : name + " (" + f.customer_key + ")";
+}
+
 std::vector<std::pair<std::string, std::string>> facts(const Discrepancy& d) {
   const Finding& f = d.finding;
   return {
@@ -128,7 +145,7 @@ std::vector<std::pair<std::string, std::string>> facts(const Discrepancy& d) {
       {"Kind", std::string(to_string(f.kind))},
       {"Match key", f.match_key},
       {"Systems", join(f.systems, ", ")},
-      {"Customer", f.customer_key},
+      {"Customer", customer_label(f)},
       {"Severity", std::string(to_string(f.severity))},
       {"First detected", format_instant(d.first_detected)},
       {"Summary", f.summary},
@@ -271,7 +288,9 @@ Result<store::OutgoingMail> render_discrepancy_mail(const Discrepancy& d, const 
   const Finding& f = d.finding;
   std::string subject = config.subject_prefix + " " + f.rule + ": " +
                         std::string(to_string(f.kind)) + " " + f.match_key + systems_label(f);
-  if (!f.customer_key.empty()) subject += " - " + f.customer_key;
+  if (const std::string customer = customer_label(f); !customer.empty()) {
+    subject += " - " + customer;
+  }
 
   std::string text = "arsync found a new discrepancy.\n\n";
   append_text(text, d);

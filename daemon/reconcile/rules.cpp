@@ -43,6 +43,7 @@ nlohmann::json describe(const Document& doc) {
   j["document_number"] = doc.document_number;
   j["external_id"] = doc.external_id;
   j["customer_key"] = doc.customer_key;
+  if (!doc.customer_name.empty()) j["customer_name"] = doc.customer_name;
   j["amount"] = doc.amount.to_display();
   j["open_amount"] = doc.open_amount.to_display();
   j["currency"] = std::string(doc.currency());

@@ -112,6 +112,32 @@ TEST(Cli, MappingCheckReportsTheBrokenSpot) {
   EXPECT_NE(r.out.find("bad.json"), std::string::npos) << r.out;
 }
 
+TEST(Cli, MappingTestOnTruncatedJsonRecordSaysWhere) {
+  DemoEnv env;
+  write_file(env.root() / "record.json", R"({"EDI_DC40": {"DOCNUM": "0000000000451234"}, "E1EDK01": [)");
+  CmdResult r = run(kBin + "arsync mapping test " + kSrc + "/mappings/sap_idoc/invoic02.json " +
+                    (env.root() / "record.json").string());
+  EXPECT_EQ(r.status, 1) << r.out;
+  EXPECT_NE(r.out.find("input is not valid JSON"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("record.json"), std::string::npos) << r.out;
+}
+
+TEST(Cli, MappingTestOnJsonRecordWithUnknownCurrencyNamesTheField) {
+  DemoEnv env;
+  write_file(env.root() / "record.json", R"({
+    "EDI_DC40": {"DOCNUM": "0000000000451234", "IDOCTYP": "INVOIC02"},
+    "E1EDK01": [{"CURCY": "EUX", "BELNR": "0090001234"}],
+    "E1EDK02": [{"QUALF": "009", "BELNR": "0090001234", "DATUM": "20261102"}],
+    "E1EDK14": [{"QUALF": "015", "ORGID": "F2"}],
+    "E1EDS01": [{"SUMID": "011", "SUMME": "1190.00"}]})");
+  CmdResult r = run(kBin + "arsync mapping test " + kSrc + "/mappings/sap_idoc/invoic02.json " +
+                    (env.root() / "record.json").string());
+  EXPECT_EQ(r.status, 1) << r.out;
+  EXPECT_NE(r.out.find("unknown currency code 'EUX'"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("E1EDK01.CURCY"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("0 mapped, 1 error(s)"), std::string::npos) << r.out;
+}
+
 TEST(Cli, ConnectorsDescribeListsConfigKeys) {
   CmdResult r = run(kBin + "arsync connectors describe sap_idoc");
   EXPECT_EQ(r.status, 0) << r.out;

@@ -190,6 +190,21 @@ TEST_F(MessageTest, NonAsciiCustomerIsEncodedWordThatRoundTrips) {
   EXPECT_EQ(decoded.find_first_of("\r\n"), std::string::npos);
 }
 
+TEST_F(MessageTest, SubjectNamesTheCustomerFromTheSystemsValues) {
+  Discrepancy d = amount_differs();
+  d.finding.customer_key = "100042";
+  d.finding.details["sap-s4"]["customer_name"] = "Müller Maschinenbau GmbH\r\nBcc: evil@x";
+  auto mail = render_discrepancy_mail(d, config(), clock_);
+  ASSERT_TRUE(mail);
+  ParsedMail parsed;
+  parse_mail(mail->data, parsed);
+  for (const auto& line : parsed.header_lines) EXPECT_NE(line.rfind("Bcc:", 0), 0u) << line;
+  EXPECT_EQ(decode_header_text(raw_header(parsed.header_lines, "Subject")),
+            "[arsync] amount_differs: invoice 90001234 (sap-ecc vs sap-s4) - Müller Maschinenbau "
+            "GmbH  Bcc: evil@x (100042)");
+  EXPECT_NE(mail->data.find("Customer:"), std::string::npos);
+}
+
 TEST_F(MessageTest, BoundaryOccursOnlyAsDelimiter) {
   Discrepancy d = amount_differs();
   d.finding.summary = "--=_arsync_ looks like a boundary";
