@@ -299,8 +299,8 @@ ConnectorType connector_type() {
        "comma-separated globs of file names to claim (*.tmp, *.part and dot files never are)"},
       {"batch_size", "integer", 500, false, "IDocs per committed batch"},
       {"segments_dir", "path", nullptr, false,
-       "folder of <IDOCTYP>.json flat-file segment layouts (default: the shipped "
-       "mappings/sap_idoc/segments)"},
+       "folder of <IDOCTYP>.json flat-file segment layouts (default: segments/ in the "
+       "system's mapping folder)"},
   };
   t.create = create;
   t.read_file = read_file;
