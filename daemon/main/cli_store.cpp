@@ -14,6 +14,19 @@ using service::join;
 using service::pad_column;
 
 
+// --limit N: a positive number, or `fallback` when not given.
+Result<std::size_t> parse_limit(const Args& args, std::size_t fallback) {
+  auto text = args.option("limit");
+  if (!text) return fallback;
+  try {
+    size_t used = 0;
+    long long n = std::stoll(*text, &used);
+    if (used == text->size() && n > 0) return static_cast<std::size_t>(n);
+  } catch (const std::exception&) {
+  }
+  return Status(ErrorCode::kInvalidArgument, "--limit must be a positive number, not '" + *text + "'");
+}
+
 Result<std::int64_t> parse_id(const Args& args) {
   if (args.positional.empty()) {
     return Status(ErrorCode::kInvalidArgument, "missing discrepancy ID");
@@ -117,7 +130,9 @@ int cmd_discrepancies(Context& ctx, const std::string& sub, const Args& args) {
     }
     filter.rule = args.option("rule").value_or("");
     filter.system = args.option("system").value_or("");
-    if (auto limit = args.option("limit")) filter.limit = std::stoul(*limit);
+    Result<std::size_t> limit = parse_limit(args, filter.limit);
+    if (!limit) return fail(limit.status().message(), 2);
+    filter.limit = *limit;
     Result<std::unique_ptr<store::Store>> st = open_store(ctx, false);
     if (!st) return fail(st.status().to_string());
     Result<std::vector<Discrepancy>> list = (*st)->list_discrepancies(filter);
@@ -206,12 +221,12 @@ int cmd_discrepancies(Context& ctx, const std::string& sub, const Args& args) {
 
 int cmd_quarantine(Context& ctx, const std::string& sub, const Args& args) {
   if (sub != "list" && sub != "show") return fail("usage: arsync quarantine list|show ...", 2);
-  size_t limit = 100;
-  if (auto l = args.option("limit")) limit = std::stoul(*l);
+  Result<std::size_t> limit = parse_limit(args, 100);
+  if (!limit) return fail(limit.status().message(), 2);
   Result<std::unique_ptr<store::Store>> st = open_store(ctx, false);
   if (!st) return fail(st.status().to_string());
   Result<std::vector<store::QuarantineEntry>> list =
-      (*st)->list_quarantine(sub == "show" ? 100000 : limit);
+      (*st)->list_quarantine(sub == "show" ? 100000 : *limit);
   if (!list) return fail(list.status().to_string());
   if (sub == "show") {
     Result<std::int64_t> id = parse_id(args);
@@ -237,11 +252,11 @@ int cmd_quarantine(Context& ctx, const std::string& sub, const Args& args) {
 
 int cmd_mail(Context& ctx, const std::string& sub, const Args& args) {
   if (sub != "list") return fail("usage: arsync mail list [--limit N]", 2);
-  size_t limit = 100;
-  if (auto l = args.option("limit")) limit = std::stoul(*l);
+  Result<std::size_t> limit = parse_limit(args, 100);
+  if (!limit) return fail(limit.status().message(), 2);
   Result<std::unique_ptr<store::Store>> st = open_store(ctx, false);
   if (!st) return fail(st.status().to_string());
-  Result<std::vector<store::OutgoingMail>> list = (*st)->list_mail(limit);
+  Result<std::vector<store::OutgoingMail>> list = (*st)->list_mail(*limit);
   if (!list) return fail(list.status().to_string());
   for (const store::OutgoingMail& m : *list) {
     std::cout << "#" << m.id << "  " << pad_column(m.state, 8) << format_instant(m.created_at)

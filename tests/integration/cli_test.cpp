@@ -75,6 +75,22 @@ TEST(Cli, ShowUnknownDiscrepancyFails) {
   EXPECT_EQ(bad.status, 2);
 }
 
+TEST(Cli, BadLimitIsAUsageError) {
+  DemoEnv env;
+  CmdResult r = run(arsync(env, "discrepancies list --limit abc"));
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_NE(r.out.find("--limit must be a positive number, not 'abc'"), std::string::npos) << r.out;
+}
+
+TEST(Cli, MissingStoreIsReportedNotCreated) {
+  DemoEnv env;
+  const auto db = env.root() / "nowhere.db";
+  CmdResult r = run(kBin + "arsync --db " + db.string() + " status");
+  EXPECT_EQ(r.status, 1) << r.out;
+  EXPECT_NE(r.out.find("nowhere.db"), std::string::npos) << r.out;
+  EXPECT_FALSE(fs::exists(db));
+}
+
 TEST(Cli, MappingCheckAcceptsTheShippedMappings) {
   for (const char* f : {"invoic02.json", "pexr2002.json"}) {
     CmdResult r = run(kBin + "arsync mapping check " + kSrc + "/mappings/sap_idoc/" + f);
