@@ -231,7 +231,8 @@ int main(int argc, char** argv) {
   std::cout << "idoc_ingest format=" << format_name << " count=" << count
             << " file_mb=" << static_cast<double>(bytes) / 1e6 << " batch=" << batch
             << " stored=" << totals.inserted << " quarantined=" << totals.quarantined << "\n"
-            << "  real path:   " << ingest_s << " s, " << static_cast<long>(docs_per_s) << " docs/s\n"
+            << "  real path:   " << ingest_s << " s, " << static_cast<long>(docs_per_s) << " docs/s"
+            << " (writer thread busy committing " << totals.commit_seconds << " s)\n"
             << "  SQLite bound: " << bound_s << " s, " << static_cast<long>(bound_per_s) << " rows/s\n"
             << "  ratio:       " << 100.0 * docs_per_s / bound_per_s << " % of the bound\n"
             << "  peak RSS:    " << rss_after_ingest / 1024 << " MiB after ingest ("

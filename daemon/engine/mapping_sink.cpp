@@ -1,5 +1,7 @@
 #include "arsync/engine/mapping_sink.h"
 
+#include <chrono>
+
 #include "arsync/log/log.h"
 
 namespace arsync::engine {
@@ -116,8 +118,11 @@ void MappingSink::writer_loop() {
       writing_ = true;
       cv_.notify_all();  // room in the queue
     }
+    const auto started = std::chrono::steady_clock::now();
     Result<store::BatchOutcome> outcome = store_.commit_batch(pending.batch, clock_.now());
+    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
     std::lock_guard<std::mutex> lock(mu_);
+    totals_.commit_seconds += took.count();
     writing_ = false;
     if (!outcome) {
       error_ = outcome.status();

@@ -38,6 +38,7 @@ struct SinkTotals {
   std::size_t updated = 0;
   std::size_t unchanged = 0;
   std::size_t quarantined = 0;
+  double commit_seconds = 0;  // time the writer spent in commit_batch
 };
 
 class MappingSink final : public RecordSink {
