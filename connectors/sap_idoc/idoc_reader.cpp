@@ -74,6 +74,29 @@ Result<RawRecord> make_record(nlohmann::json data, const std::string& source_nam
   return record;
 }
 
+namespace {
+
+// The basic type named in an IDoc's raw bytes, if it can be found even though
+// the IDoc as a whole could not be read: quarantine listings then say what it was.
+std::string idoctyp_in(std::string_view raw) {
+  if (raw.substr(0, 8) == "EDI_DC40") {  // flat: IDOCTYP at offset 39, 30 characters
+    if (raw.size() < 69) return "";
+    std::string_view v = raw.substr(39, 30);
+    while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
+    return std::string(v);
+  }
+  std::size_t a = raw.find("<IDOCTYP>");
+  if (a == std::string_view::npos) return "";
+  a += 9;
+  std::size_t b = raw.find('<', a);
+  if (b == std::string_view::npos || b - a > 30) return "";
+  std::string_view v = raw.substr(a, b - a);
+  while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
+  return std::string(v);
+}
+
+}  // namespace
+
 void finish_item(IdocItem& item, Result<RawRecord> result, std::string_view raw,
                  const std::string& source_name) {
   item.length = raw.size();
@@ -87,6 +110,7 @@ void finish_item(IdocItem& item, Result<RawRecord> result, std::string_view raw,
   RejectedRecord rejected;
   rejected.error = result.status();
   rejected.external_id = rejected.error.where().record;
+  rejected.entity = idoctyp_in(raw);
   rejected.raw = std::string(raw);
   item.rejected = std::move(rejected);
 }

@@ -55,6 +55,8 @@ TEST(DemoCycle, FindsEveryPlantedDiscrepancyAndQuarantinesTheBadIdoc) {
   ASSERT_TRUE(q.is_ok());
   ASSERT_EQ(q->size(), 1u);
   EXPECT_EQ((*q)[0].system, "sap-ecc");
+  EXPECT_EQ((*q)[0].entity, "INVOIC02");
+  EXPECT_EQ((*q)[0].external_id, "0000000000451240");
   EXPECT_NE((*q)[0].location.find("0000000000451240"), std::string::npos) << (*q)[0].location;
   EXPECT_NE((*q)[0].location.find("ECC_INVOIC_20261124_221500.xml"), std::string::npos);
   EXPECT_NE((*q)[0].raw.find("<SUMME>357.00</SUMM>"), std::string::npos);

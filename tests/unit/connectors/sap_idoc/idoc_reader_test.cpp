@@ -146,6 +146,7 @@ TEST(IdocReader, MalformedIdocIsRejectedAloneWithPugixmlError) {
   EXPECT_EQ(bad.error.where().line,
             1 + std::count(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(at), '\n'));
   EXPECT_EQ(bad.external_id, "0000000000451235");
+  EXPECT_EQ(bad.entity, "INVOIC02");  // read from the raw bytes for the quarantine listing
   EXPECT_TRUE(bad.raw.starts_with("<IDOC"));
   EXPECT_TRUE(bad.raw.ends_with("</IDOC>"));
   EXPECT_EQ(items[1].offset, bytes.find("<IDOC ", bytes.find("<IDOC ") + 1));
@@ -177,6 +178,7 @@ TEST(IdocReader, FlatDocnumMismatchRejectsThatIdoc) {
             "parse error: data record DOCNUM 0000000000451299 does not match the control "
             "record's DOCNUM 0000000000451234 (at file " + path +
                 ", line 5, record 0000000000451234, segment E1EDK02, field DOCNUM)");
+  EXPECT_EQ(items[0].rejected->entity, "INVOIC02");
   ASSERT_TRUE(items[1].record);
   EXPECT_EQ(items[1].record->external_id, "0000000000451235");
 }
