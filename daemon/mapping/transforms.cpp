@@ -30,18 +30,26 @@ void trim_in_place(std::string& s) {
   if (b != 0 || e != s.size()) s = s.substr(b, e - b);
 }
 
+// Trims `text` and removes one sign, SAP's trailing minus ("12.50-") or a
+// leading '-'/'+'; true if the sign was negative.
+bool take_sign(std::string& text) {
+  trim_in_place(text);
+  if (!text.empty() && text.back() == '-') {
+    text.pop_back();
+    return true;
+  }
+  if (!text.empty() && (text.front() == '-' || text.front() == '+')) {
+    const bool negative = text.front() == '-';
+    text.erase(0, 1);
+    return negative;
+  }
+  return false;
+}
+
 // Splits plain decimal text ("-12.50", "12.50-", "+3") into sign and digits;
 // false if it is not one.
 bool split_decimal(std::string text, bool& negative, std::string& magnitude) {
-  trim_in_place(text);
-  negative = false;
-  if (!text.empty() && text.back() == '-') {
-    negative = true;
-    text.pop_back();
-  } else if (!text.empty() && (text.front() == '-' || text.front() == '+')) {
-    negative = text.front() == '-';
-    text.erase(0, 1);
-  }
+  negative = take_sign(text);
   bool digit = false, point = false;
   for (char c : text) {
     if (c >= '0' && c <= '9') {
@@ -358,15 +366,7 @@ class AddDaysTransform final : public Transform {
   }
 
   static bool parse_days(std::string text, long long& out) {
-    trim_in_place(text);
-    bool negative = false;
-    if (!text.empty() && text.back() == '-') {
-      negative = true;
-      text.pop_back();
-    } else if (!text.empty() && (text.front() == '-' || text.front() == '+')) {
-      negative = text.front() == '-';
-      text.erase(0, 1);
-    }
+    const bool negative = take_sign(text);
     if (text.empty() || text.size() > 6) return false;
     long long n = 0;
     for (char c : text) {
