@@ -14,16 +14,22 @@ using service::join;
 using service::pad_column;
 
 
+// A whole number > 0 written as `text` (nothing after it), or nullopt.
+std::optional<long long> positive_number(const std::string& text) {
+  try {
+    size_t used = 0;
+    long long n = std::stoll(text, &used);
+    if (used == text.size() && n > 0) return n;
+  } catch (const std::exception&) {
+  }
+  return std::nullopt;
+}
+
 // --limit N: a positive number, or `fallback` when not given.
 Result<std::size_t> parse_limit(const Args& args, std::size_t fallback) {
   auto text = args.option("limit");
   if (!text) return fallback;
-  try {
-    size_t used = 0;
-    long long n = std::stoll(*text, &used);
-    if (used == text->size() && n > 0) return static_cast<std::size_t>(n);
-  } catch (const std::exception&) {
-  }
+  if (auto n = positive_number(*text)) return static_cast<std::size_t>(*n);
   return Status(ErrorCode::kInvalidArgument, "--limit must be a positive number, not '" + *text + "'");
 }
 
@@ -32,12 +38,7 @@ Result<std::int64_t> parse_id(const Args& args) {
     return Status(ErrorCode::kInvalidArgument, "missing discrepancy ID");
   }
   const std::string& text = args.positional[0];
-  try {
-    size_t used = 0;
-    long long id = std::stoll(text, &used);
-    if (used == text.size() && id > 0) return static_cast<std::int64_t>(id);
-  } catch (const std::exception&) {
-  }
+  if (auto id = positive_number(text)) return static_cast<std::int64_t>(*id);
   return Status(ErrorCode::kInvalidArgument, "'" + text + "' is not a discrepancy ID (a positive number)");
 }
 
