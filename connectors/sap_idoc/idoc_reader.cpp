@@ -29,6 +29,16 @@ std::string_view trim_trailing_blanks(std::string_view text) {
   return end == std::string_view::npos ? std::string_view() : text.substr(0, end + 1);
 }
 
+std::string element_text_in(std::string_view raw, std::string_view tag, std::size_t max_length) {
+  const std::string open = "<" + std::string(tag) + ">";
+  std::size_t a = raw.find(open);
+  if (a == std::string_view::npos) return "";
+  a += open.size();
+  std::size_t b = raw.find('<', a);
+  if (b == std::string_view::npos || b - a > max_length) return "";
+  return std::string(trim_trailing_blanks(raw.substr(a, b - a)));
+}
+
 std::string segment_type_name(std::string_view name) {
   std::string out(trim_trailing_blanks(name));
   // A segment definition is the type with '2' for '1' and a 3-digit version.
@@ -80,19 +90,9 @@ namespace {
 // the IDoc as a whole could not be read: quarantine listings then say what it was.
 std::string idoctyp_in(std::string_view raw) {
   if (raw.substr(0, 8) == "EDI_DC40") {  // flat: IDOCTYP at offset 39, 30 characters
-    if (raw.size() < 69) return "";
-    std::string_view v = raw.substr(39, 30);
-    while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
-    return std::string(v);
+    return raw.size() < 69 ? "" : std::string(trim_trailing_blanks(raw.substr(39, 30)));
   }
-  std::size_t a = raw.find("<IDOCTYP>");
-  if (a == std::string_view::npos) return "";
-  a += 9;
-  std::size_t b = raw.find('<', a);
-  if (b == std::string_view::npos || b - a > 30) return "";
-  std::string_view v = raw.substr(a, b - a);
-  while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
-  return std::string(v);
+  return element_text_in(raw, "IDOCTYP", 30);
 }
 
 }  // namespace

@@ -101,6 +101,11 @@ std::string sha256_hex(std::string_view bytes);
 // `text` without trailing blanks (space, tab, CR, LF).
 std::string_view trim_trailing_blanks(std::string_view text);
 
+// The text of the first <tag>...</tag> in the raw bytes of an IDoc-XML IDoc,
+// without trailing blanks; "" if absent or longer than `max_length`. For
+// naming an IDoc whose XML as a whole cannot be parsed.
+std::string element_text_in(std::string_view raw, std::string_view tag, std::size_t max_length);
+
 // Segment type for a segment or definition name: "E2EDK01005" -> "E1EDK01",
 // "Z2XYZ000" -> "Z1XYZ", anything else unchanged (trailing blanks removed).
 std::string segment_type_name(std::string_view name);

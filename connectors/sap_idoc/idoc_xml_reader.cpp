@@ -107,7 +107,7 @@ class XmlIdocReader final : public IdocReader {
         what = "has no </IDOC> within " + std::to_string(options_.max_idoc_bytes) + " bytes";
       }
       Location at = where();
-      at.record = docnum_in(raw);
+      at.record = element_text_in(raw, "DOCNUM", 32);
       at.line = line;
       finish_item(item,
                   Status(ErrorCode::kParseError,
@@ -200,23 +200,13 @@ class XmlIdocReader final : public IdocReader {
     return Status::ok();
   }
 
-  // The text of the first <DOCNUM> in `raw`, for naming a broken IDoc.
-  static std::string docnum_in(std::string_view raw) {
-    std::size_t a = raw.find("<DOCNUM>");
-    if (a == std::string_view::npos) return "";
-    a += 8;
-    std::size_t b = raw.find('<', a);
-    if (b == std::string_view::npos || b - a > 32) return "";
-    return std::string(trim_trailing_blanks(raw.substr(a, b - a)));
-  }
-
   Result<RawRecord> parse(std::string_view raw, std::int64_t line) const {
     pugi::xml_document doc;
     pugi::xml_parse_result result =
         doc.load_buffer(raw.data(), raw.size(), pugi::parse_default, encoding_);
     if (!result) {
       Location at = where();
-      at.record = docnum_in(raw);
+      at.record = element_text_in(raw, "DOCNUM", 32);
       std::size_t off = std::min(static_cast<std::size_t>(std::max<std::ptrdiff_t>(result.offset, 0)),
                                  raw.size());
       at.line = line + std::count(raw.begin(), raw.begin() + static_cast<std::ptrdiff_t>(off), '\n');
