@@ -3,12 +3,11 @@
 #include <cstdio>
 #include <fstream>
 #include <map>
-#include <sstream>
 #include <stdexcept>
 #include <utility>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include "segment_definitions.h"
 
 namespace arsync::bench {
 namespace {
@@ -64,53 +63,54 @@ void write_xml(std::ostream& out, const Segment& seg) {
   out << "</" << seg.name << ">\n";
 }
 
-using Layout = std::vector<std::pair<std::string, int>>;
+using connectors::sap_idoc::FixedField;
+using connectors::sap_idoc::kControlRecordFields;
+using connectors::sap_idoc::SegmentDefinitions;
+using connectors::sap_idoc::SegmentLayout;
 
-const Layout kControl = {
-    {"TABNAM", 10}, {"MANDT", 3},   {"DOCNUM", 16}, {"DOCREL", 4},  {"STATUS", 2},
-    {"DIRECT", 1},  {"OUTMOD", 1},  {"EXPRSS", 1},  {"TEST", 1},    {"IDOCTYP", 30},
-    {"CIMTYP", 30}, {"MESTYP", 30}, {"MESCOD", 3},  {"MESFCT", 3},  {"STD", 1},
-    {"STDVRS", 6},  {"STDMES", 6},  {"SNDPOR", 10}, {"SNDPRT", 2},  {"SNDPFC", 2},
-    {"SNDPRN", 10}, {"SNDSAD", 21}, {"SNDLAD", 70}, {"RCVPOR", 10}, {"RCVPRT", 2},
-    {"RCVPFC", 2},  {"RCVPRN", 10}, {"RCVSAD", 21}, {"RCVLAD", 70}, {"CREDAT", 8},
-    {"CRETIM", 6}};
-
-std::string fixed(const Fields& fields, const Layout& layout) {
-  std::map<std::string, std::string> by_name(fields.begin(), fields.end());
-  std::string out;
-  for (const auto& [name, width] : layout) {
-    std::string v = by_name.count(name) ? by_name[name] : "";
-    v.resize(static_cast<size_t>(width), ' ');
-    out += v;
-  }
-  while (!out.empty() && out.back() == ' ') out.pop_back();
-  return out;
+// Puts `value` at [offset, offset + length) of a blank-padded record.
+void place(std::string& record, std::size_t offset, std::size_t length, std::string value) {
+  value.resize(length, ' ');
+  if (record.size() < offset + length) record.resize(offset + length, ' ');
+  record.replace(offset, length, value);
 }
 
-void write_flat(std::ostream& out, const Segment& seg, const std::map<std::string, Layout>& layouts,
+std::string without_trailing_blanks(std::string s) {
+  while (!s.empty() && s.back() == ' ') s.pop_back();
+  return s;
+}
+
+std::string control_record(const Fields& fields) {
+  std::map<std::string, std::string> by_name(fields.begin(), fields.end());
+  std::string out;
+  std::size_t offset = 0;
+  for (const FixedField& f : kControlRecordFields) {
+    place(out, offset, f.length, by_name[f.name]);
+    offset += f.length;
+  }
+  return without_trailing_blanks(std::move(out));
+}
+
+std::string sdata(const Fields& fields, const SegmentLayout& layout) {
+  std::map<std::string, std::string> by_name(fields.begin(), fields.end());
+  std::string out;
+  for (const auto& f : layout) place(out, f.offset, f.length, by_name[f.name]);
+  return without_trailing_blanks(std::move(out));
+}
+
+void write_flat(std::ostream& out, const Segment& seg, const SegmentDefinitions& defs,
                 const std::string& docnum, int& counter, int parent, int level) {
   const int number = ++counter;
+  const SegmentLayout* layout = defs.find("INVOIC02", seg.name);
+  if (!layout) throw std::runtime_error("no flat-file layout for segment " + seg.name);
   std::string name = seg.name;
   name.resize(30, ' ');
   std::string dn = docnum;
   dn.resize(16, ' ');
   out << name << "100" << dn << pad_num(static_cast<std::uint64_t>(number), 6)
       << pad_num(static_cast<std::uint64_t>(parent), 6) << pad_num(static_cast<std::uint64_t>(level), 2)
-      << fixed(seg.fields, layouts.at(seg.name)) << "\r\n";
-  for (const Segment& c : seg.children) write_flat(out, c, layouts, docnum, counter, number, level + 1);
-}
-
-std::map<std::string, Layout> load_layouts(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw std::runtime_error("cannot read segment definitions " + path);
-  std::stringstream text;
-  text << in.rdbuf();
-  nlohmann::json j = nlohmann::json::parse(text.str(), nullptr, true, true);
-  std::map<std::string, Layout> out;
-  for (const auto& [seg, fields] : j.items()) {
-    for (const auto& f : fields) out[seg].emplace_back(f[0].get<std::string>(), f[1].get<int>());
-  }
-  return out;
+      << sdata(seg.fields, *layout) << "\r\n";
+  for (const Segment& c : seg.children) write_flat(out, c, defs, docnum, counter, number, level + 1);
 }
 
 }  // namespace
@@ -131,12 +131,14 @@ InvoiceValues invoice_values(std::uint64_t i) {
 }
 
 std::uint64_t write_invoic02_file(const std::string& path, std::uint64_t count, IdocFormat format,
-                                  const std::string& segments_json) {
+                                  const std::string& segments_dir) {
   std::ofstream out(path, std::ios::binary);
   if (!out) throw std::runtime_error("cannot write " + path);
-  std::map<std::string, Layout> layouts;
+  SegmentDefinitions defs;
   if (format == IdocFormat::kFlat) {
-    layouts = load_layouts(segments_json);
+    auto loaded = SegmentDefinitions::load_directory(segments_dir);
+    if (!loaded.is_ok()) throw std::runtime_error(loaded.status().to_string());
+    defs = std::move(loaded).value();
   } else {
     out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<INVOIC02>\n";
   }
@@ -148,9 +150,9 @@ std::uint64_t write_invoic02_file(const std::string& path, std::uint64_t count, 
       for (const Segment& s : segs) write_xml(out, s);
       out << "</IDOC>\n";
     } else {
-      out << fixed(segs[0].fields, kControl) << "\r\n";
+      out << control_record(segs[0].fields) << "\r\n";
       int counter = 0;
-      for (size_t k = 1; k < segs.size(); ++k) write_flat(out, segs[k], layouts, v.docnum, counter, 0, 2);
+      for (size_t k = 1; k < segs.size(); ++k) write_flat(out, segs[k], defs, v.docnum, counter, 0, 2);
     }
   }
   if (format == IdocFormat::kXml) out << "</INVOIC02>\n";

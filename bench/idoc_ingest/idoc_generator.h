@@ -11,10 +11,11 @@ namespace arsync::bench {
 
 enum class IdocFormat { kXml, kFlat };
 
-// `segments_json`: mappings/sap_idoc/segments/INVOIC02.json (for flat files).
+// `segments_dir`: the flat-file segment layouts (mappings/sap_idoc/segments),
+// read with the connector's own SegmentDefinitions.
 // Returns the number of bytes written; throws std::runtime_error on I/O errors.
 std::uint64_t write_invoic02_file(const std::string& path, std::uint64_t count, IdocFormat format,
-                                  const std::string& segments_json);
+                                  const std::string& segments_dir);
 
 // The values of invoice i, as the generator writes them.
 struct InvoiceValues {

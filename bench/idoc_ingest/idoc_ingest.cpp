@@ -158,7 +158,7 @@ int main(int argc, char** argv) {
 
   const fs::path file = dir / "inbound" / (format == IdocFormat::kXml ? "bench.xml" : "bench.idoc");
   const std::uint64_t bytes = arsync::bench::write_invoic02_file(
-      file.string(), count, format, (src / "mappings/sap_idoc/segments/INVOIC02.json").string());
+      file.string(), count, format, (src / "mappings/sap_idoc/segments").string());
   const long rss_after_generate = peak_rss_kb();
 
   arsync::Registry registry;

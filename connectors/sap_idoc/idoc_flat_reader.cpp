@@ -7,28 +7,13 @@
 #include <map>
 
 #include "idoc_reader.h"
+#include "segment_definitions.h"
 
 namespace arsync::connectors::sap_idoc {
 
 
 namespace {
 
-struct Fixed {
-  const char* name;
-  std::size_t length;
-};
-
-// EDI_DC40, SAP release 4.0 and later: 524 characters.
-constexpr Fixed kControl[] = {
-    {"TABNAM", 10}, {"MANDT", 3},   {"DOCNUM", 16}, {"DOCREL", 4},  {"STATUS", 2},
-    {"DIRECT", 1},  {"OUTMOD", 1},  {"EXPRSS", 1},  {"TEST", 1},    {"IDOCTYP", 30},
-    {"CIMTYP", 30}, {"MESTYP", 30}, {"MESCOD", 3},  {"MESFCT", 3},  {"STD", 1},
-    {"STDVRS", 6},  {"STDMES", 6},  {"SNDPOR", 10}, {"SNDPRT", 2},  {"SNDPFC", 2},
-    {"SNDPRN", 10}, {"SNDSAD", 21}, {"SNDLAD", 70}, {"RCVPOR", 10}, {"RCVPRT", 2},
-    {"RCVPFC", 2},  {"RCVPRN", 10}, {"RCVSAD", 21}, {"RCVLAD", 70}, {"CREDAT", 8},
-    {"CRETIM", 6},  {"REFINT", 14}, {"REFGRP", 14}, {"REFMES", 14}, {"ARCKEY", 70},
-    {"SERIAL", 20},
-};
 // A control record must reach the end of MESTYP (what identifies the IDoc);
 // later fields may be cut off (trailing blanks stripped by a tool).
 constexpr std::size_t kControlMinimum = 129;
@@ -219,7 +204,7 @@ class FlatIdocReader final : public IdocReader {
     nlohmann::json out = nlohmann::json::object();
     nlohmann::json dc = nlohmann::json::object();
     std::size_t pos = 0;
-    for (const Fixed& f : kControl) {
+    for (const FixedField& f : kControlRecordFields) {
       std::string v = control.field(pos, f.length);
       if (!v.empty()) dc[f.name] = v;
       pos += f.length;

@@ -24,6 +24,25 @@
 
 namespace arsync::connectors::sap_idoc {
 
+// A field of a fixed record, by length only (offsets follow from the order).
+struct FixedField {
+  const char* name;
+  std::size_t length;  // characters
+};
+
+// The EDI_DC40 control record that starts each IDoc in a flat file, SAP
+// release 4.0 and later: 524 characters, these fields in this order.
+inline constexpr FixedField kControlRecordFields[] = {
+    {"TABNAM", 10}, {"MANDT", 3},   {"DOCNUM", 16}, {"DOCREL", 4},  {"STATUS", 2},
+    {"DIRECT", 1},  {"OUTMOD", 1},  {"EXPRSS", 1},  {"TEST", 1},    {"IDOCTYP", 30},
+    {"CIMTYP", 30}, {"MESTYP", 30}, {"MESCOD", 3},  {"MESFCT", 3},  {"STD", 1},
+    {"STDVRS", 6},  {"STDMES", 6},  {"SNDPOR", 10}, {"SNDPRT", 2},  {"SNDPFC", 2},
+    {"SNDPRN", 10}, {"SNDSAD", 21}, {"SNDLAD", 70}, {"RCVPOR", 10}, {"RCVPRT", 2},
+    {"RCVPFC", 2},  {"RCVPRN", 10}, {"RCVSAD", 21}, {"RCVLAD", 70}, {"CREDAT", 8},
+    {"CRETIM", 6},  {"REFINT", 14}, {"REFGRP", 14}, {"REFMES", 14}, {"ARCKEY", 70},
+    {"SERIAL", 20},
+};
+
 struct FieldDef {
   std::string name;
   std::size_t offset = 0;  // characters from the start of SDATA
