@@ -89,13 +89,7 @@ SystemRun SyncEngine::pull_system(System& system) {
   // commit error is known) before anyone else uses the store.
   Status flushed = sink.flush();
   if (run.status.is_ok()) run.status = flushed;
-  const SinkTotals t = sink.totals();
-  run.batches = t.batches;
-  run.records = t.records;
-  run.inserted = t.inserted;
-  run.updated = t.updated;
-  run.unchanged = t.unchanged;
-  run.quarantined = t.quarantined;
+  static_cast<SinkTotals&>(run) = sink.totals();
   return run;
 }
 

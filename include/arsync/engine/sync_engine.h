@@ -21,6 +21,7 @@
 #include "arsync/alert/mail_config.h"
 #include "arsync/alert/transport.h"
 #include "arsync/connector.h"
+#include "arsync/engine/mapping_sink.h"
 #include "arsync/mapping/mapping.h"
 #include "arsync/model/clock.h"
 #include "arsync/reconcile/config.h"
@@ -44,17 +45,12 @@ struct EngineOptions {
   alert::MailConfig mail;
 };
 
-// Per-system outcome of one cycle.
-struct SystemRun {
+// Per-system outcome of one cycle: the sink's totals (records read, mapped or
+// quarantined; documents inserted, updated, unchanged) and how the pull ended.
+struct SystemRun : SinkTotals {
   std::string system;
   std::string type;
-  std::size_t batches = 0;
-  std::size_t records = 0;       // records read (mapped or quarantined)
-  std::size_t inserted = 0;
-  std::size_t updated = 0;
-  std::size_t unchanged = 0;
-  std::size_t quarantined = 0;   // unreadable or unmappable records
-  Status status;                 // OK, or why the pull stopped
+  Status status;  // OK, or why the pull stopped
 };
 
 struct CycleReport {
