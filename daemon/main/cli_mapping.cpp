@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "arsync/mapping/mapping.h"
 #include "arsync/model/document_json.h"
+#include "arsync/model/json_record.h"
 
 namespace arsync::cli {
 namespace {
@@ -35,13 +36,9 @@ Status read_input(const Context& ctx, const mapping::Mapping& m, const std::stri
     std::ostringstream text;
     text << in.rdbuf();
     RawRecord rec;
-    try {
-      rec.data = nlohmann::json::parse(text.str(), nullptr, true, true);
-    } catch (const nlohmann::json::parse_error& e) {
-      Location at;
-      at.file = input;
-      return Status(ErrorCode::kParseError, std::string("input is not valid JSON: ") + e.what(), at);
-    }
+    Result<nlohmann::json> data = parse_json_record(text.str(), input);
+    if (!data) return data.status();
+    rec.data = std::move(data).value();
     rec.entity = m.entities().empty() ? "" : m.entities().front();
     rec.external_id = std::filesystem::path(input).stem().string();
     rec.source = input;

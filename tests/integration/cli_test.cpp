@@ -154,6 +154,22 @@ TEST(Cli, MappingTestOnJsonRecordWithUnknownCurrencyNamesTheField) {
   EXPECT_NE(r.out.find("0 mapped, 1 error(s)"), std::string::npos) << r.out;
 }
 
+TEST(Cli, MappingTestReadsJsonNumbersAsExactDecimals) {
+  DemoEnv env;
+  write_file(env.root() / "record.json", R"({
+    "EDI_DC40": {"DOCNUM": "0000000000451234", "IDOCTYP": "INVOIC02"},
+    "E1EDK01": [{"CURCY": "EUR", "BELNR": "0090001234"}],
+    "E1EDK02": [{"QUALF": "009", "BELNR": "0090001234", "DATUM": "20261102"}],
+    "E1EDK14": [{"QUALF": "015", "ORGID": "F2"}],
+    "E1EDS01": [{"SUMID": "011", "SUMME": 12345678901234567.89}, {"SUMID": "005", "SUMME": 190.10}]})");
+  CmdResult r = run(kBin + "arsync mapping test " + kSrc + "/mappings/sap_idoc/invoic02.json " +
+                    (env.root() / "record.json").string());
+  EXPECT_EQ(r.status, 0) << r.out;
+  // Through a double this amount would be 1.2345678901234568e+16: refused or wrong.
+  EXPECT_NE(r.out.find("\"amount\": \"12345678901234567.89\""), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\"tax_amount\": \"190.10\""), std::string::npos) << r.out;
+}
+
 TEST(Cli, ConnectorsDescribeListsConfigKeys) {
   CmdResult r = run(kBin + "arsync connectors describe sap_idoc");
   EXPECT_EQ(r.status, 0) << r.out;

@@ -1,0 +1,25 @@
+// Parsing a record's JSON without letting money pass through a double.
+//
+// nlohmann::json stores a number with a fraction or exponent as a double, so
+// "1190.10" would reach the mapping as the nearest binary fraction. Records
+// (API payloads, `arsync mapping test` inputs) are parsed here instead: such
+// numbers are kept as the exact text the sender wrote ("1190.10"), which
+// Money::parse then reads exactly. Integers stay integers (exact in int64).
+//
+// Thread safety: pure function.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "arsync/model/status.h"
+
+namespace arsync {
+
+// The JSON value of `text` (comments allowed). kParseError naming `source`
+// and the parser's position and message when it is not valid JSON.
+Result<nlohmann::json> parse_json_record(std::string_view text, const std::string& source);
+
+}  // namespace arsync

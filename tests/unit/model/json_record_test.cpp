@@ -1,0 +1,34 @@
+#include "arsync/model/json_record.h"
+
+#include <gtest/gtest.h>
+
+#include "arsync/model/money.h"
+
+namespace arsync {
+namespace {
+
+TEST(JsonRecord, FractionalNumbersKeepTheirExactText) {
+  auto j = parse_json_record(R"({"TotalAmt": 1190.10, "Big": 92233720368547758.07, "Qty": 3,
+                                 "Rate": 1e-3, "Name": "x"} // comment)",
+                             "rec.json");
+  ASSERT_TRUE(j.is_ok()) << j.status().to_string();
+  EXPECT_EQ((*j)["TotalAmt"], "1190.10");  // not 1190.1 or 1190.0999999
+  EXPECT_EQ((*j)["Big"], "92233720368547758.07");
+  EXPECT_EQ(Money::parse((*j)["Big"].get<std::string>(), "USD")->minor_units(), INT64_MAX);
+  EXPECT_EQ((*j)["Rate"], "1e-3");
+  EXPECT_TRUE((*j)["Qty"].is_number_integer());
+  EXPECT_EQ((*j)["Qty"], 3);
+}
+
+TEST(JsonRecord, TruncatedInputNamesTheSource) {
+  auto j = parse_json_record(R"({"Line": [{"Amount": 12.5)", "in/rec.json");
+  ASSERT_FALSE(j.is_ok());
+  EXPECT_EQ(j.status().code(), ErrorCode::kParseError);
+  EXPECT_EQ(j.status().where().file, "in/rec.json");
+  EXPECT_NE(j.status().message().find("input is not valid JSON: [json.exception.parse_error.101]"),
+            std::string::npos)
+      << j.status().message();
+}
+
+}  // namespace
+}  // namespace arsync
