@@ -19,6 +19,13 @@ constexpr char kMarkDirty[] =
     " ON CONFLICT (kind, match_key) DO UPDATE SET"
     " due = min(dirty_keys.due, excluded.due), seq = excluded.seq";
 
+// The same for a batch of one kind's match keys (?2: a JSON array).
+constexpr char kMarkDirtyKeys[] =
+    "INSERT INTO dirty_keys (kind, match_key, due, seq)"
+    " SELECT ?1, value, ?3, ?4 FROM json_each(?2) WHERE true"
+    " ON CONFLICT (kind, match_key) DO UPDATE SET"
+    " due = min(dirty_keys.due, excluded.due), seq = excluded.seq";
+
 constexpr char kMarkAllDirty[] =
     "INSERT INTO dirty_keys (kind, match_key, due, seq)"
     " SELECT DISTINCT kind, match_key, ?1, ?2 FROM documents WHERE true"
@@ -40,25 +47,20 @@ std::int64_t SqliteStore::next_dirty_seq() {
   return q->getColumn(0).getInt64();
 }
 
-void SqliteStore::mark_dirty_in_tx(const std::vector<std::pair<std::string, std::string>>& groups,
-                                   const std::string& due) {
+void SqliteStore::mark_dirty_in_tx(GroupList groups, const std::string& due) {
   if (groups.empty()) return;
-  std::vector<const std::pair<std::string, std::string>*> order;
-  order.reserve(groups.size());
-  for (const auto& g : groups) order.push_back(&g);
-  std::sort(order.begin(), order.end(), [](auto* a, auto* b) { return *a < *b; });
-  order.erase(std::unique(order.begin(), order.end(), [](auto* a, auto* b) { return *a == *b; }),
-              order.end());
+  std::sort(groups.begin(), groups.end());
+  groups.erase(std::unique(groups.begin(), groups.end()), groups.end());
   const std::int64_t seq = next_dirty_seq();
-  SQLite::Statement& mark = statement(kMarkDirty);
-  for (const auto* g : order) {
+  SQLite::Statement& mark = statement(kMarkDirtyKeys);
+  for_each_kind(groups, [&](const std::string& kind, const std::string& match_keys) {
     StatementUse m(mark);
-    m->bindNoCopy(1, g->first);
-    m->bindNoCopy(2, g->second);
+    m->bindNoCopy(1, kind);
+    m->bindNoCopy(2, match_keys);
     m->bindNoCopy(3, due);
     m->bind(4, seq);
     m->exec();
-  }
+  });
 }
 
 Status SqliteStore::mark_dirty(const std::vector<DirtyKey>& keys) {

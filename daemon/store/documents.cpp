@@ -1,13 +1,18 @@
 // Documents: the batch upsert (commit_batch) and the reads.
 //
-// commit_batch is the ingest hot path. Per document it runs one upsert
-// statement whose RETURNING row says what happened (no row: unchanged or
-// stale; revision 1: inserted; revision > 1: updated, with the match key the
-// row had before), so there is no SELECT before the write. Applications are
-// replaced only for written documents, and dirty groups are collected in
-// memory and marked once per batch.
+// commit_batch is the ingest hot path. Per document it runs one upsert and
+// no SELECT before it: the change count says whether a row was written (0:
+// unchanged or stale), and a new last-insert rowid says it was inserted
+// (an upsert that updates leaves it alone, and it is reset to 0 before). Only an update reads its
+// row back, for its id and the match key it had before. (RETURNING would
+// say all this in one step, but SQLite buffers RETURNING rows in a temporary
+// table per execution, which cost more than the upsert itself.) Applications
+// are replaced only for written documents; the groups to mark dirty and the
+// reverse lookups are collected in memory and run once per batch.
 #include <algorithm>
 #include <array>
+
+#include <sqlite3.h>
 
 #include "sqlite_store.h"
 
@@ -39,8 +44,12 @@ constexpr char kUpsertDocument[] =
     " raw_sha256 = excluded.raw_sha256, updated_at = excluded.updated_at,"
     " revision = documents.revision + 1, previous_match_key = documents.match_key"
     " WHERE documents.content_hash <> excluded.content_hash"
-    " AND NOT arsync_version_older(excluded.version, documents.version)"
-    " RETURNING id, revision, previous_match_key";
+    " AND NOT arsync_version_older(excluded.version, documents.version)";
+
+// After an upsert that updated: the row's id and the match key it had before.
+constexpr char kUpdatedDocument[] =
+    "SELECT id, previous_match_key FROM documents"
+    " WHERE system = ?1 AND kind = ?2 AND external_id = ?3";
 
 constexpr char kDeleteApplications[] =
     "DELETE FROM applications WHERE document_id = ?1 RETURNING target_kind, target_match_key";
@@ -50,12 +59,13 @@ constexpr char kInsertApplication[] =
     " target_number, amount, currency, discount, discount_currency)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
 
-// The groups of documents that apply to a group: a changed invoice re-checks
-// the payments that settle it.
+// The groups of documents that apply to any of the groups of one kind (?2:
+// a JSON array of match keys): a changed invoice re-checks the payments that
+// settle it. One statement per kind and batch.
 constexpr char kApplyingGroups[] =
     "SELECT DISTINCT d.kind, d.match_key FROM applications a"
     " JOIN documents d ON d.id = a.document_id"
-    " WHERE a.target_kind = ?1 AND a.target_match_key = ?2";
+    " WHERE a.target_kind = ?1 AND a.target_match_key IN (SELECT value FROM json_each(?2))";
 
 constexpr char kInsertQuarantine[] =
     "INSERT INTO quarantine (system, entity, external_id, source, error, location, raw, at)"
@@ -124,28 +134,28 @@ const std::string& status_text(DocumentStatus status) {
   return kNames.at(static_cast<std::size_t>(status));
 }
 
-using Group = std::pair<std::string, std::string>;  // (kind text, match_key)
-
 }  // namespace
 
 Result<BatchOutcome> SqliteStore::commit_batch(const DocumentBatch& batch, Instant now) {
   return guarded("commit_batch", [&]() -> Result<BatchOutcome> {
     BatchOutcome outcome;
     const std::string now_text = instant_text(now);
-    std::vector<Group> dirty;
+    GroupList dirty;
     dirty.reserve(batch.documents.size() * 2);
-    std::vector<Group> changed_groups;  // whose applying documents get re-checked
+    GroupList changed_groups;  // whose applying documents get re-checked
 
     SQLite::Transaction tx(*db_, SQLite::TransactionBehavior::IMMEDIATE);
     SQLite::Statement& upsert = statement(kUpsertDocument);
     SQLite::Statement& delete_apps = statement(kDeleteApplications);
     SQLite::Statement& insert_app = statement(kInsertApplication);
 
+    SQLite::Statement& updated = statement(kUpdatedDocument);
+
     for (const Document& doc : batch.documents) {
       const std::string hash = content_hash(doc);
       const std::string& kind = kind_text(doc.kind);
       std::int64_t id = 0;
-      std::int64_t revision = 0;
+      bool inserted = false;
       std::optional<std::string> previous_match_key;
       {
         StatementUse u(upsert);
@@ -175,16 +185,26 @@ Result<BatchOutcome> SqliteStore::commit_batch(const DocumentBatch& batch, Insta
         u->bind(24, static_cast<std::int64_t>(doc.raw_ref.length));
         u->bindNoCopy(25, doc.raw_ref.sha256);
         u->bindNoCopy(26, now_text);
-        if (!u->executeStep()) {
+        // Rowids start at 1, so a rowid other than 0 afterwards is this insert's.
+        sqlite3_set_last_insert_rowid(db_->getHandle(), 0);
+        if (u->exec() == 0) {
           ++outcome.unchanged;  // same content, or an older version
           continue;
         }
-        id = u->getColumn(0).getInt64();
-        revision = u->getColumn(1).getInt64();
-        if (!u->getColumn(2).isNull()) previous_match_key = u->getColumn(2).getString();
+        id = db_->getLastInsertRowid();
+        inserted = id != 0;
+      }
+      if (!inserted) {
+        StatementUse q(updated);
+        q->bindNoCopy(1, doc.system);
+        q->bindNoCopy(2, kind);
+        q->bindNoCopy(3, doc.external_id);
+        if (!q->executeStep()) throw CorruptRow("updated document " + doc.external_id + " is gone");
+        id = q->getColumn(0).getInt64();
+        if (!q->getColumn(1).isNull()) previous_match_key = q->getColumn(1).getString();
       }
 
-      if (revision == 1) {
+      if (inserted) {
         ++outcome.inserted;
       } else {
         ++outcome.updated;
@@ -218,20 +238,20 @@ Result<BatchOutcome> SqliteStore::commit_batch(const DocumentBatch& batch, Insta
       changed_groups.emplace_back(kind, doc.match_key);
     }
 
-    // Reverse rule, once per distinct changed group.
+    // Reverse rule: one lookup per kind for the batch's distinct changed groups.
     std::sort(changed_groups.begin(), changed_groups.end());
     changed_groups.erase(std::unique(changed_groups.begin(), changed_groups.end()),
                          changed_groups.end());
     SQLite::Statement& applying = statement(kApplyingGroups);
-    for (const Group& g : changed_groups) {
+    for_each_kind(changed_groups, [&](const std::string& kind, const std::string& match_keys) {
       StatementUse q(applying);
-      q->bindNoCopy(1, g.first);
-      q->bindNoCopy(2, g.second);
+      q->bindNoCopy(1, kind);
+      q->bindNoCopy(2, match_keys);
       while (q->executeStep()) {
         dirty.emplace_back(q->getColumn(0).getString(), q->getColumn(1).getString());
       }
-    }
-    mark_dirty_in_tx(dirty, now_text);
+    });
+    mark_dirty_in_tx(std::move(dirty), now_text);
 
     SQLite::Statement& quarantine = statement(kInsertQuarantine);
     for (const QuarantineEntry& e : batch.quarantined) {

@@ -115,6 +115,46 @@ std::int64_t limit_value(std::size_t limit) {
   return static_cast<std::int64_t>(limit > kMax ? kMax : limit);
 }
 
+namespace {
+
+// `text` as a JSON string literal. Bytes from 0x80 up pass through as they
+// are: SQLite's JSON functions read them back unchanged.
+void append_json_string(std::string& out, const std::string& text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += '"';
+  for (char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += ch;
+    } else if (c < 0x20) {
+      out += "\\u00";
+      out += kHex[c >> 4];
+      out += kHex[c & 0x0f];
+    } else {
+      out += ch;
+    }
+  }
+  out += '"';
+}
+
+}  // namespace
+
+void for_each_kind(const GroupList& groups,
+                   const std::function<void(const std::string&, const std::string&)>& f) {
+  std::string keys;
+  for (std::size_t i = 0; i < groups.size();) {
+    const std::string& kind = groups[i].first;
+    keys = "[";
+    for (; i < groups.size() && groups[i].first == kind; ++i) {
+      if (keys.size() > 1) keys += ',';
+      append_json_string(keys, groups[i].second);
+    }
+    keys += ']';
+    f(kind, keys);
+  }
+}
+
 SqliteStore::SqliteStore(SqliteOptions options, std::unique_ptr<SQLite::Database> db)
     : options_(std::move(options)), db_(std::move(db)) {}
 
@@ -196,8 +236,11 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& options) {
     return Status(ErrorCode::kIoError, message, where);
   };
   try {
-    const int flags = options.read_only ? SQLite::OPEN_READONLY
-                                        : SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE;
+    // NOMUTEX: a Store is used by one thread at a time (store.h), so the
+    // connection needs no lock of its own around every SQLite call.
+    const int flags = SQLite::OPEN_NOMUTEX | (options.read_only
+                                                  ? SQLite::OPEN_READONLY
+                                                  : SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
     auto db = std::make_unique<SQLite::Database>(options.path, flags, options.busy_timeout_ms);
     db->exec("PRAGMA foreign_keys = ON");
     if (sqlite3_create_function_v2(db->getHandle(), "arsync_version_older", 2,

@@ -12,6 +12,7 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include <exception>
+#include <functional>
 #include <stdexcept>
 #include <memory>
 #include <string>
@@ -56,6 +57,15 @@ DocumentKind read_kind(const std::string& text);
 const std::string& kind_text(DocumentKind kind);
 // LIMIT parameter: size_t clamped to what SQLite takes.
 std::int64_t limit_value(std::size_t limit);
+
+// (kind text, match key) pairs.
+using GroupList = std::vector<std::pair<std::string, std::string>>;
+
+// Calls f(kind, keys) once per run of equal kinds in `groups` (sorted by
+// kind), where keys is a JSON array of the run's match keys, for statements
+// that take a batch of keys through json_each().
+void for_each_kind(const GroupList& groups,
+                   const std::function<void(const std::string&, const std::string&)>& f);
 
 class SqliteStore final : public Store {
  public:
@@ -131,8 +141,8 @@ class SqliteStore final : public Store {
   // Steps `query` (selecting the document columns) to the end, then loads
   // each document's applications.
   std::vector<Document> read_documents(SQLite::Statement& query);
-  void mark_dirty_in_tx(const std::vector<std::pair<std::string, std::string>>& groups,
-                        const std::string& due);
+  // Marks `groups` (in any order, repeats allowed) dirty, due at `due`.
+  void mark_dirty_in_tx(GroupList groups, const std::string& due);
   std::int64_t next_dirty_seq();
 
   // discrepancies.cpp

@@ -39,6 +39,41 @@ TEST_F(StoreTest, ChangedInvoiceMarksTheGroupsOfPaymentsApplyingToIt) {
             (std::set<Group>{{DocumentKind::kInvoice, "451"}, {DocumentKind::kPayment, "P1"}}));
 }
 
+// The batch's keys travel to SQLite as one JSON array per kind: quotes,
+// backslashes, control characters, non-ASCII and JSON-looking text must come
+// back as the same keys, and several kinds in one batch each get theirs.
+TEST_F(StoreTest, BatchOfAwkwardKeysOfSeveralKindsMarksAndFindsEachExactly) {
+  const std::vector<std::string> keys = {"A\"B", "C\\D", "tab\there", "M\xC3\xBCller/1", "[1,2]",
+                                         "{\"k\":1}", "451"};
+  std::vector<Document> payments;
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    payments.push_back(payment("sap-ecc", "P" + std::to_string(i), "P" + std::to_string(i),
+                               keys[i], 100));
+  }
+  ASSERT_TRUE(store_->commit_batch(batch(payments), now_));
+  std::set<Group> expected;
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    expected.emplace(DocumentKind::kInvoice, keys[i]);
+    expected.emplace(DocumentKind::kPayment, "P" + std::to_string(i));
+  }
+  EXPECT_EQ(dirty_groups(*store_, now_), expected);
+  clear_all(*store_, now_);
+
+  // Invoices with those keys arrive later, in one batch: each re-checks the
+  // payment that applies to it, and only that one.
+  std::vector<Document> invoices;
+  for (std::size_t i = 0; i + 1 < keys.size(); ++i) {
+    invoices.push_back(invoice("sap-s4", "I" + std::to_string(i), keys[i]));
+  }
+  ASSERT_TRUE(store_->commit_batch(batch(invoices), now_));
+  expected.clear();
+  for (std::size_t i = 0; i + 1 < keys.size(); ++i) {
+    expected.emplace(DocumentKind::kInvoice, keys[i]);
+    expected.emplace(DocumentKind::kPayment, "P" + std::to_string(i));
+  }
+  EXPECT_EQ(dirty_groups(*store_, now_), expected);
+}
+
 TEST_F(StoreTest, ChangedMatchKeyMarksTheGroupTheDocumentLeft) {
   Document inv = invoice("sap-ecc", "451", "451");
   ASSERT_TRUE(store_->commit_batch(batch({inv}), now_));
