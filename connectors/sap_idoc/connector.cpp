@@ -169,6 +169,9 @@ class SapIdocConnector final : public Connector {
     ReaderOptions options;
     options.source_name = archive;
     options.segments = &defs_;
+    options.selection = [&sink](const std::string& idoc_type) {
+      return sink.fields_read(idoc_type);
+    };
     Result<std::unique_ptr<IdocReader>> reader = open_idoc_reader(folder_.processing_path(name), options);
     if (!reader.is_ok()) return fail_file(name, reader.status(), sink);
 

@@ -91,11 +91,15 @@ struct Node {
   std::string name;
   nlohmann::json fields;
   std::vector<std::size_t> children;
+  bool selected = true;                        // built into the record
+  const FieldSelection* selection = nullptr;   // of its members; null: all
 };
 
-nlohmann::json node_json(const std::vector<Node>& nodes, std::size_t i) {
-  nlohmann::json out = nodes[i].fields;
-  for (std::size_t c : nodes[i].children) out[nodes[c].name].push_back(node_json(nodes, c));
+nlohmann::json node_json(std::vector<Node>& nodes, std::size_t i) {
+  nlohmann::json out = std::move(nodes[i].fields);
+  for (std::size_t c : nodes[i].children) {
+    if (nodes[c].selected) out[nodes[c].name].push_back(node_json(nodes, c));
+  }
   return out;
 }
 
@@ -187,7 +191,7 @@ class FlatIdocReader final : public IdocReader {
     return true;
   }
 
-  Result<RawRecord> parse(const Line& control_line, const std::vector<Line>& data) const {
+  Result<RawRecord> parse(const Line& control_line, const std::vector<Line>& data) {
     CharLine control(control_line.text);
     std::string docnum = control.field(kDocnumOffset, 16);
     Location at = where();
@@ -203,14 +207,28 @@ class FlatIdocReader final : public IdocReader {
     }
     nlohmann::json out = nlohmann::json::object();
     nlohmann::json dc = nlohmann::json::object();
-    std::size_t pos = 0;
-    for (const FixedField& f : kControlRecordFields) {
-      std::string v = control.field(pos, f.length);
-      if (!v.empty()) dc[f.name] = v;
-      pos += f.length;
+    std::string idoctyp;
+    {
+      std::size_t pos = 0;
+      for (const FixedField& f : kControlRecordFields) {
+        if (std::string_view(f.name) == "IDOCTYP") idoctyp = control.field(pos, f.length);
+        pos += f.length;
+      }
     }
-    std::string idoctyp = dc.value("IDOCTYP", "");
-    out["EDI_DC40"] = std::move(dc);
+    const FieldSelection* selection = selections_.find(idoctyp);
+    const FieldSelection* dc_selection = nullptr;
+    if (select_child(selection, "EDI_DC40", dc_selection)) {
+      std::size_t pos = 0;
+      const FieldSelection* unused = nullptr;
+      for (const FixedField& f : kControlRecordFields) {
+        if (select_child(dc_selection, f.name, unused)) {
+          std::string v = control.field(pos, f.length);
+          if (!v.empty()) dc[f.name] = std::move(v);
+        }
+        pos += f.length;
+      }
+      out["EDI_DC40"] = std::move(dc);
+    }
     if (docnum.empty() || idoctyp.empty()) {
       return make_record(std::move(out), options_.source_name, control_line.number);
     }
@@ -246,13 +264,6 @@ class FlatIdocReader final : public IdocReader {
                           "/" + idoctyp + ".json)",
                       at);
       }
-      Node node;
-      node.name = segnam;
-      node.fields = nlohmann::json::object();
-      for (const FieldDef& f : *layout) {
-        std::string v = rec.field(kSdataOff + f.offset, f.length);
-        if (!v.empty()) node.fields[f.name] = v;
-      }
       std::string segnum = rec.field(kSegnumOff, 6);
       std::string psgnum = rec.field(kPsgnumOff, 6);
       std::string hlevel_text = rec.field(kHlevelOff, 2);
@@ -260,14 +271,11 @@ class FlatIdocReader final : public IdocReader {
       for (char c : hlevel_text) {
         if (c >= '0' && c <= '9') hlevel = hlevel * 10 + (c - '0');
       }
-      std::size_t index = nodes.size();
-      nodes.push_back(std::move(node));
-      if (!segnum.empty()) by_segnum[segnum] = index;
-
+      const std::size_t index = nodes.size();
       std::optional<std::size_t> parent;
       if (!psgnum.empty() && psgnum.find_first_not_of('0') != std::string::npos) {
         auto it = by_segnum.find(psgnum);
-        if (it == by_segnum.end() || it->second == index) {
+        if (it == by_segnum.end()) {
           at.field = "PSGNUM";
           return Status(ErrorCode::kParseError,
                         "parent segment number " + psgnum + " is not an earlier segment", at);
@@ -284,18 +292,40 @@ class FlatIdocReader final : public IdocReader {
         while (!level_stack.empty() && level_stack.back().first >= hlevel) level_stack.pop_back();
         level_stack.emplace_back(hlevel, index);
       }
+
+      Node node;
+      node.name = segnam;
+      node.fields = nlohmann::json::object();
+      const Node* parent_node = parent ? &nodes[*parent] : nullptr;
+      node.selected =
+          (!parent_node || parent_node->selected) &&
+          select_child(parent_node ? parent_node->selection : selection, segnam, node.selection);
+      if (node.selected) {
+        const FieldSelection* unused = nullptr;
+        for (const FieldDef& f : *layout) {
+          if (!select_child(node.selection, f.name, unused)) continue;
+          std::string v = rec.field(kSdataOff + f.offset, f.length);
+          if (!v.empty()) node.fields[f.name] = std::move(v);
+        }
+      }
+      nodes.push_back(std::move(node));
+      if (!segnum.empty()) by_segnum[segnum] = index;
+
       if (parent) {
         nodes[*parent].children.push_back(index);
       } else {
         roots.push_back(index);
       }
     }
-    for (std::size_t r : roots) out[nodes[r].name].push_back(node_json(nodes, r));
+    for (std::size_t r : roots) {
+      if (nodes[r].selected) out[nodes[r].name].push_back(node_json(nodes, r));
+    }
     return make_record(std::move(out), options_.source_name, control_line.number);
   }
 
   std::ifstream in_;
   ReaderOptions options_;
+  SelectionCache selections_{options_};
   std::optional<Line> pending_;  // the next IDoc's control line, read ahead
   std::uint64_t offset_ = 0;
   std::int64_t line_no_ = 0;

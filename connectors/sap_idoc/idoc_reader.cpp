@@ -24,6 +24,18 @@ std::string sha256_hex(std::string_view bytes) {
   return out;
 }
 
+bool select_child(const FieldSelection* selection, std::string_view name,
+                  const FieldSelection*& child) {
+  if (selection == nullptr) {
+    child = nullptr;
+    return true;
+  }
+  child = selection->member(name);
+  if (child == nullptr) return false;
+  if (child->everything()) child = nullptr;
+  return true;
+}
+
 std::string_view trim_trailing_blanks(std::string_view text) {
   std::size_t end = text.find_last_not_of(" \t\r\n");
   return end == std::string_view::npos ? std::string_view() : text.substr(0, end + 1);
@@ -53,6 +65,24 @@ std::string segment_type_name(std::string_view name) {
     }
   }
   return out;
+}
+
+const FieldSelection* SelectionCache::find(const std::string& idoc_type) {
+  if (!options_.selection) return nullptr;
+  auto it = by_type_.find(idoc_type);
+  if (it == by_type_.end()) {
+    std::unique_ptr<FieldSelection> built;
+    if (const FieldSelection* wanted = options_.selection(idoc_type);
+        wanted != nullptr && !wanted->everything()) {
+      built = std::make_unique<FieldSelection>();
+      built->merge(*wanted);
+      FieldSelection& control = built->add("EDI_DC40");
+      control.add("DOCNUM").select_everything();
+      control.add("IDOCTYP").select_everything();
+    }
+    it = by_type_.emplace(idoc_type, std::move(built)).first;
+  }
+  return it->second.get();
 }
 
 Result<RawRecord> make_record(nlohmann::json data, const std::string& source_name,
@@ -104,6 +134,7 @@ void finish_item(IdocItem& item, Result<RawRecord> result, std::string_view raw,
   if (result.is_ok()) {
     RawRecord record = std::move(result).value();
     record.raw_ref = RawRef{source_name, item.offset, item.length, item.sha256};
+    record.raw = std::string(raw);
     item.record = std::move(record);
     return;
   }

@@ -16,6 +16,10 @@
 // segments are arrays inside their parent's object. Field values are strings
 // with trailing blanks removed; empty fields are omitted. Segment names are
 // segment types (E1EDK01), never definitions with a release suffix (E2EDK01005).
+// With ReaderOptions::selection, only the selected segments and fields are
+// built; a selected segment keeps all its occurrences (as objects, empty
+// if none of its selected fields has a value), so indexes and filters over
+// them see the same elements.
 //
 // Errors: an IDoc that cannot be read (malformed XML, no control record or
 // DOCNUM, unknown flat segment, DOCNUM mismatch, unterminated IDoc) comes back
@@ -30,6 +34,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -65,6 +71,25 @@ struct ReaderOptions {
   const SegmentDefinitions* segments = nullptr;
   // An IDoc larger than this is rejected rather than buffered.
   std::size_t max_idoc_bytes = 64u << 20;
+  // What to build of an IDoc of the given basic type (IDOCTYP): segments and
+  // fields outside the selection are left out of RawRecord.data, which
+  // saves building and freeing what no mapping reads. Unset, or returning
+  // null: the whole IDoc. The control record's DOCNUM and IDOCTYP are always
+  // built, and an IDoc is rejected for the same reasons either way.
+  std::function<const FieldSelection*(const std::string& idoc_type)> selection;
+};
+
+// ReaderOptions::selection plus the control fields the reader needs, one
+// per IDoc type, built on first use.
+class SelectionCache {
+ public:
+  explicit SelectionCache(const ReaderOptions& options) : options_(options) {}
+  // Null: build the IDoc whole.
+  const FieldSelection* find(const std::string& idoc_type);
+
+ private:
+  const ReaderOptions& options_;
+  std::map<std::string, std::unique_ptr<FieldSelection>, std::less<>> by_type_;
 };
 
 class IdocReader {
@@ -97,6 +122,11 @@ Result<IdocFormat> sniff_format(std::string_view head, const std::string& source
 
 // Lowercase hex SHA-256 of `bytes`.
 std::string sha256_hex(std::string_view bytes);
+
+// The selection of child `name` under `selection` into `child` (null:
+// everything), or false when the child is not selected.
+bool select_child(const FieldSelection* selection, std::string_view name,
+                  const FieldSelection*& child);
 
 // `text` without trailing blanks (space, tab, CR, LF).
 std::string_view trim_trailing_blanks(std::string_view text);

@@ -34,13 +34,19 @@ bool is_segment(const pugi::xml_node& node) {
   return false;
 }
 
-nlohmann::json segment_object(const pugi::xml_node& node) {
+// The JSON object of a segment: its fields and, as arrays, its child
+// segments; only what `selection` selects (null: everything).
+nlohmann::json segment_object(const pugi::xml_node& node, const FieldSelection* selection) {
   nlohmann::json out = nlohmann::json::object();
+  const FieldSelection* child_selection = nullptr;
   for (pugi::xml_node child : node.children()) {
     if (child.type() != pugi::node_element) continue;
     if (is_segment(child)) {
-      out[segment_type_name(child.name())].push_back(segment_object(child));
+      std::string name = segment_type_name(child.name());
+      if (!select_child(selection, name, child_selection)) continue;
+      out[std::move(name)].push_back(segment_object(child, child_selection));
     } else {
+      if (!select_child(selection, child.name(), child_selection)) continue;
       std::string_view value = trim_trailing_blanks(child.child_value());
       if (!value.empty()) out[child.name()] = std::string(value);
     }
@@ -71,7 +77,7 @@ class XmlIdocReader final : public IdocReader {
         return std::optional<IdocItem>();
       }
       // Keep a tail that may hold the start of a split "<IDOC".
-      if (buf_.size() > 5) consume(buf_.size() - 5);
+      if (avail().size() > 5) consume(avail().size() - 5);
       ARSYNC_RETURN_IF_ERROR(fill());
     }
     consume(start);
@@ -83,8 +89,8 @@ class XmlIdocReader final : public IdocReader {
       close_end = find_close(searched > 8 ? searched - 8 : 5);
       next_open = find_open(searched > 6 ? searched - 6 : 5);
       if (close_end != std::string::npos || next_open != std::string::npos || eof_) break;
-      if (buf_.size() > options_.max_idoc_bytes) break;
-      searched = buf_.size();
+      if (avail().size() > options_.max_idoc_bytes) break;
+      searched = avail().size();
       ARSYNC_RETURN_IF_ERROR(fill());
     }
     IdocItem item;
@@ -92,12 +98,12 @@ class XmlIdocReader final : public IdocReader {
     std::int64_t line = line_ + 1;
     if (close_end != std::string::npos &&
         (next_open == std::string::npos || close_end <= next_open)) {
-      std::string_view raw(buf_.data(), close_end);
+      std::string_view raw(avail().data(), close_end);
       finish_item(item, parse(raw, line), raw, options_.source_name);
       consume(close_end);
     } else {
-      std::size_t end = next_open != std::string::npos ? next_open : buf_.size();
-      std::string_view raw(buf_.data(), end);
+      std::size_t end = next_open != std::string::npos ? next_open : avail().size();
+      std::string_view raw(avail().data(), end);
       std::string what;
       if (next_open != std::string::npos) {
         what = "has no </IDOC> before the next <IDOC>";
@@ -123,10 +129,17 @@ class XmlIdocReader final : public IdocReader {
   std::size_t peak_buffered_bytes() const override { return peak_; }
 
  private:
+  // The buffered bytes not consumed yet (file offset buf_start_ on).
+  std::string_view avail() const { return std::string_view(buf_).substr(pos_); }
+
   Location where() const { return Location::in_file(options_.source_name); }
 
   Status fill() {
     if (eof_) return Status::ok();
+    if (pos_ > 0) {
+      buf_.erase(0, pos_);
+      pos_ = 0;
+    }
     std::size_t old = buf_.size();
     buf_.resize(old + kChunk);
     in_.read(buf_.data() + old, static_cast<std::streamsize>(kChunk));
@@ -140,17 +153,21 @@ class XmlIdocReader final : public IdocReader {
     return Status::ok();
   }
 
-  // Drops the first `n` buffered bytes, keeping the line count.
+  // Drops the first `n` buffered bytes, keeping the line count. The bytes
+  // are only skipped; fill() moves the rest to the front once per chunk,
+  // rather than once per IDoc.
   void consume(std::size_t n) {
-    line_ += std::count(buf_.begin(), buf_.begin() + static_cast<std::ptrdiff_t>(n), '\n');
-    buf_.erase(0, n);
+    const char* from = avail().data();
+    line_ += std::count(from, from + n, '\n');
+    pos_ += n;
     buf_start_ += n;
   }
 
   std::size_t find_open(std::size_t from) const {
-    for (std::size_t pos = buf_.find("<IDOC", from); pos != std::string::npos;
-         pos = buf_.find("<IDOC", pos + 1)) {
-      if (pos + 5 < buf_.size() && ends_tag_name(buf_[pos + 5])) return pos;
+    const std::string_view b = avail();
+    for (std::size_t pos = b.find("<IDOC", from); pos != std::string_view::npos;
+         pos = b.find("<IDOC", pos + 1)) {
+      if (pos + 5 < b.size() && ends_tag_name(b[pos + 5])) return pos;
     }
     return std::string::npos;
   }
@@ -158,11 +175,12 @@ class XmlIdocReader final : public IdocReader {
   // Offset just past the first complete "</IDOC>" (whitespace allowed
   // before '>'), or npos.
   std::size_t find_close(std::size_t from) const {
-    for (std::size_t pos = buf_.find("</IDOC", from); pos != std::string::npos;
-         pos = buf_.find("</IDOC", pos + 1)) {
+    const std::string_view b = avail();
+    for (std::size_t pos = b.find("</IDOC", from); pos != std::string_view::npos;
+         pos = b.find("</IDOC", pos + 1)) {
       std::size_t i = pos + 6;
-      while (i < buf_.size() && std::isspace(static_cast<unsigned char>(buf_[i]))) ++i;
-      if (i < buf_.size() && buf_[i] == '>') return i + 1;
+      while (i < b.size() && std::isspace(static_cast<unsigned char>(b[i]))) ++i;
+      if (i < b.size() && b[i] == '>') return i + 1;
     }
     return std::string::npos;
   }
@@ -200,7 +218,7 @@ class XmlIdocReader final : public IdocReader {
     return Status::ok();
   }
 
-  Result<RawRecord> parse(std::string_view raw, std::int64_t line) const {
+  Result<RawRecord> parse(std::string_view raw, std::int64_t line) {
     pugi::xml_document doc;
     pugi::xml_parse_result result =
         doc.load_buffer(raw.data(), raw.size(), pugi::parse_default, encoding_);
@@ -216,14 +234,21 @@ class XmlIdocReader final : public IdocReader {
                     at);
     }
     pugi::xml_node idoc = doc.child("IDOC");
+    const std::string idoc_type(
+        trim_trailing_blanks(idoc.child("EDI_DC40").child("IDOCTYP").child_value()));
+    const FieldSelection* selection = selections_.find(idoc_type);
     nlohmann::json data = nlohmann::json::object();
+    const FieldSelection* child_selection = nullptr;
     for (pugi::xml_node child : idoc.children()) {
       if (child.type() != pugi::node_element) continue;
-      std::string name = child.name();
-      if (name == "EDI_DC40") {
-        data["EDI_DC40"] = segment_object(child);
+      if (std::string_view(child.name()) == "EDI_DC40") {
+        if (select_child(selection, "EDI_DC40", child_selection)) {
+          data["EDI_DC40"] = segment_object(child, child_selection);
+        }
       } else if (is_segment(child)) {
-        data[segment_type_name(name)].push_back(segment_object(child));
+        std::string name = segment_type_name(child.name());
+        if (!select_child(selection, name, child_selection)) continue;
+        data[std::move(name)].push_back(segment_object(child, child_selection));
       }
     }
     return make_record(std::move(data), options_.source_name, line);
@@ -231,8 +256,10 @@ class XmlIdocReader final : public IdocReader {
 
   std::ifstream in_;
   ReaderOptions options_;
-  std::string buf_;              // file bytes from buf_start_ on
-  std::uint64_t buf_start_ = 0;  // file offset of buf_[0]
+  SelectionCache selections_{options_};
+  std::string buf_;              // read bytes; those before pos_ are consumed
+  std::size_t pos_ = 0;
+  std::uint64_t buf_start_ = 0;  // file offset of buf_[pos_]
   std::int64_t line_ = 0;        // newlines before buf_start_
   bool eof_ = false;
   pugi::xml_encoding encoding_ = pugi::encoding_utf8;

@@ -5,6 +5,16 @@
 #include "arsync/log/log.h"
 
 namespace arsync::engine {
+namespace {
+
+// What a record that cannot be mapped is quarantined with: its bytes as
+// received, or its JSON when the connector kept no bytes (the JSON may hold
+// only what the mapping reads).
+std::string raw_or_json(RawRecord& rec) {
+  return rec.raw.empty() ? rec.data.dump() : std::move(rec.raw);
+}
+
+}  // namespace
 
 MappingSink::MappingSink(std::string system, std::string cursor_key,
                          const mapping::MappingSet& mappings, store::Store& store,
@@ -71,13 +81,13 @@ Status MappingSink::accept(RecordBatch batch) {
                         "no mapping file handles record type '" + rec.entity +
                             "' (loaded: " + (files.empty() ? "none" : files) + ")",
                         at),
-                 rec.data.dump());
+                 raw_or_json(rec));
       continue;
     }
     mapping::RecordMeta meta{system_, rec.entity, rec.external_id, rec.version, rec.source};
     Result<Document> doc = m->apply(rec.data, meta);
     if (!doc) {
-      quarantine(rec.entity, rec.external_id, rec.source, doc.status(), rec.data.dump());
+      quarantine(rec.entity, rec.external_id, rec.source, doc.status(), raw_or_json(rec));
       continue;
     }
     doc->raw_ref = std::move(rec.raw_ref);
@@ -93,6 +103,11 @@ Status MappingSink::accept(RecordBatch batch) {
   queue_.push_back(std::move(pending));
   cv_.notify_all();
   return Status::ok();
+}
+
+const FieldSelection* MappingSink::fields_read(const std::string& entity) const {
+  const mapping::Mapping* m = mappings_.find(entity);
+  return m ? &m->fields_read() : nullptr;
 }
 
 Status MappingSink::flush() {

@@ -157,6 +157,14 @@ Result<std::shared_ptr<const FieldSpec>> FieldSpec::compile(const json& spec,
   return std::shared_ptr<const FieldSpec>(std::move(f));
 }
 
+void FieldSpec::select(FieldSelection& root, FieldSelection& here) const {
+  for (const Path& p : paths_) p.select(p.absolute() ? root : here).select_everything();
+  for (const auto& part : parts_) {
+    if (part.second) part.second->select(root, here);
+  }
+  for (const auto& t : transforms_) t->select(root, here);
+}
+
 Status FieldSpec::read_source(const Scope& scope, Value& out) const {
   out.present = false;
   out.text.clear();

@@ -49,6 +49,11 @@ class Transform {
   virtual ~Transform() = default;
   // Rewrites `v`. Errors carry only a message; FieldSpec adds the field.
   virtual Status apply(Value& v, const Scope& scope) const = 0;
+  // Adds the record fields the transform itself reads (add_days' days path).
+  virtual void select(FieldSelection& root, FieldSelection& here) const {
+    (void)root;
+    (void)here;
+  }
 
   // Compiles one entry of a "transforms" list: "trim" or {"lookup": {...}}.
   static Result<std::unique_ptr<Transform>> compile(const nlohmann::json& spec,
@@ -68,6 +73,11 @@ class FieldSpec {
   // Evaluates the spec in `scope` into `out` (source, transforms, default).
   // Errors: kMappingError with Location.field = describe().
   Status eval(const Scope& scope, Value& out) const;
+
+  // Adds every record field the spec reads (its paths, concat parts and
+  // transforms) to the selections of the record (`root`, for `$.` paths)
+  // and of the node it is evaluated on (`here`).
+  void select(FieldSelection& root, FieldSelection& here) const;
 
   // The record path(s) this spec reads, for error locations:
   // "E1EDK01.CURCY", "E1EDKA1[PARVW=RG].PARTN | E1EDKA1[PARVW=AG].PARTN".

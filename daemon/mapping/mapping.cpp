@@ -104,6 +104,7 @@ class CompiledMapping {
   std::array<Slot, kAppFieldCount> app_fields;
   std::string each_segment_prefix;  // each path up to its last "[*]", for error segments
   std::string each_segment_suffix;
+  FieldSelection fields_read;       // everything apply() reads
 };
 
 namespace {
@@ -251,6 +252,20 @@ Status compile_into(CompiledMapping& m, std::string_view text, const CompileCont
   return Status::ok();
 }
 
+void select_fields_read(CompiledMapping& m) {
+  FieldSelection& root = m.fields_read;
+  if (m.kind_spec) m.kind_spec->select(root, root);
+  for (const Slot& slot : m.fields) {
+    if (slot.spec) slot.spec->select(root, root);
+  }
+  if (m.each) {
+    FieldSelection& element = m.each->select(root);
+    for (const Slot& slot : m.app_fields) {
+      if (slot.spec) slot.spec->select(root, element);
+    }
+  }
+}
+
 // Builds the apply-time error: what went wrong (from `st`) and where.
 Status located(const CompiledMapping& m, const Status& st, const std::string& mapping_path,
                const RecordMeta& meta, const std::string& segment = {}) {
@@ -318,6 +333,7 @@ Result<Mapping> Mapping::compile(std::string_view text, const std::string& file_
   m->file = file_name;
   CompileContext ctx{file_name};
   ARSYNC_RETURN_IF_ERROR(compile_into(*m, text, ctx));
+  select_fields_read(*m);
   Mapping out;
   out.impl_ = std::move(m);
   return out;
@@ -334,6 +350,11 @@ Result<Mapping> Mapping::load(const std::string& path) {
   std::ostringstream buf;
   buf << in.rdbuf();
   return compile(buf.str(), path);
+}
+
+const FieldSelection& Mapping::fields_read() const {
+  static const FieldSelection kNothing;
+  return impl_ ? impl_->fields_read : kNothing;
 }
 
 const std::string& Mapping::file() const {

@@ -158,4 +158,13 @@ void Path::all(const json& node, std::vector<const json*>& out) const {
   walk(node, 0, visit);
 }
 
+FieldSelection& Path::select(FieldSelection& base) const {
+  FieldSelection* node = &base;
+  for (const Step& step : steps_) {
+    node = &node->add(step.name);
+    if (step.filter == Step::Filter::kMatch) node->add(step.field).select_everything();
+  }
+  return *node;
+}
+
 }  // namespace arsync::mapping

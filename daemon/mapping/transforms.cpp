@@ -365,6 +365,10 @@ class AddDaysTransform final : public Transform {
     return Status::ok();
   }
 
+  void select(FieldSelection& root, FieldSelection& here) const override {
+    if (path_) path_->select(path_->absolute() ? root : here).select_everything();
+  }
+
   static bool parse_days(std::string text, long long& out) {
     const bool negative = take_sign(text);
     if (text.empty() || text.size() > 6) return false;

@@ -27,22 +27,28 @@
 
 #include "arsync/model/clock.h"
 #include "arsync/model/document.h"
+#include "arsync/model/field_selection.h"
 #include "arsync/model/status.h"
 
 namespace arsync {
 
 // Bumped when this header changes incompatibly; plugins are refused when
 // their value differs.
-inline constexpr int kConnectorAbiVersion = 1;
+// 2: RawRecord.raw, FieldSelection and RecordSink::fields_read.
+inline constexpr int kConnectorAbiVersion = 2;
 
 // One record as the source system gave it.
 struct RawRecord {
   std::string entity;       // source record type: "INVOIC02", "REMADV", "Invoice", ...
   std::string external_id;  // id in the source system
   std::string version;      // source's own version (IDoc DOCNUM, SyncToken, ...)
-  nlohmann::json data;      // the record as JSON, for the mapping
+  nlohmann::json data;      // the record as JSON, for the mapping (only the
+                            // selected parts, see RecordSink::fields_read)
   std::string source;       // where it came from, for errors: file name, URL
   RawRef raw_ref;           // where its raw bytes are kept (may be empty)
+  std::string raw;          // its bytes as received (an IDoc's XML or flat
+                            // lines, an API's JSON), quarantined if it cannot
+                            // be mapped; empty when the connector keeps none
 };
 
 // A record that could not be read. It is quarantined with its bytes and error
@@ -76,6 +82,13 @@ class RecordSink {
   // error. A connector calls it before it acknowledges, archives or deletes
   // anything at its source. Default: nothing pending.
   virtual Status flush() { return Status::ok(); }
+
+  // What the sink reads from records of type `entity`; null (the default)
+  // when it needs them whole. The selection lives as long as the sink.
+  virtual const FieldSelection* fields_read(const std::string& entity) const {
+    (void)entity;
+    return nullptr;
+  }
 };
 
 // A write-back operation (payments, adjustments) for connectors that push.

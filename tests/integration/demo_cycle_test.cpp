@@ -88,6 +88,41 @@ TEST(DemoCycle, FindsEveryPlantedDiscrepancyAndQuarantinesTheBadIdoc) {
   EXPECT_TRUE(files_in(env.root() / "inbound" / "sap-ecc").empty());
 }
 
+// An IDoc that reads but does not map (unknown currency) is quarantined
+// with its own bytes as received, not with the part of its JSON the mapping
+// reads; the rest of its file is stored.
+TEST(DemoCycle, IdocThatDoesNotMapIsQuarantinedWithItsBytes) {
+  DemoEnv env;
+  std::string ecc = read_file(fs::path(ARSYNC_SOURCE_DIR) /
+                              "packaging/demo/inbound/sap-ecc/ECC_INVOIC_20261124_221500.xml");
+  const std::size_t first = ecc.find("<CURCY>EUR</CURCY>");
+  ASSERT_NE(first, std::string::npos);
+  ecc.replace(first, 18, "<CURCY>ZZZ</CURCY>");
+  write_file(env.root() / "inbound/sap-ecc/ECC_INVOIC_20261125_080000.xml", ecc);
+  ManualClock clock(demo_now());
+  auto st = env.open_store();
+  auto engine = env.make_engine(*st, clock);
+  engine::CycleReport report = engine->run_cycle();
+  EXPECT_TRUE(report.systems[0].status.is_ok()) << report.systems[0].status.to_string();
+  EXPECT_EQ(report.systems[0].inserted, 5u);
+  EXPECT_EQ(report.systems[0].quarantined, 2u);  // this one and the malformed IDoc
+
+  auto q = st->list_quarantine(10);
+  ASSERT_TRUE(q.is_ok());
+  const store::QuarantineEntry* unmapped = nullptr;
+  for (const auto& e : *q) {
+    if (e.error.find("ZZZ") != std::string::npos) unmapped = &e;
+  }
+  ASSERT_NE(unmapped, nullptr);
+  EXPECT_NE(unmapped->error.find("unknown currency code 'ZZZ'"), std::string::npos) << unmapped->error;
+  EXPECT_NE(unmapped->location.find("fields.currency"), std::string::npos) << unmapped->location;
+  EXPECT_TRUE(unmapped->raw.starts_with("<IDOC")) << unmapped->raw.substr(0, 40);
+  EXPECT_TRUE(unmapped->raw.ends_with("</IDOC>"));
+  EXPECT_NE(unmapped->raw.find("<CURCY>ZZZ</CURCY>"), std::string::npos);
+  // Fields no mapping reads are in the quarantined bytes too.
+  EXPECT_NE(unmapped->raw.find("<SNDPRN>"), std::string::npos);
+}
+
 TEST(DemoCycle, ReingestingTheSameFilesWritesNothingAndSendsNoEmail) {
   DemoEnv env;
   env.drop_all_demo_files();

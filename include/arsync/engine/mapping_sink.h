@@ -53,6 +53,9 @@ class MappingSink final : public RecordSink {
   // error if one failed.
   Status accept(RecordBatch batch) override;
   Status flush() override;
+  // What the mapping for `entity` reads (null when no mapping handles it:
+  // such a record is quarantined whole).
+  const FieldSelection* fields_read(const std::string& entity) const override;
 
   // Valid after flush().
   SinkTotals totals() const;

@@ -26,6 +26,7 @@
 #include <nlohmann/json.hpp>
 
 #include "arsync/model/document.h"
+#include "arsync/model/field_selection.h"
 #include "arsync/model/status.h"
 
 namespace arsync::mapping {
@@ -57,6 +58,10 @@ class Mapping {
   // Maps one record. On success the Document has system/external_id/version
   // from `meta` and every mapped field; on failure kMappingError (see above).
   Result<Document> apply(const nlohmann::json& record, const RecordMeta& meta) const;
+
+  // Every part of a record that apply() reads. apply() gives the same result
+  // for a record cut down to this selection as for the whole record.
+  const FieldSelection& fields_read() const;
 
  private:
   std::shared_ptr<const CompiledMapping> impl_;

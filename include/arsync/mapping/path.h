@@ -26,6 +26,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "arsync/model/field_selection.h"
 #include "arsync/model/status.h"
 
 namespace arsync::mapping {
@@ -48,6 +49,12 @@ class Path {
   const nlohmann::json* first(const nlohmann::json& node) const;
   // Appends every value the path selects under `node`, in document order.
   void all(const nlohmann::json& node, std::vector<const nlohmann::json*>& out) const;
+
+  // Adds to `base` (the selection of the node the path starts from) the
+  // members the path walks through and the fields its filters test; returns
+  // the selection of what the path ends at, for the caller to select whole
+  // or to select below.
+  FieldSelection& select(FieldSelection& base) const;
 
  private:
   struct Step {

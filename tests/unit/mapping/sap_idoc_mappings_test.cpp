@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include "arsync/mapping/mapping.h"
+#include "arsync/model/document_json.h"
+#include "arsync/model/field_selection.h"
 
 namespace arsync::mapping {
 namespace {
@@ -210,6 +212,46 @@ TEST(SapIdocMappingTest, PaymentAdviceLineWithoutPaidAmountNamesTheLine) {
             "mapping error: required field is missing (at file " + std::string(ARSYNC_SOURCE_DIR) +
                 "/mappings/sap_idoc/pexr2002.json, record 0000000000460001, segment E1IDPU1[1], "
                 "field E1IDPU5[MOAQUAL=002].MOABETR, mapping path applications.fields.amount)");
+}
+
+// What each shipped mapping reads: the sap_idoc connector builds only this
+// of every IDoc (plus DOCNUM and IDOCTYP), so a field missing here would be
+// missing at run time.
+TEST(SapIdocMappingTest, Invoic02ReadsExactlyTheseFields) {
+  EXPECT_EQ(load("invoic02.json").fields_read().to_string(),
+            "{E1EDK01: {BELNR, CURCY, ZTERM}, E1EDK02: {BELNR, DATUM, QUALF}, E1EDK14: {ORGID, QUALF}, "
+            "E1EDK18: {QUALF, TAGE}, E1EDKA1: {NAME1, PARTN, PARVW}, E1EDS01: {SUMID, SUMME}}");
+}
+
+// Every document and every error is the same for the record cut down to
+// what the mapping reads as for the whole record.
+TEST(SapIdocMappingTest, CutRecordsMapExactlyLikeWholeRecords) {
+  struct Case {
+    const char* mapping;
+    json record;
+  };
+  std::vector<Case> cases = {{"invoic02.json", invoic02()}, {"invoic02.json", credit_memo()},
+                             {"pexr2002.json", pexr2002()}};
+  json missing_total = invoic02();
+  missing_total["E1EDS01"].erase(2);
+  cases.push_back({"invoic02.json", missing_total});
+  json bad_line = pexr2002();
+  bad_line["E1IDPU1"][1]["E1IDPU5"].erase(1);
+  cases.push_back({"pexr2002.json", bad_line});
+  for (const Case& c : cases) {
+    const Mapping m = load(c.mapping);
+    const json cut = cut_to_selection(c.record, m.fields_read());
+    EXPECT_LT(cut.dump().size(), c.record.dump().size()) << c.mapping;
+    Result<Document> whole = m.apply(c.record, meta_for(c.record));
+    Result<Document> part = m.apply(cut, meta_for(c.record));
+    ASSERT_EQ(whole.is_ok(), part.is_ok()) << c.mapping;
+    if (whole.is_ok()) {
+      EXPECT_EQ(content_hash(*whole), content_hash(*part)) << c.mapping;
+      EXPECT_EQ(to_json(*whole), to_json(*part)) << c.mapping;
+    } else {
+      EXPECT_EQ(whole.status().to_string(), part.status().to_string()) << c.mapping;
+    }
+  }
 }
 
 }  // namespace

@@ -17,10 +17,12 @@ const SegmentDefinitions& defs() {
   return d;
 }
 
-std::vector<IdocItem> read_file(const std::string& path) {
+std::vector<IdocItem> read_file(const std::string& path,
+                                const FieldSelection* selection = nullptr) {
   ReaderOptions options;
   options.source_name = path;
   options.segments = &defs();
+  if (selection) options.selection = [selection](const std::string&) { return selection; };
   auto reader = open_idoc_reader(path, options);
   EXPECT_TRUE(reader.is_ok()) << reader.status().to_string();
   std::vector<IdocItem> items;
@@ -125,6 +127,57 @@ TEST(IdocReader, RawRefCoversExactlyTheIdocBytes) {
     }
     EXPECT_EQ(items[2].offset + items[2].length,
               std::string(name).ends_with(".txt") ? bytes.size() : bytes.rfind("</IDOC>") + 7);
+  }
+}
+
+// With a selection the reader builds exactly the whole record cut down to
+// it plus the control record's DOCNUM and IDOCTYP, and keeps the IDoc's
+// bytes; unselected segments' children are left out with them.
+TEST(IdocReader, SelectionBuildsOnlyTheSelectedSegmentsAndFields) {
+  FieldSelection selection;
+  FieldSelection& k02 = selection.add("E1EDK02");
+  k02.add("QUALF").select_everything();
+  k02.add("BELNR").select_everything();
+  selection.add("E1EDS01").add("SUMME").select_everything();
+  selection.add("E1EDP01").add("E1EDP26").select_everything();
+  FieldSelection expected_cut;
+  expected_cut.merge(selection);
+  expected_cut.add("EDI_DC40").add("DOCNUM").select_everything();
+  expected_cut.add("EDI_DC40").add("IDOCTYP").select_everything();
+  for (const char* name : {"invoic02_three.xml", "invoic02_three.txt"}) {
+    const std::string path = fixture(name);
+    const std::string bytes = read_all(path);
+    auto whole = read_file(path);
+    auto part = read_file(path, &selection);
+    ASSERT_EQ(whole.size(), 3u) << name;
+    ASSERT_EQ(part.size(), 3u) << name;
+    for (std::size_t i = 0; i < 3; ++i) {
+      ASSERT_TRUE(whole[i].record && part[i].record) << name;
+      const nlohmann::json& data = part[i].record->data;
+      EXPECT_EQ(data, cut_to_selection(whole[i].record->data, expected_cut)) << name << " " << i;
+      EXPECT_EQ(data.size(), 4u) << data.dump();  // EDI_DC40, E1EDK02, E1EDS01, E1EDP01
+      EXPECT_FALSE(data.contains("E1EDK01")) << data.dump();
+      EXPECT_EQ(part[i].record->external_id, whole[i].record->external_id);
+      const RawRef& ref = part[i].record->raw_ref;
+      EXPECT_EQ(part[i].record->raw, bytes.substr(ref.offset, ref.length)) << name;
+    }
+  }
+}
+
+TEST(IdocReader, SelectionDoesNotChangeWhichIdocsAreRejected) {
+  FieldSelection selection;
+  selection.add("E1EDK01").add("BELNR").select_everything();
+  for (const char* name : {"invoic02_malformed.xml", "invoic02_bad_docnum.txt",
+                           "invoic02_truncated.xml"}) {
+    auto whole = read_file(fixture(name));
+    auto part = read_file(fixture(name), &selection);
+    ASSERT_EQ(whole.size(), part.size()) << name;
+    for (std::size_t i = 0; i < whole.size(); ++i) {
+      ASSERT_EQ(whole[i].rejected.has_value(), part[i].rejected.has_value()) << name << " " << i;
+      if (whole[i].rejected) {
+        EXPECT_EQ(whole[i].rejected->error.to_string(), part[i].rejected->error.to_string());
+      }
+    }
   }
 }
 

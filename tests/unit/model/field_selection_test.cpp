@@ -1,0 +1,67 @@
+#include <gtest/gtest.h>
+
+#include "arsync/model/field_selection.h"
+
+namespace arsync {
+namespace {
+
+using nlohmann::json;
+
+TEST(FieldSelection, MembersAreFoundByNameAndOthersAreNot) {
+  FieldSelection s;
+  s.add("E1EDK01").add("BELNR").select_everything();
+  s.add("E1EDK01").add("CURCY").select_everything();
+  s.add("E1EDK02").add("QUALF").select_everything();
+  ASSERT_NE(s.member("E1EDK01"), nullptr);
+  EXPECT_NE(s.member("E1EDK01")->member("CURCY"), nullptr);
+  EXPECT_EQ(s.member("E1EDK01")->member("ZTERM"), nullptr);
+  EXPECT_EQ(s.member("E1EDP01"), nullptr);
+  EXPECT_FALSE(s.everything());
+  EXPECT_EQ(s.to_string(), "{E1EDK01: {BELNR, CURCY}, E1EDK02: {QUALF}}");
+}
+
+TEST(FieldSelection, EverythingSelectsEveryMemberBelow) {
+  FieldSelection s;
+  s.select_everything();
+  EXPECT_EQ(s.member("anything"), &s);
+  EXPECT_EQ(s.to_string(), "*");
+}
+
+TEST(FieldSelection, AddedSelectionKeepsItsAddressWhileSiblingsAreAdded) {
+  FieldSelection s;
+  FieldSelection& first = s.add("M");
+  for (char c = 'A'; c <= 'Z'; ++c) s.add(std::string(1, c) + "X");
+  first.add("F").select_everything();
+  EXPECT_EQ(s.member("M"), &first);
+  EXPECT_EQ(s.to_string().find("M: {F}") != std::string::npos, true) << s.to_string();
+}
+
+TEST(FieldSelection, MergeAddsTheOtherSelection) {
+  FieldSelection a;
+  a.add("EDI_DC40").add("DOCNUM").select_everything();
+  FieldSelection b;
+  b.add("EDI_DC40").add("IDOCTYP").select_everything();
+  b.add("E1EDKA1").select_everything();
+  a.merge(b);
+  EXPECT_EQ(a.to_string(), "{E1EDKA1, EDI_DC40: {DOCNUM, IDOCTYP}}");
+}
+
+TEST(FieldSelection, CutKeepsSelectedMembersAndEveryArrayElement) {
+  FieldSelection s;
+  FieldSelection& k02 = s.add("E1EDK02");
+  k02.add("QUALF").select_everything();
+  k02.add("BELNR").select_everything();
+  s.add("E1EDKA1").select_everything();
+  const json record = json::parse(R"J({
+    "EDI_DC40": {"DOCNUM": "1"},
+    "E1EDK02": [{"QUALF": "001", "BELNR": "PO-1", "DATUM": "20261101"}, {"DATUM": "20261102"}],
+    "E1EDKA1": [{"PARVW": "AG", "E1EDKA3": [{"QUALF": "001"}]}]
+  })J");
+  EXPECT_EQ(cut_to_selection(record, s), json::parse(R"J({
+    "E1EDK02": [{"QUALF": "001", "BELNR": "PO-1"}, {}],
+    "E1EDKA1": [{"PARVW": "AG", "E1EDKA3": [{"QUALF": "001"}]}]
+  })J"));
+}
+
+}  // namespace
+}  // namespace arsync
