@@ -4,25 +4,9 @@
 #include <cctype>
 #include <fstream>
 
-#include <openssl/evp.h>
+#include "arsync/model/sha256.h"
 
 namespace arsync::connectors::sap_idoc {
-
-
-
-std::string sha256_hex(std::string_view bytes) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  EVP_Digest(bytes.data(), bytes.size(), digest, &size, EVP_sha256(), nullptr);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(size * 2);
-  for (unsigned int i = 0; i < size; ++i) {
-    out += kHex[digest[i] >> 4];
-    out += kHex[digest[i] & 0x0f];
-  }
-  return out;
-}
 
 bool select_child(const FieldSelection* selection, std::string_view name,
                   const FieldSelection*& child) {

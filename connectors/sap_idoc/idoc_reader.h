@@ -120,9 +120,6 @@ Result<IdocFormat> sniff_format(std::string_view head, const std::string& source
 
 // --- Shared by the two readers (idoc_reader.cpp) ---------------------------
 
-// Lowercase hex SHA-256 of `bytes`.
-std::string sha256_hex(std::string_view bytes);
-
 // The selection of child `name` under `selection` into `child` (null:
 // everything), or false when the child is not selected.
 bool select_child(const FieldSelection* selection, std::string_view name,

@@ -2,6 +2,7 @@
 // and parses just that range with pugixml, so memory stays at one IDoc.
 #include <algorithm>
 #include <cctype>
+#include <cstring>
 #include <fstream>
 
 #include <pugixml.hpp>
@@ -27,11 +28,24 @@ std::string lower(std::string s) {
 // True for an element that is a segment (carries SEGMENT="1" or has child
 // elements); other elements are fields.
 bool is_segment(const pugi::xml_node& node) {
-  if (node.attribute("SEGMENT")) return true;
-  for (pugi::xml_node child : node.children()) {
+  if (node.first_attribute() && node.attribute("SEGMENT")) return true;
+  for (pugi::xml_node child = node.first_child(); child; child = child.next_sibling()) {
     if (child.type() == pugi::node_element) return true;
   }
   return false;
+}
+
+// Newlines in [from, from + n): memchr jumps from line to line.
+std::int64_t count_newlines(const char* from, std::size_t n) {
+  std::int64_t lines = 0;
+  const char* end = from + n;
+  while (from < end) {
+    const void* nl = std::memchr(from, '\n', static_cast<std::size_t>(end - from));
+    if (nl == nullptr) break;
+    ++lines;
+    from = static_cast<const char*>(nl) + 1;
+  }
+  return lines;
 }
 
 // The JSON object of a segment: its fields and, as arrays, its child
@@ -157,8 +171,7 @@ class XmlIdocReader final : public IdocReader {
   // are only skipped; fill() moves the rest to the front once per chunk,
   // rather than once per IDoc.
   void consume(std::size_t n) {
-    const char* from = avail().data();
-    line_ += std::count(from, from + n, '\n');
+    line_ += count_newlines(avail().data(), n);
     pos_ += n;
     buf_start_ += n;
   }

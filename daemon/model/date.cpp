@@ -39,6 +39,21 @@ Result<Date> parse_date(std::string_view text) {
 }
 
 std::string format_date(const Date& d) {
+  const int year = static_cast<int>(d.year());
+  const auto month = static_cast<unsigned>(d.month());
+  const auto day = static_cast<unsigned>(d.day());
+  if (year >= 0 && year <= 9999 && month <= 99 && day <= 99) {  // the usual case, without printf
+    std::string out = "0000-00-00";
+    out[0] = static_cast<char>('0' + year / 1000);
+    out[1] = static_cast<char>('0' + year / 100 % 10);
+    out[2] = static_cast<char>('0' + year / 10 % 10);
+    out[3] = static_cast<char>('0' + year % 10);
+    out[5] = static_cast<char>('0' + month / 10);
+    out[6] = static_cast<char>('0' + month % 10);
+    out[8] = static_cast<char>('0' + day / 10);
+    out[9] = static_cast<char>('0' + day % 10);
+    return out;
+  }
   char buf[16];
   std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(d.year()),
                 static_cast<unsigned>(d.month()), static_cast<unsigned>(d.day()));

@@ -1,8 +1,8 @@
 #include "arsync/model/document.h"
 
-#include <openssl/evp.h>
-
 #include <array>
+
+#include "arsync/model/sha256.h"
 
 namespace arsync {
 namespace {
@@ -78,17 +78,7 @@ std::string content_hash(const Document& doc) {
   }
   put(buf, doc.source_updated_at);
 
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(buf.data(), buf.size(), digest, &len, EVP_sha256(), nullptr);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  hex.reserve(32);
-  for (unsigned int i = 0; i < 16 && i < len; ++i) {  // 128 bits is plenty
-    hex += kHex[digest[i] >> 4];
-    hex += kHex[digest[i] & 0xf];
-  }
-  return hex;
+  return sha256_hex(buf, 16);  // 128 bits is plenty
 }
 
 }  // namespace arsync

@@ -8,6 +8,9 @@ namespace {
 TEST(DateParse, IsoAndSapForms) {
   EXPECT_EQ(format_date(*parse_date("2026-11-25")), "2026-11-25");
   EXPECT_EQ(format_date(*parse_date("20261125")), "2026-11-25");
+  using namespace std::chrono;
+  EXPECT_EQ(format_date(Date{year{987} / 3 / 7}), "0987-03-07");
+  EXPECT_EQ(format_date(Date{year{12345} / 1 / 2}), "12345-01-02");
 }
 
 TEST(DateParse, RefusesImpossibleDays) {

@@ -4,6 +4,7 @@
 
 #include "idoc_reader.h"
 #include "sap_idoc.h"
+#include "arsync/model/sha256.h"
 #include "test_support.h"
 
 namespace arsync::connectors::sap_idoc {

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "arsync/model/sha256.h"
 #include "test_support.h"
 
 namespace arsync::connectors::sap_idoc {
