@@ -35,18 +35,21 @@ std::string element_text_in(std::string_view raw, std::string_view tag, std::siz
   return std::string(trim_trailing_blanks(raw.substr(a, b - a)));
 }
 
+bool is_definition_name(std::string_view name) {
+  name = trim_trailing_blanks(name);
+  const std::size_t n = name.size();
+  return n > 5 && (name[0] == 'E' || name[0] == 'Z') && name[1] == '2' &&
+         std::isdigit(static_cast<unsigned char>(name[n - 1])) &&
+         std::isdigit(static_cast<unsigned char>(name[n - 2])) &&
+         std::isdigit(static_cast<unsigned char>(name[n - 3]));
+}
+
 std::string segment_type_name(std::string_view name) {
   std::string out(trim_trailing_blanks(name));
   // A segment definition is the type with '2' for '1' and a 3-digit version.
-  if (out.size() > 5 && (out[0] == 'E' || out[0] == 'Z') && out[1] == '2') {
-    std::size_t n = out.size();
-    bool digits = std::isdigit(static_cast<unsigned char>(out[n - 1])) &&
-                  std::isdigit(static_cast<unsigned char>(out[n - 2])) &&
-                  std::isdigit(static_cast<unsigned char>(out[n - 3]));
-    if (digits) {
-      out.resize(n - 3);
-      out[1] = '1';
-    }
+  if (is_definition_name(out)) {
+    out.resize(out.size() - 3);
+    out[1] = '1';
   }
   return out;
 }

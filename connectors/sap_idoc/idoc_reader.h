@@ -133,6 +133,10 @@ std::string_view trim_trailing_blanks(std::string_view text);
 // naming an IDoc whose XML as a whole cannot be parsed.
 std::string element_text_in(std::string_view raw, std::string_view tag, std::size_t max_length);
 
+// True for a segment definition's name ("E2EDK01005", "Z2XYZ000"), which
+// segment_type_name() turns into a type name.
+bool is_definition_name(std::string_view name);
+
 // Segment type for a segment or definition name: "E2EDK01005" -> "E1EDK01",
 // "Z2XYZ000" -> "Z1XYZ", anything else unchanged (trailing blanks removed).
 std::string segment_type_name(std::string_view name);

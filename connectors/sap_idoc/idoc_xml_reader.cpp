@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cstring>
 #include <fstream>
+#include <functional>
 
 #include <pugixml.hpp>
 
@@ -15,6 +16,10 @@ namespace arsync::connectors::sap_idoc {
 namespace {
 
 constexpr std::size_t kChunk = 64 * 1024;
+
+// pugixml's defaults without attribute whitespace conversion: the only
+// attributes an IDoc has are SEGMENT="1" and BEGIN="1".
+constexpr unsigned kParseOptions = pugi::parse_default & ~pugi::parse_wconv_attribute;
 
 bool ends_tag_name(char c) {
   return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '>' || c == '/';
@@ -55,18 +60,52 @@ nlohmann::json segment_object(const pugi::xml_node& node, const FieldSelection* 
   const FieldSelection* child_selection = nullptr;
   for (pugi::xml_node child : node.children()) {
     if (child.type() != pugi::node_element) continue;
+    const std::string_view raw_name = child.name();
+    // A name that is not a segment definition's (E2EDK01005) is looked up
+    // as it is, field or segment, before anything else is asked of it.
+    if (selection != nullptr && !is_definition_name(raw_name) &&
+        selection->member(raw_name) == nullptr) {
+      continue;
+    }
     if (is_segment(child)) {
-      std::string name = segment_type_name(child.name());
+      std::string name = segment_type_name(raw_name);
       if (!select_child(selection, name, child_selection)) continue;
       out[std::move(name)].push_back(segment_object(child, child_selection));
     } else {
-      if (!select_child(selection, child.name(), child_selection)) continue;
+      if (!select_child(selection, raw_name, child_selection)) continue;
       std::string_view value = trim_trailing_blanks(child.child_value());
-      if (!value.empty()) out[child.name()] = std::string(value);
+      if (value.empty()) continue;
+      auto [it, inserted] = out.emplace(raw_name, value);
+      if (!inserted) *it = value;  // a repeated field: the last one counts
     }
   }
   return out;
 }
+
+// Finds a fixed tag in the buffer, skipping ahead Boyer-Moore-Horspool
+// style: IDoc-XML has a '<' every few bytes, so a memchr for '<' followed by
+// a compare stops far more often.
+class Searcher {
+ public:
+  explicit Searcher(std::string_view needle)
+      : needle_(needle), searcher_(needle_.begin(), needle_.end()) {}
+  // Offset of the first match starting in [from, limit) of `text`, or npos.
+  std::size_t find(std::string_view text, std::size_t from,
+                   std::size_t limit = std::string::npos) const {
+    if (from >= text.size()) return std::string::npos;
+    const std::size_t end = limit == std::string::npos
+                                ? text.size()
+                                : std::min(text.size(), limit + needle_.size() - 1);
+    if (end <= from) return std::string::npos;
+    auto [first, last] = searcher_(text.begin() + static_cast<std::ptrdiff_t>(from),
+                                   text.begin() + static_cast<std::ptrdiff_t>(end));
+    return first == last ? std::string::npos : static_cast<std::size_t>(first - text.begin());
+  }
+
+ private:
+  std::string needle_;
+  std::boyer_moore_horspool_searcher<std::string::const_iterator> searcher_;
+};
 
 class XmlIdocReader final : public IdocReader {
  public:
@@ -101,7 +140,9 @@ class XmlIdocReader final : public IdocReader {
     std::size_t searched = 5;
     for (;;) {
       close_end = find_close(searched > 8 ? searched - 8 : 5);
-      next_open = find_open(searched > 6 ? searched - 6 : 5);
+      // Another "<IDOC" before the close means this IDoc is unterminated;
+      // past the close it is the next IDoc's, found on the next call.
+      next_open = find_open(searched > 6 ? searched - 6 : 5, close_end);
       if (close_end != std::string::npos || next_open != std::string::npos || eof_) break;
       if (avail().size() > options_.max_idoc_bytes) break;
       searched = avail().size();
@@ -176,10 +217,13 @@ class XmlIdocReader final : public IdocReader {
     buf_start_ += n;
   }
 
-  std::size_t find_open(std::size_t from) const {
+  // Offset of the first "<IDOC" tag in [from, limit) of the buffered bytes,
+  // or npos.
+  std::size_t find_open(std::size_t from, std::size_t limit = std::string::npos) const {
+    static const Searcher kOpen("<IDOC");
     const std::string_view b = avail();
-    for (std::size_t pos = b.find("<IDOC", from); pos != std::string_view::npos;
-         pos = b.find("<IDOC", pos + 1)) {
+    for (std::size_t pos = kOpen.find(b, from, limit); pos != std::string::npos;
+         pos = kOpen.find(b, pos + 1, limit)) {
       if (pos + 5 < b.size() && ends_tag_name(b[pos + 5])) return pos;
     }
     return std::string::npos;
@@ -188,9 +232,10 @@ class XmlIdocReader final : public IdocReader {
   // Offset just past the first complete "</IDOC>" (whitespace allowed
   // before '>'), or npos.
   std::size_t find_close(std::size_t from) const {
+    static const Searcher kClose("</IDOC");
     const std::string_view b = avail();
-    for (std::size_t pos = b.find("</IDOC", from); pos != std::string_view::npos;
-         pos = b.find("</IDOC", pos + 1)) {
+    for (std::size_t pos = kClose.find(b, from); pos != std::string::npos;
+         pos = kClose.find(b, pos + 1)) {
       std::size_t i = pos + 6;
       while (i < b.size() && std::isspace(static_cast<unsigned char>(b[i]))) ++i;
       if (i < b.size() && b[i] == '>') return i + 1;
@@ -234,7 +279,7 @@ class XmlIdocReader final : public IdocReader {
   Result<RawRecord> parse(std::string_view raw, std::int64_t line) {
     pugi::xml_document doc;
     pugi::xml_parse_result result =
-        doc.load_buffer(raw.data(), raw.size(), pugi::parse_default, encoding_);
+        doc.load_buffer(raw.data(), raw.size(), kParseOptions, encoding_);
     if (!result) {
       Location at = where();
       at.record = element_text_in(raw, "DOCNUM", 32);

@@ -14,6 +14,12 @@ bool name_less(const std::pair<std::string, std::unique_ptr<FieldSelection>>& m,
 
 const FieldSelection* FieldSelection::member(std::string_view name) const {
   if (everything_) return this;
+  if (members_.size() <= 8) {  // the usual size: a scan that compares lengths first
+    for (const auto& [member_name, selection] : members_) {
+      if (member_name.size() == name.size() && member_name == name) return selection.get();
+    }
+    return nullptr;
+  }
   auto it = std::lower_bound(members_.begin(), members_.end(), name, name_less);
   return it != members_.end() && it->first == name ? it->second.get() : nullptr;
 }

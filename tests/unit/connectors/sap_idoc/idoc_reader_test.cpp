@@ -165,6 +165,34 @@ TEST(IdocReader, SelectionBuildsOnlyTheSelectedSegmentsAndFields) {
   }
 }
 
+// Segments named by their definition (E2EDK01005) read as their type, with
+// or without a selection.
+TEST(IdocReader, XmlDefinitionNamesReadAsSegmentTypes) {
+  TempDir dir;
+  std::string xml = read_all(fixture("invoic02_three.xml"));
+  for (const auto& [from, to] : std::vector<std::pair<std::string, std::string>>{
+           {"<E1EDK01", "<E2EDK01005"}, {"</E1EDK01>", "</E2EDK01005>"},
+           {"<E1EDKA1", "<E2EDKA1003"}, {"</E1EDKA1>", "</E2EDKA1003>"}}) {
+    for (std::size_t p; (p = xml.find(from)) != std::string::npos;) xml.replace(p, from.size(), to);
+  }
+  ASSERT_NE(xml.find("<E2EDK01005"), std::string::npos);
+  write_all(dir / "defs.xml", xml);
+  FieldSelection selection;
+  selection.add("E1EDK01").add("CURCY").select_everything();
+  selection.add("E1EDKA1").select_everything();
+  const FieldSelection* const variants[] = {nullptr, &selection};
+  for (const FieldSelection* s : variants) {
+    auto expected = read_file(fixture("invoic02_three.xml"), s);
+    auto got = read_file(dir / "defs.xml", s);
+    ASSERT_EQ(got.size(), expected.size());
+    for (std::size_t i = 0; i < got.size(); ++i) {
+      ASSERT_TRUE(got[i].record && expected[i].record);
+      EXPECT_EQ(got[i].record->data, expected[i].record->data);
+      EXPECT_TRUE(got[i].record->data.contains("E1EDK01"));
+    }
+  }
+}
+
 TEST(IdocReader, SelectionDoesNotChangeWhichIdocsAreRejected) {
   FieldSelection selection;
   selection.add("E1EDK01").add("BELNR").select_everything();
