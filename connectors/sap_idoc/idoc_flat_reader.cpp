@@ -37,11 +37,16 @@ bool valid_utf8(std::string_view s) {
   return true;
 }
 
-// A line as characters, each kept as its UTF-8 bytes.
+// A line as characters, each kept as its UTF-8 bytes. An ASCII line (the
+// usual case) is its own character index.
 class CharLine {
  public:
   explicit CharLine(std::string_view line) {
-    if (valid_utf8(line)) {
+    if (std::all_of(line.begin(), line.end(),
+                    [](char ch) { return static_cast<unsigned char>(ch) < 0x80; })) {
+      utf8_ = line;
+      ascii_ = true;
+    } else if (valid_utf8(line)) {
       for (std::size_t i = 0; i < line.size();) {
         unsigned char c = static_cast<unsigned char>(line[i]);
         std::size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : 4;
@@ -62,19 +67,20 @@ class CharLine {
       }
     }
   }
-  std::size_t size() const { return starts_.size(); }
+  std::size_t size() const { return ascii_ ? utf8_.size() : starts_.size(); }
   // Characters [pos, pos+len) as UTF-8, trailing blanks removed; missing
   // characters count as blanks.
   std::string field(std::size_t pos, std::size_t len) const {
     if (pos >= size()) return "";
     std::size_t end = std::min(size(), pos + len);
-    std::size_t a = starts_[pos];
-    std::size_t b = end < size() ? starts_[end] : utf8_.size();
+    std::size_t a = ascii_ ? pos : starts_[pos];
+    std::size_t b = ascii_ ? end : end < size() ? starts_[end] : utf8_.size();
     return std::string(trim_trailing_blanks(std::string_view(utf8_).substr(a, b - a)));
   }
 
  private:
   std::string utf8_;
+  bool ascii_ = false;
   std::vector<std::size_t> starts_;
 };
 
