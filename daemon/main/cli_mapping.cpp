@@ -119,7 +119,8 @@ int cmd_mapping(Context& ctx, const std::string& sub, const Args& args) {
                   "' is not built into this arsync");
     }
     std::cout << args.positional[0] << ": OK (connector " << m->connector_type()
-              << ", record types " << entities << ")\n";
+              << ", record types " << entities << ")\n"
+              << "reads: " << m->fields_read().to_string() << "\n";
     return 0;
   }
   if (sub == "test") return mapping_test(ctx, args);

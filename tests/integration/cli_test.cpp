@@ -97,6 +97,10 @@ TEST(Cli, MappingCheckAcceptsTheShippedMappings) {
     EXPECT_EQ(r.status, 0) << r.out;
     EXPECT_NE(r.out.find(": OK"), std::string::npos) << r.out;
   }
+  // It says what the daemon will build of each record.
+  CmdResult r = run(kBin + "arsync mapping check " + kSrc + "/mappings/sap_idoc/pexr2002.json");
+  EXPECT_NE(r.out.find("\nreads: {E1EDK03: {"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("E1IDPU1: {DOCNAME, DOCNUMMR, E1IDPU5: {"), std::string::npos) << r.out;
 }
 
 TEST(Cli, MappingTestPrintsEachDocumentAndEachErrorOfAnIdocFile) {
