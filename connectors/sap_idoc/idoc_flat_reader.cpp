@@ -16,8 +16,9 @@ namespace {
 
 // A control record must reach the end of MESTYP (what identifies the IDoc);
 // later fields may be cut off (trailing blanks stripped by a tool).
-constexpr std::size_t kControlMinimum = 129;
-constexpr std::size_t kDocnumOffset = 13;
+constexpr std::size_t kControlMinimum = control_field("MESTYP").end();
+constexpr FieldPlace kDocnum = control_field("DOCNUM");
+constexpr FieldPlace kIdoctyp = control_field("IDOCTYP");
 
 // EDI_DD40 header: SEGNAM 30, MANDT 3, DOCNUM 16, SEGNUM 6, PSGNUM 6,
 // HLEVEL 2, then SDATA 1000.
@@ -97,14 +98,13 @@ struct Node {
   std::string name;
   nlohmann::json fields;
   std::vector<std::size_t> children;
-  bool selected = true;                        // built into the record
-  const FieldSelection* selection = nullptr;   // of its members; null: all
+  const FieldSelection* selection = nullptr;  // null: not built into the record
 };
 
 nlohmann::json node_json(std::vector<Node>& nodes, std::size_t i) {
   nlohmann::json out = std::move(nodes[i].fields);
   for (std::size_t c : nodes[i].children) {
-    if (nodes[c].selected) out[nodes[c].name].push_back(node_json(nodes, c));
+    if (nodes[c].selection) out[nodes[c].name].push_back(node_json(nodes, c));
   }
   return out;
 }
@@ -199,7 +199,7 @@ class FlatIdocReader final : public IdocReader {
 
   Result<RawRecord> parse(const Line& control_line, const std::vector<Line>& data) {
     CharLine control(control_line.text);
-    std::string docnum = control.field(kDocnumOffset, 16);
+    std::string docnum = control.field(kDocnum.offset, kDocnum.length);
     Location at = where();
     at.record = docnum;
     at.segment = "EDI_DC40";
@@ -213,28 +213,19 @@ class FlatIdocReader final : public IdocReader {
     }
     nlohmann::json out = nlohmann::json::object();
     nlohmann::json dc = nlohmann::json::object();
-    std::string idoctyp;
-    {
-      std::size_t pos = 0;
-      for (const FixedField& f : kControlRecordFields) {
-        if (std::string_view(f.name) == "IDOCTYP") idoctyp = control.field(pos, f.length);
-        pos += f.length;
+    const std::string idoctyp = control.field(kIdoctyp.offset, kIdoctyp.length);
+    const FieldSelection& selection = selections_.find(idoctyp);
+    // Always selected: SelectionCache adds DOCNUM and IDOCTYP.
+    const FieldSelection& dc_selection = *selection.member("EDI_DC40");
+    std::size_t pos = 0;
+    for (const FixedField& f : kControlRecordFields) {
+      if (dc_selection.member(f.name)) {
+        std::string v = control.field(pos, f.length);
+        if (!v.empty()) dc[f.name] = std::move(v);
       }
+      pos += f.length;
     }
-    const FieldSelection* selection = selections_.find(idoctyp);
-    const FieldSelection* dc_selection = nullptr;
-    if (select_child(selection, "EDI_DC40", dc_selection)) {
-      std::size_t pos = 0;
-      const FieldSelection* unused = nullptr;
-      for (const FixedField& f : kControlRecordFields) {
-        if (select_child(dc_selection, f.name, unused)) {
-          std::string v = control.field(pos, f.length);
-          if (!v.empty()) dc[f.name] = std::move(v);
-        }
-        pos += f.length;
-      }
-      out["EDI_DC40"] = std::move(dc);
-    }
+    out["EDI_DC40"] = std::move(dc);
     if (docnum.empty() || idoctyp.empty()) {
       return make_record(std::move(out), options_.source_name, control_line.number);
     }
@@ -302,14 +293,12 @@ class FlatIdocReader final : public IdocReader {
       Node node;
       node.name = segnam;
       node.fields = nlohmann::json::object();
-      const Node* parent_node = parent ? &nodes[*parent] : nullptr;
-      node.selected =
-          (!parent_node || parent_node->selected) &&
-          select_child(parent_node ? parent_node->selection : selection, segnam, node.selection);
-      if (node.selected) {
-        const FieldSelection* unused = nullptr;
+      // Built when its parent is (or it has none) and selects it.
+      const FieldSelection* parent_selection = parent ? nodes[*parent].selection : &selection;
+      node.selection = parent_selection ? parent_selection->member(segnam) : nullptr;
+      if (node.selection) {
         for (const FieldDef& f : *layout) {
-          if (!select_child(node.selection, f.name, unused)) continue;
+          if (!node.selection->member(f.name)) continue;
           std::string v = rec.field(kSdataOff + f.offset, f.length);
           if (!v.empty()) node.fields[f.name] = std::move(v);
         }
@@ -324,7 +313,7 @@ class FlatIdocReader final : public IdocReader {
       }
     }
     for (std::size_t r : roots) {
-      if (nodes[r].selected) out[nodes[r].name].push_back(node_json(nodes, r));
+      if (nodes[r].selection) out[nodes[r].name].push_back(node_json(nodes, r));
     }
     return make_record(std::move(out), options_.source_name, control_line.number);
   }

@@ -8,18 +8,6 @@
 
 namespace arsync::connectors::sap_idoc {
 
-bool select_child(const FieldSelection* selection, std::string_view name,
-                  const FieldSelection*& child) {
-  if (selection == nullptr) {
-    child = nullptr;
-    return true;
-  }
-  child = selection->member(name);
-  if (child == nullptr) return false;
-  if (child->everything()) child = nullptr;
-  return true;
-}
-
 std::string_view trim_trailing_blanks(std::string_view text) {
   std::size_t end = text.find_last_not_of(" \t\r\n");
   return end == std::string_view::npos ? std::string_view() : text.substr(0, end + 1);
@@ -54,22 +42,27 @@ std::string segment_type_name(std::string_view name) {
   return out;
 }
 
-const FieldSelection* SelectionCache::find(const std::string& idoc_type) {
-  if (!options_.selection) return nullptr;
+const FieldSelection& SelectionCache::find(const std::string& idoc_type) {
+  static const FieldSelection kWhole = [] {
+    FieldSelection s;
+    s.select_everything();
+    return s;
+  }();
+  if (!options_.selection) return kWhole;
   auto it = by_type_.find(idoc_type);
   if (it == by_type_.end()) {
-    std::unique_ptr<FieldSelection> built;
-    if (const FieldSelection* wanted = options_.selection(idoc_type);
-        wanted != nullptr && !wanted->everything()) {
-      built = std::make_unique<FieldSelection>();
-      built->merge(*wanted);
-      FieldSelection& control = built->add("EDI_DC40");
+    FieldSelection built;
+    if (const FieldSelection* wanted = options_.selection(idoc_type)) {
+      built.merge(*wanted);
+      FieldSelection& control = built.add("EDI_DC40");
       control.add("DOCNUM").select_everything();
       control.add("IDOCTYP").select_everything();
+    } else {
+      built.select_everything();
     }
     it = by_type_.emplace(idoc_type, std::move(built)).first;
   }
-  return it->second.get();
+  return it->second;
 }
 
 Result<RawRecord> make_record(nlohmann::json data, const std::string& source_name,
@@ -106,8 +99,11 @@ namespace {
 // The basic type named in an IDoc's raw bytes, if it can be found even though
 // the IDoc as a whole could not be read: quarantine listings then say what it was.
 std::string idoctyp_in(std::string_view raw) {
-  if (raw.substr(0, 8) == "EDI_DC40") {  // flat: IDOCTYP at offset 39, 30 characters
-    return raw.size() < 69 ? "" : std::string(trim_trailing_blanks(raw.substr(39, 30)));
+  if (raw.substr(0, 8) == "EDI_DC40") {  // flat
+    constexpr FieldPlace kIdoctyp = control_field("IDOCTYP");
+    return raw.size() < kIdoctyp.end()
+               ? ""
+               : std::string(trim_trailing_blanks(raw.substr(kIdoctyp.offset, kIdoctyp.length)));
   }
   return element_text_in(raw, "IDOCTYP", 30);
 }

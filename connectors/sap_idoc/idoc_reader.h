@@ -80,16 +80,16 @@ struct ReaderOptions {
 };
 
 // ReaderOptions::selection plus the control fields the reader needs, one
-// per IDoc type, built on first use.
+// per IDoc type, built on first use; everything() when the IDoc is built
+// whole. A segment or field is built when FieldSelection::member() finds it.
 class SelectionCache {
  public:
   explicit SelectionCache(const ReaderOptions& options) : options_(options) {}
-  // Null: build the IDoc whole.
-  const FieldSelection* find(const std::string& idoc_type);
+  const FieldSelection& find(const std::string& idoc_type);
 
  private:
   const ReaderOptions& options_;
-  std::map<std::string, std::unique_ptr<FieldSelection>, std::less<>> by_type_;
+  std::map<std::string, FieldSelection, std::less<>> by_type_;
 };
 
 class IdocReader {
@@ -119,11 +119,6 @@ Result<std::unique_ptr<IdocReader>> open_idoc_reader(const std::string& path,
 Result<IdocFormat> sniff_format(std::string_view head, const std::string& source_name);
 
 // --- Shared by the two readers (idoc_reader.cpp) ---------------------------
-
-// The selection of child `name` under `selection` into `child` (null:
-// everything), or false when the child is not selected.
-bool select_child(const FieldSelection* selection, std::string_view name,
-                  const FieldSelection*& child);
 
 // `text` without trailing blanks (space, tab, CR, LF).
 std::string_view trim_trailing_blanks(std::string_view text);

@@ -33,7 +33,7 @@ std::string lower(std::string s) {
 // True for an element that is a segment (carries SEGMENT="1" or has child
 // elements); other elements are fields.
 bool is_segment(const pugi::xml_node& node) {
-  if (node.first_attribute() && node.attribute("SEGMENT")) return true;
+  if (node.attribute("SEGMENT")) return true;
   for (pugi::xml_node child = node.first_child(); child; child = child.next_sibling()) {
     if (child.type() == pugi::node_element) return true;
   }
@@ -54,25 +54,23 @@ std::int64_t count_newlines(const char* from, std::size_t n) {
 }
 
 // The JSON object of a segment: its fields and, as arrays, its child
-// segments; only what `selection` selects (null: everything).
-nlohmann::json segment_object(const pugi::xml_node& node, const FieldSelection* selection) {
+// segments; only what `selection` selects.
+nlohmann::json segment_object(const pugi::xml_node& node, const FieldSelection& selection) {
   nlohmann::json out = nlohmann::json::object();
-  const FieldSelection* child_selection = nullptr;
   for (pugi::xml_node child : node.children()) {
     if (child.type() != pugi::node_element) continue;
     const std::string_view raw_name = child.name();
     // A name that is not a segment definition's (E2EDK01005) is looked up
     // as it is, field or segment, before anything else is asked of it.
-    if (selection != nullptr && !is_definition_name(raw_name) &&
-        selection->member(raw_name) == nullptr) {
-      continue;
-    }
+    const FieldSelection* child_selection = nullptr;
+    const bool definition = is_definition_name(raw_name);
+    if (!definition && (child_selection = selection.member(raw_name)) == nullptr) continue;
     if (is_segment(child)) {
       std::string name = segment_type_name(raw_name);
-      if (!select_child(selection, name, child_selection)) continue;
-      out[std::move(name)].push_back(segment_object(child, child_selection));
+      if (definition && (child_selection = selection.member(name)) == nullptr) continue;
+      out[std::move(name)].push_back(segment_object(child, *child_selection));
     } else {
-      if (!select_child(selection, raw_name, child_selection)) continue;
+      if (definition && selection.member(raw_name) == nullptr) continue;
       std::string_view value = trim_trailing_blanks(child.child_value());
       if (value.empty()) continue;
       auto [it, inserted] = out.emplace(raw_name, value);
@@ -285,7 +283,7 @@ class XmlIdocReader final : public IdocReader {
       at.record = element_text_in(raw, "DOCNUM", 32);
       std::size_t off = std::min(static_cast<std::size_t>(std::max<std::ptrdiff_t>(result.offset, 0)),
                                  raw.size());
-      at.line = line + std::count(raw.begin(), raw.begin() + static_cast<std::ptrdiff_t>(off), '\n');
+      at.line = line + count_newlines(raw.data(), off);
       return Status(ErrorCode::kParseError,
                     std::string("malformed XML in IDoc: ") + result.description() + " at byte " +
                         std::to_string(buf_start_ + off),
@@ -294,19 +292,18 @@ class XmlIdocReader final : public IdocReader {
     pugi::xml_node idoc = doc.child("IDOC");
     const std::string idoc_type(
         trim_trailing_blanks(idoc.child("EDI_DC40").child("IDOCTYP").child_value()));
-    const FieldSelection* selection = selections_.find(idoc_type);
+    const FieldSelection& selection = selections_.find(idoc_type);
     nlohmann::json data = nlohmann::json::object();
-    const FieldSelection* child_selection = nullptr;
     for (pugi::xml_node child : idoc.children()) {
       if (child.type() != pugi::node_element) continue;
       if (std::string_view(child.name()) == "EDI_DC40") {
-        if (select_child(selection, "EDI_DC40", child_selection)) {
-          data["EDI_DC40"] = segment_object(child, child_selection);
-        }
+        // Always selected: SelectionCache adds DOCNUM and IDOCTYP.
+        data["EDI_DC40"] = segment_object(child, *selection.member("EDI_DC40"));
       } else if (is_segment(child)) {
         std::string name = segment_type_name(child.name());
-        if (!select_child(selection, name, child_selection)) continue;
-        data[std::move(name)].push_back(segment_object(child, child_selection));
+        const FieldSelection* child_selection = selection.member(name);
+        if (child_selection == nullptr) continue;
+        data[std::move(name)].push_back(segment_object(child, *child_selection));
       }
     }
     return make_record(std::move(data), options_.source_name, line);

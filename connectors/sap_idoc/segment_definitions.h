@@ -14,6 +14,7 @@
 
 #include <cstddef>
 #include <map>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -42,6 +43,24 @@ inline constexpr FixedField kControlRecordFields[] = {
     {"CRETIM", 6},  {"REFINT", 14}, {"REFGRP", 14}, {"REFMES", 14}, {"ARCKEY", 70},
     {"SERIAL", 20},
 };
+
+// Where a control record field lies, in characters from the record's start.
+struct FieldPlace {
+  std::size_t offset;
+  std::size_t length;
+  constexpr std::size_t end() const { return offset + length; }
+};
+
+// The place of control record field `name`, from kControlRecordFields.
+// Used in constant expressions, where an unknown name does not compile.
+constexpr FieldPlace control_field(std::string_view name) {
+  std::size_t offset = 0;
+  for (const FixedField& f : kControlRecordFields) {
+    if (name == f.name) return {offset, f.length};
+    offset += f.length;
+  }
+  throw std::invalid_argument("no such control record field");
+}
 
 struct FieldDef {
   std::string name;
