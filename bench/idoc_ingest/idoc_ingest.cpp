@@ -49,8 +49,7 @@ class CountingSink final : public arsync::RecordSink {
   }
   // As MappingSink: the connector builds only what the mapping reads.
   const arsync::FieldSelection* fields_read(const std::string& entity) const override {
-    const arsync::mapping::Mapping* m = mappings_ ? mappings_->find(entity) : nullptr;
-    return m ? &m->fields_read() : nullptr;
+    return mappings_ ? mappings_->fields_read(entity) : nullptr;
   }
   std::uint64_t records = 0;
   std::uint64_t hashes = 0;

@@ -106,8 +106,7 @@ Status MappingSink::accept(RecordBatch batch) {
 }
 
 const FieldSelection* MappingSink::fields_read(const std::string& entity) const {
-  const mapping::Mapping* m = mappings_.find(entity);
-  return m ? &m->fields_read() : nullptr;
+  return mappings_.fields_read(entity);
 }
 
 Status MappingSink::flush() {

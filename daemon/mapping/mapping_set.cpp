@@ -54,6 +54,11 @@ const Mapping* MappingSet::find(const std::string& entity) const {
   return it == by_entity_.end() ? nullptr : &mappings_[it->second];
 }
 
+const FieldSelection* MappingSet::fields_read(const std::string& entity) const {
+  const Mapping* m = find(entity);
+  return m ? &m->fields_read() : nullptr;
+}
+
 std::vector<std::string> MappingSet::files() const {
   std::vector<std::string> out;
   out.reserve(mappings_.size());

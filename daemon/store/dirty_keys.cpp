@@ -3,8 +3,6 @@
 // A mark keeps its earliest due time and takes a new seq each time it is
 // marked again; clear_dirty_key deletes only the mark it read, so a group
 // re-marked while it was being checked is checked again.
-#include <algorithm>
-
 #include "sqlite_store.h"
 
 namespace arsync::store::sqlite {
@@ -49,11 +47,9 @@ std::int64_t SqliteStore::next_dirty_seq() {
 
 void SqliteStore::mark_dirty_in_tx(GroupList groups, const std::string& due) {
   if (groups.empty()) return;
-  std::sort(groups.begin(), groups.end());
-  groups.erase(std::unique(groups.begin(), groups.end()), groups.end());
   const std::int64_t seq = next_dirty_seq();
   SQLite::Statement& mark = statement(kMarkDirtyKeys);
-  for_each_kind(groups, [&](const std::string& kind, const std::string& match_keys) {
+  for_each_kind(std::move(groups), [&](const std::string& kind, const std::string& match_keys) {
     StatementUse m(mark);
     m->bindNoCopy(1, kind);
     m->bindNoCopy(2, match_keys);

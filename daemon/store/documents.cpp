@@ -2,14 +2,14 @@
 //
 // commit_batch is the ingest hot path. Per document it runs one upsert and
 // no SELECT before it: the change count says whether a row was written (0:
-// unchanged or stale), and a new last-insert rowid says it was inserted
-// (an upsert that updates leaves it alone, and it is reset to 0 before). Only an update reads its
-// row back, for its id and the match key it had before. (RETURNING would
-// say all this in one step, but SQLite buffers RETURNING rows in a temporary
-// table per execution, which cost more than the upsert itself.) Applications
-// are replaced only for written documents; the groups to mark dirty and the
-// reverse lookups are collected in memory and run once per batch.
-#include <algorithm>
+// unchanged or stale), and a last-insert rowid other than 0 (it is reset to
+// 0 before; an upsert that updates leaves it alone) says it was inserted.
+// Only an update reads its row back, for its id and the match key it had
+// before. (RETURNING would say all this in one step, but SQLite buffers
+// RETURNING rows in a temporary table per execution, which cost more than
+// the upsert itself.) Applications are replaced only for written documents;
+// the groups to mark dirty and the reverse lookups are collected in memory
+// and run once per batch.
 #include <array>
 
 #include <sqlite3.h>
@@ -238,12 +238,9 @@ Result<BatchOutcome> SqliteStore::commit_batch(const DocumentBatch& batch, Insta
       changed_groups.emplace_back(kind, doc.match_key);
     }
 
-    // Reverse rule: one lookup per kind for the batch's distinct changed groups.
-    std::sort(changed_groups.begin(), changed_groups.end());
-    changed_groups.erase(std::unique(changed_groups.begin(), changed_groups.end()),
-                         changed_groups.end());
+    // Reverse rule: one lookup per kind for the batch's changed groups.
     SQLite::Statement& applying = statement(kApplyingGroups);
-    for_each_kind(changed_groups, [&](const std::string& kind, const std::string& match_keys) {
+    for_each_kind(std::move(changed_groups), [&](const std::string& kind, const std::string& match_keys) {
       StatementUse q(applying);
       q->bindNoCopy(1, kind);
       q->bindNoCopy(2, match_keys);

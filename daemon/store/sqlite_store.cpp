@@ -5,6 +5,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <array>
 #include <limits>
 #include <string_view>
@@ -140,8 +141,10 @@ void append_json_string(std::string& out, const std::string& text) {
 
 }  // namespace
 
-void for_each_kind(const GroupList& groups,
+void for_each_kind(GroupList groups,
                    const std::function<void(const std::string&, const std::string&)>& f) {
+  std::sort(groups.begin(), groups.end());
+  groups.erase(std::unique(groups.begin(), groups.end()), groups.end());
   std::string keys;
   for (std::size_t i = 0; i < groups.size();) {
     const std::string& kind = groups[i].first;

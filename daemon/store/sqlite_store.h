@@ -61,10 +61,10 @@ std::int64_t limit_value(std::size_t limit);
 // (kind text, match key) pairs.
 using GroupList = std::vector<std::pair<std::string, std::string>>;
 
-// Calls f(kind, keys) once per run of equal kinds in `groups` (sorted by
-// kind), where keys is a JSON array of the run's match keys, for statements
-// that take a batch of keys through json_each().
-void for_each_kind(const GroupList& groups,
+// Calls f(kind, keys) once per distinct kind in `groups` (any order,
+// repeats allowed), where keys is a JSON array of that kind's distinct match
+// keys, for statements that take a batch of keys through json_each().
+void for_each_kind(GroupList groups,
                    const std::function<void(const std::string&, const std::string&)>& f);
 
 class SqliteStore final : public Store {
@@ -141,7 +141,7 @@ class SqliteStore final : public Store {
   // Steps `query` (selecting the document columns) to the end, then loads
   // each document's applications.
   std::vector<Document> read_documents(SQLite::Statement& query);
-  // Marks `groups` (in any order, repeats allowed) dirty, due at `due`.
+  // Marks `groups` (any order, repeats allowed) dirty, due at `due`.
   void mark_dirty_in_tx(GroupList groups, const std::string& due);
   std::int64_t next_dirty_seq();
 

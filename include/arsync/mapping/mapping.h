@@ -76,6 +76,8 @@ class MappingSet {
   void add(Mapping m);
   // nullptr when no mapping handles `entity`.
   const Mapping* find(const std::string& entity) const;
+  // What the mapping for `entity` reads; nullptr when none handles it.
+  const FieldSelection* fields_read(const std::string& entity) const;
   std::vector<std::string> files() const;
 
  private:
