@@ -4,7 +4,7 @@
 #include <cctype>
 #include <cstring>
 #include <fstream>
-#include <functional>
+#include <optional>
 
 #include <pugixml.hpp>
 
@@ -60,17 +60,17 @@ nlohmann::json segment_object(const pugi::xml_node& node, const FieldSelection& 
   for (pugi::xml_node child : node.children()) {
     if (child.type() != pugi::node_element) continue;
     const std::string_view raw_name = child.name();
-    // A name that is not a segment definition's (E2EDK01005) is looked up
-    // as it is, field or segment, before anything else is asked of it.
-    const FieldSelection* child_selection = nullptr;
-    const bool definition = is_definition_name(raw_name);
-    if (!definition && (child_selection = selection.member(raw_name)) == nullptr) continue;
+    // Most children are fields the mapping does not read: one lookup skips
+    // them. A segment definition's name (E2EDK01005) is looked up as its
+    // segment type (E1EDK01).
+    const FieldSelection* child_selection = selection.member(raw_name);
+    if (child_selection == nullptr && !is_definition_name(raw_name)) continue;
     if (is_segment(child)) {
       std::string name = segment_type_name(raw_name);
-      if (definition && (child_selection = selection.member(name)) == nullptr) continue;
+      if (name != raw_name && (child_selection = selection.member(name)) == nullptr) continue;
       out[std::move(name)].push_back(segment_object(child, *child_selection));
     } else {
-      if (definition && selection.member(raw_name) == nullptr) continue;
+      if (child_selection == nullptr) continue;
       std::string_view value = trim_trailing_blanks(child.child_value());
       if (value.empty()) continue;
       auto [it, inserted] = out.emplace(raw_name, value);
@@ -79,31 +79,6 @@ nlohmann::json segment_object(const pugi::xml_node& node, const FieldSelection& 
   }
   return out;
 }
-
-// Finds a fixed tag in the buffer, skipping ahead Boyer-Moore-Horspool
-// style: IDoc-XML has a '<' every few bytes, so a memchr for '<' followed by
-// a compare stops far more often.
-class Searcher {
- public:
-  explicit Searcher(std::string_view needle)
-      : needle_(needle), searcher_(needle_.begin(), needle_.end()) {}
-  // Offset of the first match starting in [from, limit) of `text`, or npos.
-  std::size_t find(std::string_view text, std::size_t from,
-                   std::size_t limit = std::string::npos) const {
-    if (from >= text.size()) return std::string::npos;
-    const std::size_t end = limit == std::string::npos
-                                ? text.size()
-                                : std::min(text.size(), limit + needle_.size() - 1);
-    if (end <= from) return std::string::npos;
-    auto [first, last] = searcher_(text.begin() + static_cast<std::ptrdiff_t>(from),
-                                   text.begin() + static_cast<std::ptrdiff_t>(end));
-    return first == last ? std::string::npos : static_cast<std::size_t>(first - text.begin());
-  }
-
- private:
-  std::string needle_;
-  std::boyer_moore_horspool_searcher<std::string::const_iterator> searcher_;
-};
 
 class XmlIdocReader final : public IdocReader {
  public:
@@ -117,9 +92,20 @@ class XmlIdocReader final : public IdocReader {
   }
 
   Result<std::optional<IdocItem>> next() override {
-    // Find the next "<IDOC".
-    std::size_t start;
-    while ((start = find_open(0)) == std::string::npos) {
+    // Find the next "<IDOC" (a stray "</IDOC>" before it is skipped).
+    std::size_t start = std::string::npos;
+    std::size_t scan = 0;
+    while (start == std::string::npos) {
+      std::size_t resume = 0;
+      const std::optional<Tag> tag = find_tag(scan, resume);
+      if (tag) {
+        if (tag->close) {
+          scan = tag->end;
+        } else {
+          start = tag->pos;
+        }
+        continue;
+      }
       if (eof_) {
         if (returned_ == 0) {
           return Status(ErrorCode::kParseError,
@@ -127,23 +113,28 @@ class XmlIdocReader final : public IdocReader {
         }
         return std::optional<IdocItem>();
       }
-      // Keep a tail that may hold the start of a split "<IDOC".
-      if (avail().size() > 5) consume(avail().size() - 5);
+      // Keep what may be the start of a tag split by the end of the buffer.
+      consume(resume);
+      scan = 0;
       ARSYNC_RETURN_IF_ERROR(fill());
     }
     consume(start);
-    // Find its "</IDOC>", or the next "<IDOC" / end of file if it has none.
+    // The next tag after it: its "</IDOC>", or another "<IDOC" if it has none.
     std::size_t close_end = std::string::npos;
     std::size_t next_open = std::string::npos;
-    std::size_t searched = 5;
+    scan = 5;
     for (;;) {
-      close_end = find_close(searched > 8 ? searched - 8 : 5);
-      // Another "<IDOC" before the close means this IDoc is unterminated;
-      // past the close it is the next IDoc's, found on the next call.
-      next_open = find_open(searched > 6 ? searched - 6 : 5, close_end);
-      if (close_end != std::string::npos || next_open != std::string::npos || eof_) break;
-      if (avail().size() > options_.max_idoc_bytes) break;
-      searched = avail().size();
+      std::size_t resume = 0;
+      if (const std::optional<Tag> tag = find_tag(scan, resume)) {
+        if (tag->close) {
+          close_end = tag->end;
+        } else {
+          next_open = tag->pos;
+        }
+        break;
+      }
+      if (eof_ || avail().size() > options_.max_idoc_bytes) break;
+      scan = resume;
       ARSYNC_RETURN_IF_ERROR(fill());
     }
     IdocItem item;
@@ -215,30 +206,50 @@ class XmlIdocReader final : public IdocReader {
     buf_start_ += n;
   }
 
-  // Offset of the first "<IDOC" tag in [from, limit) of the buffered bytes,
-  // or npos.
-  std::size_t find_open(std::size_t from, std::size_t limit = std::string::npos) const {
-    static const Searcher kOpen("<IDOC");
-    const std::string_view b = avail();
-    for (std::size_t pos = kOpen.find(b, from, limit); pos != std::string::npos;
-         pos = kOpen.find(b, pos + 1, limit)) {
-      if (pos + 5 < b.size() && ends_tag_name(b[pos + 5])) return pos;
-    }
-    return std::string::npos;
-  }
+  // An IDoc boundary in the buffered bytes: "<IDOC" followed by the end of
+  // the tag name, or "</IDOC" with optional whitespace and '>'.
+  struct Tag {
+    std::size_t pos;  // offset of its '<'
+    std::size_t end;  // offset just past its '>' (a close tag only)
+    bool close;
+  };
 
-  // Offset just past the first complete "</IDOC>" (whitespace allowed
-  // before '>'), or npos.
-  std::size_t find_close(std::size_t from) const {
-    static const Searcher kClose("</IDOC");
+  // The first boundary tag whose "IDOC" starts at or after `from`. None:
+  // `resume` is where a search must start again once more bytes are read
+  // (a tag may be split by the end of the buffer). One pass that memchr's
+  // from 'I' to 'I': in IDoc-XML it is rare outside the boundary tags.
+  std::optional<Tag> find_tag(std::size_t from, std::size_t& resume) const {
     const std::string_view b = avail();
-    for (std::size_t pos = kClose.find(b, from); pos != std::string::npos;
-         pos = kClose.find(b, pos + 1)) {
-      std::size_t i = pos + 6;
-      while (i < b.size() && std::isspace(static_cast<unsigned char>(b[i]))) ++i;
-      if (i < b.size() && b[i] == '>') return i + 1;
+    std::size_t i = std::max<std::size_t>(from, 1);
+    while (i < b.size()) {
+      const void* hit = std::memchr(b.data() + i, 'I', b.size() - i);
+      if (hit == nullptr) break;
+      const std::size_t q = static_cast<std::size_t>(static_cast<const char*>(hit) - b.data());
+      i = q + 1;
+      const bool open = b[q - 1] == '<';
+      const bool close = !open && q >= 2 && b[q - 1] == '/' && b[q - 2] == '<';
+      if (!open && !close) continue;
+      const std::size_t tag_start = q - (open ? 1 : 2);
+      if (b.size() - q < 5) {  // "IDOC" and the character after it not all here
+        resume = tag_start;
+        return std::nullopt;
+      }
+      if (b.compare(q, 4, "IDOC") != 0) continue;
+      if (open) {
+        if (ends_tag_name(b[q + 4])) return Tag{tag_start, 0, false};
+        continue;
+      }
+      std::size_t k = q + 4;
+      while (k < b.size() && std::isspace(static_cast<unsigned char>(b[k]))) ++k;
+      if (k == b.size()) {
+        resume = tag_start;
+        return std::nullopt;
+      }
+      if (b[k] == '>') return Tag{tag_start, k + 1, true};
     }
-    return std::string::npos;
+    // A '<' or "</" at the very end may start a tag.
+    resume = std::min(b.size(), std::max(from, b.size() >= 2 ? b.size() - 2 : 0));
+    return std::nullopt;
   }
 
   // Reads the XML declaration for the encoding. Only what precedes the first
@@ -299,10 +310,10 @@ class XmlIdocReader final : public IdocReader {
       if (std::string_view(child.name()) == "EDI_DC40") {
         // Always selected: SelectionCache adds DOCNUM and IDOCTYP.
         data["EDI_DC40"] = segment_object(child, *selection.member("EDI_DC40"));
-      } else if (is_segment(child)) {
+      } else {
         std::string name = segment_type_name(child.name());
         const FieldSelection* child_selection = selection.member(name);
-        if (child_selection == nullptr) continue;
+        if (child_selection == nullptr || !is_segment(child)) continue;
         data[std::move(name)].push_back(segment_object(child, *child_selection));
       }
     }

@@ -1,50 +1,58 @@
 #include <algorithm>
+#include <cstring>
 
 #include "arsync/model/field_selection.h"
 
 namespace arsync {
 namespace {
 
-bool name_less(const std::pair<std::string, std::unique_ptr<FieldSelection>>& m,
-               std::string_view name) {
-  return m.first < name;
+std::uint64_t head_of(std::string_view name) {
+  std::uint64_t head = 0;
+  std::memcpy(&head, name.data(), std::min<std::size_t>(name.size(), sizeof head));
+  return head;
 }
 
 }  // namespace
 
 const FieldSelection* FieldSelection::member(std::string_view name) const {
   if (everything_) return this;
-  if (members_.size() <= 8) {  // the usual size: a scan that compares lengths first
-    for (const auto& [member_name, selection] : members_) {
-      if (member_name.size() == name.size() && member_name == name) return selection.get();
+  // A scan: selections are small (an IDoc segment's fields), and the length
+  // and first 8 bytes settle almost every compare without a memcmp.
+  const std::uint64_t head = head_of(name);
+  for (const Member& m : members_) {
+    if (m.head == head && m.name.size() == name.size() &&
+        (name.size() <= sizeof head ||
+         std::memcmp(m.name.data() + sizeof head, name.data() + sizeof head,
+                     name.size() - sizeof head) == 0)) {
+      return m.selection.get();
     }
-    return nullptr;
   }
-  auto it = std::lower_bound(members_.begin(), members_.end(), name, name_less);
-  return it != members_.end() && it->first == name ? it->second.get() : nullptr;
+  return nullptr;
 }
 
 FieldSelection& FieldSelection::add(std::string_view name) {
-  auto it = std::lower_bound(members_.begin(), members_.end(), name, name_less);
-  if (it == members_.end() || it->first != name) {
-    it = members_.emplace(it, std::string(name), std::make_unique<FieldSelection>());
+  auto it = std::lower_bound(members_.begin(), members_.end(), name,
+                             [](const Member& m, std::string_view n) { return m.name < n; });
+  if (it == members_.end() || it->name != name) {
+    it = members_.insert(it, Member{std::string(name), head_of(name),
+                                    std::make_unique<FieldSelection>()});
   }
-  return *it->second;
+  return *it->selection;
 }
 
 void FieldSelection::merge(const FieldSelection& other) {
   if (other.everything_) everything_ = true;
-  for (const auto& [name, selection] : other.members_) add(name).merge(*selection);
+  for (const Member& m : other.members_) add(m.name).merge(*m.selection);
 }
 
 std::string FieldSelection::to_string() const {
   if (everything_) return "*";
   std::string out = "{";
-  for (const auto& [name, selection] : members_) {
+  for (const Member& m : members_) {
     if (out.size() > 1) out += ", ";
-    out += name;
-    if (selection->everything_) continue;  // the whole member
-    out += ": " + selection->to_string();
+    out += m.name;
+    if (m.selection->everything_) continue;  // the whole member
+    out += ": " + m.selection->to_string();
   }
   return out + "}";
 }

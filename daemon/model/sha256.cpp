@@ -2,6 +2,7 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace arsync {
@@ -44,11 +45,11 @@ std::string sha256_hex(std::string_view bytes, std::size_t digest_bytes) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   const unsigned int size = hasher.digest(bytes, digest);
   static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(digest_bytes * 2);
-  for (std::size_t i = 0; i < digest_bytes && i < size; ++i) {
-    out += kHex[digest[i] >> 4];
-    out += kHex[digest[i] & 0x0f];
+  const std::size_t n = std::min<std::size_t>(digest_bytes, size);
+  std::string out(n * 2, '\0');
+  for (std::size_t i = 0; i < n; ++i) {
+    out[2 * i] = kHex[digest[i] >> 4];
+    out[2 * i + 1] = kHex[digest[i] & 0x0f];
   }
   return out;
 }

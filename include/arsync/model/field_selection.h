@@ -5,6 +5,7 @@
 // Thread safety: immutable once built; may be read from any thread.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -44,9 +45,13 @@ class FieldSelection {
   std::string to_string() const;
 
  private:
+  struct Member {
+    std::string name;
+    std::uint64_t head;  // the name's first 8 bytes, zero padded: most compares end here
+    std::unique_ptr<FieldSelection> selection;  // boxed: keeps its address
+  };
   bool everything_ = false;
-  // Sorted by name; boxed so that a selection keeps its address.
-  std::vector<std::pair<std::string, std::unique_ptr<FieldSelection>>> members_;
+  std::vector<Member> members_;  // sorted by name
 };
 
 // `record` cut down to `selection`: object members it does not select are

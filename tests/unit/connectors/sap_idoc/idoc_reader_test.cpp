@@ -358,6 +358,45 @@ TEST(IdocReader, UnsupportedXmlEncodingFailsAsAWhole) {
             "unsupported XML encoding 'Shift_JIS' (supported: UTF-8, ISO-8859-1)");
 }
 
+// The reader reads 64 KiB at a time. Wherever the end of a read splits a
+// boundary tag ("<IDOC", "</IDOC  >" with blanks before its '>'), both
+// IDocs are found whole.
+TEST(IdocReader, BoundaryTagsSplitByTheReadBufferAreFound) {
+  TempDir dir;
+  const std::string xml = read_all(fixture("invoic02_three.xml"));
+  const std::size_t a = xml.find("<IDOC");
+  const std::string one = xml.substr(a, xml.find("</IDOC>") - a);  // without its close tag
+  const std::string head = "<?xml version=\"1.0\"?>\n<INVOIC02>\n";
+  const std::size_t kRead = 64 * 1024;
+  for (const bool split_close : {true, false}) {
+    for (std::size_t back = 0; back <= 10; ++back) {
+      // Blanks inside the first IDoc put the tag to split at kRead - back.
+      const std::string close = "</IDOC  >";
+      const std::size_t fixed = head.size() + one.size() + (split_close ? 0 : close.size() + 1);
+      ASSERT_LT(fixed + back, kRead);
+      const std::string pad(kRead - back - fixed, ' ');
+      const std::string first = one + pad + close;
+      std::string second = one + "</IDOC>";
+      second.replace(second.find("0000000000451234"), 16, "0000000000999999");
+      const std::string bytes = head + first + "\n" + second + "\n</INVOIC02>\n";
+      ASSERT_EQ(bytes.find(split_close ? "</IDOC  >" : "<IDOC BEGIN", head.size() + 1),
+                kRead - back);
+      const std::string path = dir / "split.xml";
+      write_all(path, bytes);
+      auto items = read_file(path);
+      ASSERT_EQ(items.size(), 2u) << "split " << (split_close ? "close" : "open") << " tag "
+                                  << back << " bytes before the end of a read";
+      ASSERT_TRUE(items[0].record && items[1].record);
+      EXPECT_EQ(items[0].record->external_id, "0000000000451234");
+      EXPECT_EQ(items[0].offset, head.size());
+      EXPECT_EQ(items[0].length, first.size());
+      EXPECT_EQ(items[1].record->external_id, "0000000000999999");
+      EXPECT_EQ(items[1].offset, head.size() + first.size() + 1);
+      EXPECT_EQ(items[1].length, second.size());
+    }
+  }
+}
+
 TEST(IdocReader, LargeFileIsReadOneIdocAtATime) {
   TempDir dir;
   std::string xml = read_all(fixture("invoic02_three.xml"));
