@@ -248,7 +248,8 @@ int main(int argc, char** argv) {
             << " stored=" << totals.inserted << " quarantined=" << totals.quarantined << "\n"
             << "  real path:   " << ingest_s << " s, " << static_cast<long>(docs_per_s) << " docs/s"
             << "\n    reader thread (read, map) CPU " << reader_cpu_s
-            << " s; writer thread busy committing " << totals.commit_seconds << " s\n"
+            << " s; writer thread busy committing " << totals.commit_seconds << " s in "
+            << totals.transactions << " transactions\n"
             << "  SQLite bound: " << bound_s << " s, " << static_cast<long>(bound_per_s) << " rows/s\n"
             << "  ratio:       " << 100.0 * docs_per_s / bound_per_s << " % of the bound\n"
             << "  peak RSS:    " << rss_after_ingest / 1024 << " MiB after ingest ("

@@ -126,13 +126,29 @@ SinkTotals MappingSink::totals() const {
 
 void MappingSink::writer_loop() {
   for (;;) {
+    // Everything queued is committed in one transaction: the batches in
+    // order, with the last one's cursor. When the writer falls behind, its
+    // transactions grow and their fixed cost (the WAL commit) is shared.
     Pending pending;
+    std::size_t batches = 0;
     {
       std::unique_lock<std::mutex> lock(mu_);
       cv_.wait(lock, [this] { return !queue_.empty() || closing_; });
       if (queue_.empty()) return;  // closing
       pending = std::move(queue_.front());
       queue_.pop_front();
+      batches = 1;
+      for (; !queue_.empty(); queue_.pop_front(), ++batches) {
+        Pending& next = queue_.front();
+        store::DocumentBatch& into = pending.batch;
+        into.documents.insert(into.documents.end(), std::make_move_iterator(next.batch.documents.begin()),
+                              std::make_move_iterator(next.batch.documents.end()));
+        into.quarantined.insert(into.quarantined.end(),
+                                std::make_move_iterator(next.batch.quarantined.begin()),
+                                std::make_move_iterator(next.batch.quarantined.end()));
+        if (next.batch.cursor) into.cursor = std::move(next.batch.cursor);
+        pending.records += next.records;
+      }
       writing_ = true;
       cv_.notify_all();  // room in the queue
     }
@@ -147,7 +163,8 @@ void MappingSink::writer_loop() {
       queue_.clear();  // their cursors would skip the failed batch
       log::error(system_, "batch_commit_failed", {{"error", error_.to_string()}});
     } else {
-      totals_.batches += 1;
+      totals_.batches += batches;
+      totals_.transactions += 1;
       totals_.records += pending.records;
       totals_.inserted += outcome->inserted;
       totals_.updated += outcome->updated;

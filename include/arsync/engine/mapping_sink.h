@@ -4,8 +4,10 @@
 //
 // Reading and writing overlap: accept() maps the batch on the connector's
 // thread and queues it; a writer thread, the only user of the store while a
-// pull runs, commits the queued batches in order. At most `max_queued`
-// batches wait, so memory stays bounded. After a commit fails, nothing more
+// pull runs, commits the queued batches in order, all those waiting in one
+// transaction with the last one's cursor (so a writer that falls behind
+// commits fewer, larger transactions). At most `max_queued` batches wait,
+// so memory stays bounded. After a commit fails, nothing more
 // is committed (a later batch's cursor would skip the failed one) and the
 // error is returned by the next accept() or flush().
 //
@@ -32,7 +34,8 @@
 namespace arsync::engine {
 
 struct SinkTotals {
-  std::size_t batches = 0;
+  std::size_t batches = 0;       // accepted from the connector and committed
+  std::size_t transactions = 0;  // store transactions they were committed in
   std::size_t records = 0;
   std::size_t inserted = 0;
   std::size_t updated = 0;

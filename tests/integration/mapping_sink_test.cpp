@@ -1,0 +1,184 @@
+// MappingSink commits the batches that wait for its writer in one
+// transaction, with the last one's cursor; a failed transaction commits none
+// of its batches. The writer is held inside its first commit by a gate, so
+// which batches wait is certain.
+#include "arsync/engine/mapping_sink.h"
+
+#include <condition_variable>
+#include <mutex>
+
+#include "delegating_store.h"
+#include "demo_env.h"
+
+namespace arsync::testing {
+namespace {
+
+// A store whose first commit_batch waits until release(); it records what
+// each commit_batch call was given, and can fail the Nth.
+class GatedStore final : public DelegatingStore {
+ public:
+  struct Call {
+    std::size_t documents;
+    std::size_t quarantined;
+    std::optional<std::string> cursor;
+  };
+
+  GatedStore(store::Store& inner, int fail_on_call = 0)
+      : DelegatingStore(inner), fail_on_(fail_on_call) {}
+
+  Result<store::BatchOutcome> commit_batch(const store::DocumentBatch& b, Instant now) override {
+    int call = 0;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      calls_.push_back({b.documents.size(), b.quarantined.size(), b.cursor});
+      call = static_cast<int>(calls_.size());
+      cv_.notify_all();
+      if (call == 1) cv_.wait(lock, [this] { return released_; });
+    }
+    if (call == fail_on_) return Status(ErrorCode::kIoError, "injected: disk full");
+    return inner_.commit_batch(b, now);
+  }
+
+  // Waits until the writer is inside its first commit.
+  void wait_entered() {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [this] { return !calls_.empty(); });
+  }
+  void release() {
+    std::lock_guard<std::mutex> lock(mu_);
+    released_ = true;
+    cv_.notify_all();
+  }
+  std::vector<Call> calls() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return calls_;
+  }
+
+ private:
+  int fail_on_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool released_ = false;
+  std::vector<Call> calls_;
+};
+
+RawRecord invoice(const std::string& number) {
+  RawRecord r;
+  r.entity = "INVOIC02";
+  r.external_id = number;
+  r.version = "1";
+  r.source = "test.xml";
+  r.data = nlohmann::json::parse(R"({
+    "EDI_DC40": {"DOCNUM": "1", "IDOCTYP": "INVOIC02"},
+    "E1EDK01": [{"CURCY": "EUR", "BELNR": ")" + number + R"("}],
+    "E1EDK14": [{"QUALF": "015", "ORGID": "F2"}],
+    "E1EDKA1": [{"PARVW": "AG", "PARTN": "100042"}],
+    "E1EDK02": [{"QUALF": "009", "BELNR": ")" + number + R"(", "DATUM": "20261101"}],
+    "E1EDS01": [{"SUMID": "011", "SUMME": "119.00"}]
+  })");
+  return r;
+}
+
+RecordBatch batch(std::vector<std::string> numbers, const std::string& cursor,
+                  bool with_rejected = false) {
+  RecordBatch b;
+  for (const std::string& n : numbers) b.records.push_back(invoice(n));
+  if (with_rejected) {
+    RejectedRecord bad;
+    bad.entity = "INVOIC02";
+    bad.external_id = "0000000000000099";
+    bad.error = Status(ErrorCode::kParseError, "malformed XML in IDoc", Location::in_file("test.xml"));
+    bad.raw = "<IDOC BEGIN=\"1\">";
+    b.rejected.push_back(std::move(bad));
+  }
+  b.cursor = cursor;
+  return b;
+}
+
+class MappingSinkTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = fs::temp_directory_path() / ("arsync-sink-" + std::to_string(std::random_device()()));
+    fs::create_directories(root_);
+    store::SqliteOptions options;
+    options.path = (root_ / "arsync.db").string();
+    auto opened = store::open_sqlite_store(options);
+    ASSERT_TRUE(opened.is_ok()) << opened.status().to_string();
+    store_ = std::move(opened).value();
+    auto set = mapping::MappingSet::load_dir(std::string(ARSYNC_SOURCE_DIR) + "/mappings/sap_idoc");
+    ASSERT_TRUE(set.is_ok()) << set.status().to_string();
+    mappings_ = std::move(set).value();
+  }
+  void TearDown() override {
+    store_.reset();
+    std::error_code ec;
+    fs::remove_all(root_, ec);
+  }
+
+  fs::path root_;
+  std::unique_ptr<store::Store> store_;
+  mapping::MappingSet mappings_;
+  ManualClock clock_{*parse_instant("2026-11-25T08:00:00Z")};
+};
+
+TEST_F(MappingSinkTest, BatchesWaitingForTheWriterAreCommittedInOneTransaction) {
+  GatedStore gated(*store_);
+  engine::MappingSink sink("erp", "pull", mappings_, gated, clock_, nullptr, /*max_queued=*/4);
+  ASSERT_TRUE(sink.accept(batch({"90001"}, "c1")));
+  gated.wait_entered();  // the writer holds batch 1 in its first commit
+  ASSERT_TRUE(sink.accept(batch({"90002", "90003"}, "c2")));
+  ASSERT_TRUE(sink.accept(batch({"90004"}, "c3", /*with_rejected=*/true)));
+  ASSERT_TRUE(sink.accept(batch({}, "c4")));  // a batch with only a cursor
+  gated.release();
+  ASSERT_TRUE(sink.flush());
+
+  const std::vector<GatedStore::Call> calls = gated.calls();
+  ASSERT_EQ(calls.size(), 2u);
+  EXPECT_EQ(calls[0].documents, 1u);
+  EXPECT_EQ(calls[0].cursor, "c1");
+  EXPECT_EQ(calls[1].documents, 3u);  // batches 2, 3 and 4, in order
+  EXPECT_EQ(calls[1].quarantined, 1u);
+  EXPECT_EQ(calls[1].cursor, "c4");   // the last batch's
+
+  const engine::SinkTotals totals = sink.totals();
+  EXPECT_EQ(totals.batches, 4u);
+  EXPECT_EQ(totals.transactions, 2u);
+  EXPECT_EQ(totals.records, 5u);
+  EXPECT_EQ(totals.inserted, 4u);
+  EXPECT_EQ(totals.quarantined, 1u);
+  EXPECT_EQ(store_->get_cursor("erp", "pull")->value_or(""), "c4");
+  auto docs = store_->list_documents("erp", DocumentKind::kInvoice, 10);
+  ASSERT_TRUE(docs.is_ok());
+  ASSERT_EQ(docs->size(), 4u);
+  for (std::size_t i = 0; i < docs->size(); ++i) {
+    EXPECT_EQ((*docs)[i].external_id, "9000" + std::to_string(i + 1));
+  }
+}
+
+TEST_F(MappingSinkTest, AFailedTransactionCommitsNoneOfItsBatches) {
+  GatedStore gated(*store_, /*fail_on_call=*/2);
+  engine::MappingSink sink("erp", "pull", mappings_, gated, clock_, nullptr, /*max_queued=*/4);
+  ASSERT_TRUE(sink.accept(batch({"90001"}, "c1")));
+  gated.wait_entered();
+  ASSERT_TRUE(sink.accept(batch({"90002"}, "c2")));
+  ASSERT_TRUE(sink.accept(batch({"90003"}, "c3")));
+  gated.release();
+  const Status flushed = sink.flush();
+  EXPECT_FALSE(flushed.is_ok());
+  EXPECT_NE(flushed.to_string().find("injected: disk full"), std::string::npos)
+      << flushed.to_string();
+  // The error sticks: later batches are refused, not committed past it.
+  EXPECT_FALSE(sink.accept(batch({"90004"}, "c4")).is_ok());
+
+  ASSERT_EQ(gated.calls().size(), 2u);
+  EXPECT_EQ(gated.calls()[1].documents, 2u);
+  EXPECT_EQ(store_->get_cursor("erp", "pull")->value_or(""), "c1");
+  auto docs = store_->list_documents("erp", DocumentKind::kInvoice, 10);
+  ASSERT_TRUE(docs.is_ok());
+  ASSERT_EQ(docs->size(), 1u);
+  EXPECT_EQ((*docs)[0].external_id, "90001");
+  EXPECT_EQ(sink.totals().batches, 1u);
+}
+
+}  // namespace
+}  // namespace arsync::testing
