@@ -5,19 +5,29 @@
 // batch + cursor per transaction, synchronous=FULL), and measures, in the
 // same run, the bare SQLite bound: the same N rows upserted into the store's
 // own documents table with one prepared statement in one transaction.
-// Prints docs/s for both, their ratio and the process's peak RSS.
+// Both are timed --rounds times, alternating, each on a fresh store; it
+// prints each round, the medians, their ratio and the process's peak RSS.
+//
+// Shared VMs are noisy: one vCPU can run at half the speed of the other for
+// a while. The bench times a fixed loop on each CPU before and after, and
+// says when they differ, since the real path needs both CPUs and the bound
+// only one.
 //
 // usage: idoc_ingest [--count N] [--format xml|flat] [--batch N] [--dir DIR]
-//                    [--stages]   also time reading alone and reading + mapping
+//                    [--rounds N] [--stages]   (--stages: also time reading
+//                    alone and reading + mapping)
+#include <sched.h>
 #include <sys/resource.h>
 #include <time.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <iostream>
 #include <random>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
@@ -137,6 +147,59 @@ double bare_sqlite_seconds(const fs::path& db_path, std::uint64_t count) {
   return seconds_since(t0);
 }
 
+// Milliseconds a fixed integer loop takes on CPU `cpu` (the calling thread
+// pinned there for the loop), or -1 when it cannot be pinned.
+double spin_ms_on_cpu(int cpu) {
+  cpu_set_t old_set;
+  if (sched_getaffinity(0, sizeof old_set, &old_set) != 0) return -1;
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  CPU_SET(cpu, &one);
+  if (sched_setaffinity(0, sizeof one, &one) != 0) return -1;
+  const auto t0 = Clock::now();
+  volatile std::uint64_t x = 0;
+  for (std::uint64_t i = 0; i < 100'000'000; ++i) x = x + i * i;
+  const double ms = seconds_since(t0) * 1000;
+  sched_setaffinity(0, sizeof old_set, &old_set);
+  return ms;
+}
+
+// "cpu0 62 ms, cpu1 63 ms", with a warning when the slowest CPU took more
+// than 1.25 times the fastest.
+std::string cpu_speeds() {
+  std::vector<double> ms;
+  for (int cpu = 0; cpu < CPU_SETSIZE && static_cast<int>(ms.size()) < 8; ++cpu) {
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) != 0 || !CPU_ISSET(cpu, &set)) continue;
+    ms.push_back(spin_ms_on_cpu(cpu));
+  }
+  std::string out;
+  for (std::size_t i = 0; i < ms.size(); ++i) {
+    out += (i ? ", cpu" : "cpu") + std::to_string(i) + " " + std::to_string(static_cast<long>(ms[i])) + " ms";
+  }
+  if (!ms.empty() && *std::max_element(ms.begin(), ms.end()) > 1.25 * *std::min_element(ms.begin(), ms.end())) {
+    out += "  (uneven: a CPU is busy with another tenant; these figures are unreliable)";
+  }
+  return out;
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+// Moves `file` back from wherever under `state` the connector archived it.
+void put_back(const fs::path& state, const fs::path& file) {
+  for (const auto& e : fs::recursive_directory_iterator(state)) {
+    if (e.is_regular_file() && e.path().filename() == file.filename()) {
+      fs::rename(e.path(), file);
+      return;
+    }
+  }
+  throw std::runtime_error("the connector did not archive " + file.string());
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -145,6 +208,7 @@ int main(int argc, char** argv) {
   int batch = 500;
   fs::path dir;
   bool stages = false;
+  int rounds = 3;
   for (int i = 1; i < argc; i += 2) {
     std::string a = argv[i];
     if (a == "--stages") {
@@ -157,9 +221,10 @@ int main(int argc, char** argv) {
     else if (a == "--format") format_name = argv[i + 1];
     else if (a == "--batch") batch = std::stoi(argv[i + 1]);
     else if (a == "--dir") dir = argv[i + 1];
+    else if (a == "--rounds") rounds = std::max(1, std::stoi(argv[i + 1]));
     else {
       std::cerr << "usage: idoc_ingest [--count N] [--format xml|flat] [--batch N] [--dir DIR] "
-                   "[--stages]\n";
+                   "[--rounds N] [--stages]\n";
       return 2;
     }
   }
@@ -190,15 +255,12 @@ int main(int argc, char** argv) {
   ctx.state_dir = (dir / "state").string();
   ctx.mappings_dir = (src / "mappings/sap_idoc").string();
   ctx.clock = &clock;
-  auto connector = type->create(ctx);
   auto mappings = arsync::mapping::MappingSet::load_dir((src / "mappings/sap_idoc").string());
-  arsync::store::SqliteOptions so;
-  so.path = (dir / "arsync.db").string();
-  auto store = arsync::store::open_sqlite_store(so);
-  if (!connector || !mappings || !store) {
-    std::cerr << "setup failed\n";
+  if (!mappings) {
+    std::cerr << mappings.status().to_string() << "\n";
     return 1;
   }
+  const std::string cpus_before = cpu_speeds();
 
   if (stages) {
     // The connector moves the file to its archive after a pull; put it back.
@@ -216,44 +278,78 @@ int main(int argc, char** argv) {
       std::cout << (m ? "  read+map:    " : "  read only:   ") << secs << " s, "
                 << static_cast<long>(static_cast<double>(counting.records) / secs)
                 << " IDocs/s" << (st ? "" : " (" + st.to_string() + ")") << "\n";
-      for (const auto& e : fs::recursive_directory_iterator(state)) {
-        if (e.is_regular_file() && e.path().filename() == file.filename()) {
-          fs::rename(e.path(), file);
-          break;
-        }
-      }
+      put_back(state, file);
     }
   }
 
-  auto t0 = Clock::now();
-  const double cpu0 = thread_cpu_seconds();
-  arsync::engine::MappingSink sink("bench", "pull", *mappings, **store, clock);
-  arsync::Status s = (*connector)->pull("", sink);
-  const double reader_cpu_s = thread_cpu_seconds() - cpu0;
-  if (s) s = sink.flush();
-  const double ingest_s = seconds_since(t0);
-  if (!s) {
-    std::cerr << "ingest failed: " << s.to_string() << "\n";
-    return 1;
+  // Rounds: the real path on a fresh store and state, then the bound.
+  std::vector<double> ingest_s, bound_s, reader_cpu_s, writer_s;
+  std::size_t transactions = 0;
+  arsync::engine::SinkTotals totals;
+  for (int r = 1; r <= rounds; ++r) {
+    const fs::path round_dir = dir / ("round-" + std::to_string(r));
+    fs::create_directories(round_dir);
+    arsync::ConnectorContext rctx = ctx;
+    rctx.state_dir = (round_dir / "state").string();
+    auto connector = type->create(rctx);
+    arsync::store::SqliteOptions so;
+    so.path = (round_dir / "arsync.db").string();
+    auto store = arsync::store::open_sqlite_store(so);
+    if (!connector || !store) {
+      std::cerr << "setup failed: "
+                << (connector ? store.status() : connector.status()).to_string() << "\n";
+      return 1;
+    }
+    auto t0 = Clock::now();
+    const double cpu0 = thread_cpu_seconds();
+    arsync::Status s;
+    {
+      arsync::engine::MappingSink sink("bench", "pull", *mappings, **store, clock);
+      s = (*connector)->pull("", sink);
+      reader_cpu_s.push_back(thread_cpu_seconds() - cpu0);
+      if (s) s = sink.flush();
+      ingest_s.push_back(seconds_since(t0));
+      totals = sink.totals();
+    }
+    if (!s || totals.inserted != count) {
+      std::cerr << "ingest failed: " << s.to_string() << " (" << totals.inserted << " of " << count
+                << " stored)\n";
+      return 1;
+    }
+    writer_s.push_back(totals.commit_seconds);
+    transactions = totals.transactions;
+    store->reset();
+    connector->reset();
+    put_back(round_dir / "state", file);
+    bound_s.push_back(bare_sqlite_seconds(round_dir / "bound.db", count));
+    fs::remove_all(round_dir);
+    std::cout << "  round " << r << ": real path " << ingest_s.back() << " s (reader CPU "
+              << reader_cpu_s.back() << " s, writer busy " << writer_s.back() << " s), bound "
+              << bound_s.back() << " s: " << 100.0 * bound_s.back() / ingest_s.back() << " %\n";
   }
-  const auto totals = sink.totals();
   const long rss_after_ingest = peak_rss_kb();
+  const std::string cpus_after = cpu_speeds();
 
-  const double bound_s = bare_sqlite_seconds(dir / "bound.db", count);
-
-  const double docs_per_s = static_cast<double>(totals.inserted) / ingest_s;
-  const double bound_per_s = static_cast<double>(count) / bound_s;
+  const double ingest = median(ingest_s);
+  const double bound = median(bound_s);
+  std::vector<double> ratios;
+  for (int r = 0; r < rounds; ++r) ratios.push_back(100.0 * bound_s[r] / ingest_s[r]);
   std::cout << "idoc_ingest format=" << format_name << " count=" << count
             << " file_mb=" << static_cast<double>(bytes) / 1e6 << " batch=" << batch
-            << " stored=" << totals.inserted << " quarantined=" << totals.quarantined << "\n"
-            << "  real path:   " << ingest_s << " s, " << static_cast<long>(docs_per_s) << " docs/s"
-            << "\n    reader thread (read, map) CPU " << reader_cpu_s
-            << " s; writer thread busy committing " << totals.commit_seconds << " s in "
-            << totals.transactions << " transactions\n"
-            << "  SQLite bound: " << bound_s << " s, " << static_cast<long>(bound_per_s) << " rows/s\n"
-            << "  ratio:       " << 100.0 * docs_per_s / bound_per_s << " % of the bound\n"
+            << " rounds=" << rounds << " stored=" << count << " quarantined=" << totals.quarantined
+            << "\n"
+            << "  real path:   " << ingest << " s median, " << static_cast<long>(count / ingest)
+            << " docs/s\n    reader thread (read, map) CPU " << median(reader_cpu_s)
+            << " s; writer thread busy committing " << median(writer_s) << " s in " << transactions
+            << " transactions\n"
+            << "  SQLite bound: " << bound << " s median, " << static_cast<long>(count / bound)
+            << " rows/s\n"
+            << "  ratio:       " << 100.0 * bound / ingest << " % of the bound (medians; rounds "
+            << *std::min_element(ratios.begin(), ratios.end()) << " to "
+            << *std::max_element(ratios.begin(), ratios.end()) << " %)\n"
             << "  peak RSS:    " << rss_after_ingest / 1024 << " MiB after ingest ("
-            << rss_after_generate / 1024 << " MiB after generating)\n";
+            << rss_after_generate / 1024 << " MiB after generating)\n"
+            << "  CPU check:   before " << cpus_before << "; after " << cpus_after << "\n";
   fs::remove_all(dir);
-  return totals.inserted == count ? 0 : 1;
+  return 0;
 }
