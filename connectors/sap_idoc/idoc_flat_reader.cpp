@@ -42,54 +42,71 @@ bool valid_utf8(std::string_view s) {
 // usual case) is its own character index.
 class CharLine {
  public:
+  // `line` must outlive the CharLine (an ASCII line is not copied).
   explicit CharLine(std::string_view line) {
     if (std::all_of(line.begin(), line.end(),
                     [](char ch) { return static_cast<unsigned char>(ch) < 0x80; })) {
-      utf8_ = line;
+      text_ = line;
       ascii_ = true;
-    } else if (valid_utf8(line)) {
+      return;
+    }
+    if (valid_utf8(line)) {
       for (std::size_t i = 0; i < line.size();) {
         unsigned char c = static_cast<unsigned char>(line[i]);
         std::size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : 4;
-        starts_.push_back(utf8_.size());
-        utf8_.append(line.substr(i, n));
+        starts_.push_back(converted_.size());
+        converted_.append(line.substr(i, n));
         i += n;
       }
     } else {  // ISO-8859-1: every byte is one character
       for (char ch : line) {
         unsigned char c = static_cast<unsigned char>(ch);
-        starts_.push_back(utf8_.size());
+        starts_.push_back(converted_.size());
         if (c < 0x80) {
-          utf8_ += ch;
+          converted_ += ch;
         } else {
-          utf8_ += static_cast<char>(0xC0 | (c >> 6));
-          utf8_ += static_cast<char>(0x80 | (c & 0x3F));
+          converted_ += static_cast<char>(0xC0 | (c >> 6));
+          converted_ += static_cast<char>(0x80 | (c & 0x3F));
         }
       }
     }
+    text_ = converted_;
   }
-  std::size_t size() const { return ascii_ ? utf8_.size() : starts_.size(); }
+  CharLine(const CharLine&) = delete;  // text_ may point into converted_
+  CharLine& operator=(const CharLine&) = delete;
+
+  std::size_t size() const { return ascii_ ? text_.size() : starts_.size(); }
   // Characters [pos, pos+len) as UTF-8, trailing blanks removed; missing
   // characters count as blanks.
   std::string field(std::size_t pos, std::size_t len) const {
     if (pos >= size()) return "";
     std::size_t end = std::min(size(), pos + len);
     std::size_t a = ascii_ ? pos : starts_[pos];
-    std::size_t b = ascii_ ? end : end < size() ? starts_[end] : utf8_.size();
-    return std::string(trim_trailing_blanks(std::string_view(utf8_).substr(a, b - a)));
+    std::size_t b = ascii_ ? end : end < size() ? starts_[end] : text_.size();
+    return std::string(trim_trailing_blanks(text_.substr(a, b - a)));
   }
 
  private:
-  std::string utf8_;
+  std::string_view text_;  // the line as UTF-8: the line itself, or converted_
+  std::string converted_;
   bool ascii_ = false;
   std::vector<std::size_t> starts_;
 };
 
 struct Line {
   std::string text;  // without line terminator (CR removed too)
-  std::string raw;   // exact bytes including terminator
+  bool cr = false;   // it ended in "\r\n" or a lone "\r" before end of file
+  bool lf = false;   // it ended in "\n"
   std::uint64_t offset = 0;
   std::int64_t number = 0;
+
+  std::size_t raw_size() const { return text.size() + (cr ? 1 : 0) + (lf ? 1 : 0); }
+  // Appends the line's exact bytes, terminator included.
+  void append_raw(std::string& out) const {
+    out += text;
+    if (cr) out += '\r';
+    if (lf) out += '\n';
+  }
 };
 
 bool is_blank(std::string_view s) { return s.find_first_not_of(" \t\r\n") == std::string_view::npos; }
@@ -143,7 +160,8 @@ class FlatIdocReader final : public IdocReader {
     }
     Line control = std::move(*pending_);
     pending_.reset();
-    std::string raw = control.raw;
+    std::string raw;
+    control.append_raw(raw);
     std::size_t raw_used = raw.size();  // bytes up to the last non-blank line
     std::vector<Line> data;
     std::size_t held = raw.size();
@@ -156,17 +174,17 @@ class FlatIdocReader final : public IdocReader {
         pending_ = std::move(line);
         break;
       }
-      raw += line.raw;
+      line.append_raw(raw);
       if (is_blank(line.text)) continue;
       raw_used = raw.size();
-      held += line.raw.size() + line.text.size();
+      held += line.raw_size() + line.text.size();
       peak_ = std::max(peak_, held);
       data.push_back(std::move(line));
     }
     raw.resize(raw_used);
     IdocItem item;
     item.offset = control.offset;
-    finish_item(item, parse(control, data), raw, options_.source_name);
+    finish_item(item, parse(control, data), std::move(raw), options_.source_name);
     ++returned_;
     return std::optional<IdocItem>(std::move(item));
   }
@@ -189,10 +207,10 @@ class FlatIdocReader final : public IdocReader {
       return false;
     }
     bool newline = !in_.eof();
-    line.raw = line.text;
-    if (newline) line.raw += '\n';
-    if (!line.text.empty() && line.text.back() == '\r') line.text.pop_back();
-    offset_ += line.raw.size();
+    line.lf = newline;
+    line.cr = !line.text.empty() && line.text.back() == '\r';
+    if (line.cr) line.text.pop_back();
+    offset_ += line.raw_size();
     line.number = ++line_no_;
     return true;
   }

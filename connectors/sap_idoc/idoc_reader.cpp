@@ -117,14 +117,14 @@ std::string idoctyp_in(std::string_view raw) {
 
 }  // namespace
 
-void finish_item(IdocItem& item, Result<RawRecord> result, std::string_view raw,
+void finish_item(IdocItem& item, Result<RawRecord> result, std::string raw,
                  const std::string& source_name) {
   item.length = raw.size();
   item.sha256 = sha256_hex(raw);
   if (result.is_ok()) {
     RawRecord record = std::move(result).value();
     record.raw_ref = RawRef{source_name, item.offset, item.length, item.sha256};
-    record.raw = std::string(raw);
+    record.raw = std::move(raw);
     item.record = std::move(record);
     return;
   }
@@ -132,7 +132,7 @@ void finish_item(IdocItem& item, Result<RawRecord> result, std::string_view raw,
   rejected.error = result.status();
   rejected.external_id = rejected.error.where().record;
   rejected.entity = idoctyp_in(raw);
-  rejected.raw = std::string(raw);
+  rejected.raw = std::move(raw);
   item.rejected = std::move(rejected);
 }
 

@@ -141,8 +141,9 @@ std::string segment_type_name(std::string_view name);
 Result<RawRecord> make_record(nlohmann::json data, const std::string& source_name,
                               std::int64_t line);
 
-// Fills item.record or item.rejected from `result` and the raw bytes.
-void finish_item(IdocItem& item, Result<RawRecord> result, std::string_view raw,
+// Fills item.record or item.rejected from `result` and the raw bytes (kept
+// in the record, so moved in).
+void finish_item(IdocItem& item, Result<RawRecord> result, std::string raw,
                  const std::string& source_name);
 
 // Readers for an already-opened file (used by open_idoc_reader).

@@ -143,7 +143,7 @@ class XmlIdocReader final : public IdocReader {
     if (close_end != std::string::npos &&
         (next_open == std::string::npos || close_end <= next_open)) {
       std::string_view raw(avail().data(), close_end);
-      finish_item(item, parse(raw, line), raw, options_.source_name);
+      finish_item(item, parse(raw, line), std::string(raw), options_.source_name);
       consume(close_end);
     } else {
       std::size_t end = next_open != std::string::npos ? next_open : avail().size();
@@ -162,7 +162,7 @@ class XmlIdocReader final : public IdocReader {
       finish_item(item,
                   Status(ErrorCode::kParseError,
                          "IDoc at byte " + std::to_string(buf_start_) + " " + what, at),
-                  raw, options_.source_name);
+                  std::string(raw), options_.source_name);
       consume(end);
     }
     ++returned_;

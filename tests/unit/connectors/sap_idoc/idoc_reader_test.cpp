@@ -83,6 +83,27 @@ TEST(IdocReader, InvoiceFollowsTheJsonShape) {
   EXPECT_EQ(items[1].record->data["E1EDP01"].size(), 2u);
 }
 
+// A flat file in ISO-8859-1 (a byte per character) reads as the same UTF-8
+// text, and a last line without a line end still belongs to its IDoc.
+TEST(IdocReader, FlatLatin1FileWithoutFinalNewlineIsReadWhole) {
+  TempDir dir;
+  std::string bytes = read_all(fixture("invoic02_three.txt"));
+  const std::size_t u = bytes.find("M\xC3\xBCller");
+  ASSERT_NE(u, std::string::npos);
+  bytes.replace(u, 3, "M\xFC");  // one character either way: the columns stay
+  while (!bytes.empty() && (bytes.back() == '\n' || bytes.back() == '\r')) bytes.pop_back();
+  const std::string path = dir / "latin1.txt";
+  write_all(path, bytes);
+  auto items = read_file(path);
+  ASSERT_EQ(items.size(), 3u);
+  ASSERT_TRUE(items[0].record);
+  EXPECT_EQ(items[0].record->data["E1EDKA1"][0]["NAME1"], "M\xC3\xBCller Maschinenbau GmbH");
+  EXPECT_EQ(items[0].record->raw, bytes.substr(0, items[0].length));
+  ASSERT_TRUE(items[2].record);
+  EXPECT_EQ(items[2].offset + items[2].length, bytes.size());
+  EXPECT_EQ(items[2].record->raw, bytes.substr(items[2].offset));
+}
+
 TEST(IdocReader, RemittanceNestsAmountsUnderSettledDocuments) {
   auto items = read_file(fixture("remadv_pexr2002.txt"));
   ASSERT_EQ(items.size(), 1u);
