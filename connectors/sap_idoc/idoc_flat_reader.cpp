@@ -315,10 +315,9 @@ class FlatIdocReader final : public IdocReader {
       const FieldSelection* parent_selection = parent ? nodes[*parent].selection : &selection;
       node.selection = parent_selection ? parent_selection->member(segnam) : nullptr;
       if (node.selection) {
-        for (const FieldDef& f : *layout) {
-          if (!node.selection->member(f.name)) continue;
-          std::string v = rec.field(kSdataOff + f.offset, f.length);
-          if (!v.empty()) node.fields[f.name] = std::move(v);
+        for (const FieldDef* f : selected_fields(*layout, *node.selection)) {
+          std::string v = rec.field(kSdataOff + f->offset, f->length);
+          if (!v.empty()) node.fields[f->name] = std::move(v);
         }
       }
       nodes.push_back(std::move(node));
@@ -336,9 +335,24 @@ class FlatIdocReader final : public IdocReader {
     return make_record(std::move(out), options_.source_name, control_line.number);
   }
 
+  // The fields of `layout` that `selection` selects, in layout order: asked
+  // once per segment type and selection, not once per field and segment.
+  const std::vector<const FieldDef*>& selected_fields(const SegmentLayout& layout,
+                                                      const FieldSelection& selection) {
+    auto [it, inserted] = selected_fields_.try_emplace({&layout, &selection});
+    if (inserted) {
+      for (const FieldDef& f : layout) {
+        if (selection.member(f.name)) it->second.push_back(&f);
+      }
+    }
+    return it->second;
+  }
+
   std::ifstream in_;
   ReaderOptions options_;
   SelectionCache selections_{options_};
+  std::map<std::pair<const SegmentLayout*, const FieldSelection*>, std::vector<const FieldDef*>>
+      selected_fields_;  // keys stay put while the reader lives (definitions, selections_)
   std::optional<Line> pending_;  // the next IDoc's control line, read ahead
   std::uint64_t offset_ = 0;
   std::int64_t line_no_ = 0;

@@ -2,6 +2,8 @@
 #include "idoc_reader.h"
 
 #include <cctype>
+#include <cstdint>
+#include <cstring>
 #include <fstream>
 
 #include "arsync/model/sha256.h"
@@ -12,6 +14,14 @@ std::string_view trim_trailing_blanks(std::string_view text) {
   // A loop, not find_last_not_of: that calls memchr once per character, and
   // this runs for every field of every IDoc.
   std::size_t end = text.size();
+  // Flat IDoc fields are padded with blanks: skip them 8 at a time.
+  static constexpr std::uint64_t kEightBlanks = 0x2020202020202020ULL;
+  while (end >= 8) {
+    std::uint64_t word;
+    std::memcpy(&word, text.data() + end - 8, 8);
+    if (word != kEightBlanks) break;
+    end -= 8;
+  }
   while (end > 0) {
     const char c = text[end - 1];
     if (c != ' ' && c != '\t' && c != '\r' && c != '\n') break;
