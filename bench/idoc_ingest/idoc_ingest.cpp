@@ -252,9 +252,15 @@ int main(int argc, char** argv) {
   arsync::ConnectorContext ctx;
   ctx.system = "bench";
   ctx.settings = *settings;
-  ctx.state_dir = (dir / "state").string();
   ctx.mappings_dir = (src / "mappings/sap_idoc").string();
   ctx.clock = &clock;
+  // Each pull gets its own state folder; the file is put back from its
+  // archive there afterwards.
+  auto connector_in = [&](const fs::path& state) {
+    arsync::ConnectorContext c = ctx;
+    c.state_dir = state.string();
+    return type->create(c);
+  };
   auto mappings = arsync::mapping::MappingSet::load_dir((src / "mappings/sap_idoc").string());
   if (!mappings) {
     std::cerr << mappings.status().to_string() << "\n";
@@ -263,14 +269,11 @@ int main(int argc, char** argv) {
   const std::string cpus_before = cpu_speeds();
 
   if (stages) {
-    // The connector moves the file to its archive after a pull; put it back.
     const arsync::mapping::MappingSet* stage_mappings[] = {nullptr, &*mappings};
     for (const arsync::mapping::MappingSet* m : stage_mappings) {
       auto state = dir / "stage-state";
       fs::remove_all(state);
-      arsync::ConnectorContext sctx = ctx;
-      sctx.state_dir = state.string();
-      auto stage_connector = type->create(sctx);
+      auto stage_connector = connector_in(state);
       CountingSink counting(m);
       auto ts = Clock::now();
       arsync::Status st = (*stage_connector)->pull("", counting);
@@ -283,15 +286,13 @@ int main(int argc, char** argv) {
   }
 
   // Rounds: the real path on a fresh store and state, then the bound.
-  std::vector<double> ingest_s, bound_s, reader_cpu_s, writer_s;
+  std::vector<double> ingest_s, bound_s, ratios, reader_cpu_s, writer_s;
   std::size_t transactions = 0;
   arsync::engine::SinkTotals totals;
   for (int r = 1; r <= rounds; ++r) {
     const fs::path round_dir = dir / ("round-" + std::to_string(r));
     fs::create_directories(round_dir);
-    arsync::ConnectorContext rctx = ctx;
-    rctx.state_dir = (round_dir / "state").string();
-    auto connector = type->create(rctx);
+    auto connector = connector_in(round_dir / "state");
     arsync::store::SqliteOptions so;
     so.path = (round_dir / "arsync.db").string();
     auto store = arsync::store::open_sqlite_store(so);
@@ -322,18 +323,17 @@ int main(int argc, char** argv) {
     connector->reset();
     put_back(round_dir / "state", file);
     bound_s.push_back(bare_sqlite_seconds(round_dir / "bound.db", count));
+    ratios.push_back(100.0 * bound_s.back() / ingest_s.back());
     fs::remove_all(round_dir);
     std::cout << "  round " << r << ": real path " << ingest_s.back() << " s (reader CPU "
               << reader_cpu_s.back() << " s, writer busy " << writer_s.back() << " s), bound "
-              << bound_s.back() << " s: " << 100.0 * bound_s.back() / ingest_s.back() << " %\n";
+              << bound_s.back() << " s: " << ratios.back() << " %\n";
   }
   const long rss_after_ingest = peak_rss_kb();
   const std::string cpus_after = cpu_speeds();
 
   const double ingest = median(ingest_s);
   const double bound = median(bound_s);
-  std::vector<double> ratios;
-  for (int r = 0; r < rounds; ++r) ratios.push_back(100.0 * bound_s[r] / ingest_s[r]);
   std::cout << "idoc_ingest format=" << format_name << " count=" << count
             << " file_mb=" << static_cast<double>(bytes) / 1e6 << " batch=" << batch
             << " rounds=" << rounds << " stored=" << count << " quarantined=" << totals.quarantined

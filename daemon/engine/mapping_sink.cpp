@@ -1,6 +1,8 @@
 #include "arsync/engine/mapping_sink.h"
 
 #include <chrono>
+#include <iterator>
+#include <vector>
 
 #include "arsync/log/log.h"
 
@@ -14,7 +16,22 @@ std::string raw_or_json(RawRecord& rec) {
   return rec.raw.empty() ? rec.data.dump() : std::move(rec.raw);
 }
 
+// Moves the elements of `from` to the end of `to`.
+template <typename T>
+void move_append(std::vector<T>& to, std::vector<T>& from) {
+  to.insert(to.end(), std::make_move_iterator(from.begin()), std::make_move_iterator(from.end()));
+}
+
 }  // namespace
+
+// `next` committed with `into`, after it: its documents and quarantined
+// records follow, and its cursor (when it has one) replaces the earlier one.
+void MappingSink::append(Pending& into, Pending&& next) {
+  move_append(into.batch.documents, next.batch.documents);
+  move_append(into.batch.quarantined, next.batch.quarantined);
+  if (next.batch.cursor) into.batch.cursor = std::move(next.batch.cursor);
+  into.records += next.records;
+}
 
 MappingSink::MappingSink(std::string system, std::string cursor_key,
                          const mapping::MappingSet& mappings, store::Store& store,
@@ -137,17 +154,8 @@ void MappingSink::writer_loop() {
       if (queue_.empty()) return;  // closing
       pending = std::move(queue_.front());
       queue_.pop_front();
-      batches = 1;
-      for (; !queue_.empty(); queue_.pop_front(), ++batches) {
-        Pending& next = queue_.front();
-        store::DocumentBatch& into = pending.batch;
-        into.documents.insert(into.documents.end(), std::make_move_iterator(next.batch.documents.begin()),
-                              std::make_move_iterator(next.batch.documents.end()));
-        into.quarantined.insert(into.quarantined.end(),
-                                std::make_move_iterator(next.batch.quarantined.begin()),
-                                std::make_move_iterator(next.batch.quarantined.end()));
-        if (next.batch.cursor) into.cursor = std::move(next.batch.cursor);
-        pending.records += next.records;
+      for (batches = 1; !queue_.empty(); queue_.pop_front(), ++batches) {
+        append(pending, std::move(queue_.front()));
       }
       writing_ = true;
       cv_.notify_all();  // room in the queue

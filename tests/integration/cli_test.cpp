@@ -33,6 +33,15 @@ std::string arsync(const DemoEnv& env, const std::string& args) {
   return kBin + "arsync --config " + (env.root() / "arsync.json").string() + " " + args;
 }
 
+// `arsync mapping test` of the shipped INVOIC02 mapping on a JSON record
+// file holding `json`.
+CmdResult mapping_test_on_json(const DemoEnv& env, const std::string& json) {
+  const fs::path record = env.root() / "record.json";
+  write_file(record, json);
+  return run(kBin + "arsync mapping test " + kSrc + "/mappings/sap_idoc/invoic02.json " +
+             record.string());
+}
+
 TEST(Cli, OnceRunPrintsSummaryAndListsDiscrepancies) {
   DemoEnv env;
   env.drop_all_demo_files();
@@ -134,9 +143,8 @@ TEST(Cli, MappingCheckReportsTheBrokenSpot) {
 
 TEST(Cli, MappingTestOnTruncatedJsonRecordSaysWhere) {
   DemoEnv env;
-  write_file(env.root() / "record.json", R"({"EDI_DC40": {"DOCNUM": "0000000000451234"}, "E1EDK01": [)");
-  CmdResult r = run(kBin + "arsync mapping test " + kSrc + "/mappings/sap_idoc/invoic02.json " +
-                    (env.root() / "record.json").string());
+  CmdResult r =
+      mapping_test_on_json(env, R"({"EDI_DC40": {"DOCNUM": "0000000000451234"}, "E1EDK01": [)");
   EXPECT_EQ(r.status, 1) << r.out;
   EXPECT_NE(r.out.find("input is not valid JSON"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("record.json"), std::string::npos) << r.out;
@@ -144,14 +152,12 @@ TEST(Cli, MappingTestOnTruncatedJsonRecordSaysWhere) {
 
 TEST(Cli, MappingTestOnJsonRecordWithUnknownCurrencyNamesTheField) {
   DemoEnv env;
-  write_file(env.root() / "record.json", R"({
+  CmdResult r = mapping_test_on_json(env, R"({
     "EDI_DC40": {"DOCNUM": "0000000000451234", "IDOCTYP": "INVOIC02"},
     "E1EDK01": [{"CURCY": "EUX", "BELNR": "0090001234"}],
     "E1EDK02": [{"QUALF": "009", "BELNR": "0090001234", "DATUM": "20261102"}],
     "E1EDK14": [{"QUALF": "015", "ORGID": "F2"}],
     "E1EDS01": [{"SUMID": "011", "SUMME": "1190.00"}]})");
-  CmdResult r = run(kBin + "arsync mapping test " + kSrc + "/mappings/sap_idoc/invoic02.json " +
-                    (env.root() / "record.json").string());
   EXPECT_EQ(r.status, 1) << r.out;
   EXPECT_NE(r.out.find("unknown currency code 'EUX'"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("E1EDK01.CURCY"), std::string::npos) << r.out;
@@ -160,14 +166,12 @@ TEST(Cli, MappingTestOnJsonRecordWithUnknownCurrencyNamesTheField) {
 
 TEST(Cli, MappingTestReadsJsonNumbersAsExactDecimals) {
   DemoEnv env;
-  write_file(env.root() / "record.json", R"({
+  CmdResult r = mapping_test_on_json(env, R"({
     "EDI_DC40": {"DOCNUM": "0000000000451234", "IDOCTYP": "INVOIC02"},
     "E1EDK01": [{"CURCY": "EUR", "BELNR": "0090001234"}],
     "E1EDK02": [{"QUALF": "009", "BELNR": "0090001234", "DATUM": "20261102"}],
     "E1EDK14": [{"QUALF": "015", "ORGID": "F2"}],
     "E1EDS01": [{"SUMID": "011", "SUMME": 12345678901234567.89}, {"SUMID": "005", "SUMME": 190.10}]})");
-  CmdResult r = run(kBin + "arsync mapping test " + kSrc + "/mappings/sap_idoc/invoic02.json " +
-                    (env.root() / "record.json").string());
   EXPECT_EQ(r.status, 0) << r.out;
   // Through a double this amount would be 1.2345678901234568e+16: refused or wrong.
   EXPECT_NE(r.out.find("\"amount\": \"12345678901234567.89\""), std::string::npos) << r.out;

@@ -27,6 +27,23 @@ std::uint64_t committed_idocs(store::Store& st) {
   return nlohmann::json::parse(**cursor).at("idocs").get<std::uint64_t>();
 }
 
+// A fresh process finishes the file: all of it stored once (5 invoices and
+// a credit memo, no document twice) and its bad IDoc quarantined once.
+void restart_finishes_the_file(DemoEnv& env, const Clock& clock) {
+  auto st = env.open_store();
+  auto engine = env.make_engine(*st, clock);
+  engine::CycleReport report = engine->run_cycle();
+  ASSERT_TRUE(report.systems[0].status.is_ok()) << report.systems[0].status.to_string();
+  auto stats = st->stats();
+  EXPECT_EQ(stats->documents_by_system["sap-ecc"], 6);
+  EXPECT_EQ(stats->quarantined, 1);
+  auto docs = st->list_documents("sap-ecc", DocumentKind::kInvoice, 100);
+  ASSERT_TRUE(docs.is_ok());
+  std::set<std::string> ids;
+  for (const Document& d : *docs) EXPECT_TRUE(ids.insert(d.external_id).second) << d.external_id;
+  EXPECT_EQ(ids.size(), 5u);
+}
+
 TEST(CrashReplay, ProcessDeathBetweenBatchesLosesAndDuplicatesNothing) {
   DemoEnv env(/*batch_size=*/2);
   env.drop_demo_file("sap-ecc", "ECC_INVOIC_20261124_221500.xml");  // 7 IDocs: 4 batches
@@ -61,25 +78,8 @@ TEST(CrashReplay, ProcessDeathBetweenBatchesLosesAndDuplicatesNothing) {
   }
 
   // Restart: the file in processing is resumed after the committed batches.
-  auto st = env.open_store();
-  auto engine = env.make_engine(*st, clock);
-  engine::CycleReport report = engine->run_cycle();
-  ASSERT_TRUE(report.systems[0].status.is_ok()) << report.systems[0].status.to_string();
-  auto stats = st->stats();
-  EXPECT_EQ(stats->documents_by_system["sap-ecc"], 6);
-  EXPECT_EQ(stats->quarantined, 1);  // the bad IDoc, once
-  auto docs = st->list_documents("sap-ecc", DocumentKind::kInvoice, 100);
-  ASSERT_TRUE(docs.is_ok());
-  std::set<std::string> ids;
-  for (const Document& d : *docs) EXPECT_TRUE(ids.insert(d.external_id).second) << d.external_id;
-  EXPECT_EQ(ids.size(), 5u);  // 5 invoices + 1 credit memo
+  restart_finishes_the_file(env, clock);
 }
-
-}  // namespace
-}  // namespace arsync::testing
-
-namespace arsync::testing {
-namespace {
 
 TEST(CrashReplay, FailedCommitStopsThePullAndNothingAfterItIsCommitted) {
   DemoEnv env(/*batch_size=*/2);
@@ -103,13 +103,7 @@ TEST(CrashReplay, FailedCommitStopsThePullAndNothingAfterItIsCommitted) {
     auto stats = real->stats();
     EXPECT_EQ(stats->documents_by_system["sap-ecc"], static_cast<std::int64_t>(idocs));
   }
-  auto st = env.open_store();
-  auto engine = env.make_engine(*st, clock);
-  engine::CycleReport report = engine->run_cycle();
-  ASSERT_TRUE(report.systems[0].status.is_ok()) << report.systems[0].status.to_string();
-  auto stats = st->stats();
-  EXPECT_EQ(stats->documents_by_system["sap-ecc"], 6);
-  EXPECT_EQ(stats->quarantined, 1);
+  restart_finishes_the_file(env, clock);
 }
 
 }  // namespace

@@ -68,6 +68,7 @@ class MappingSink final : public RecordSink {
     store::DocumentBatch batch;
     std::size_t records = 0;
   };
+  static void append(Pending& into, Pending&& next);
   void writer_loop();
 
   std::string system_;
