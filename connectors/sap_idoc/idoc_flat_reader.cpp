@@ -2,9 +2,15 @@
 // its EDI_DD40 data record lines follow. Fields sit at SAP's fixed offsets,
 // counted in characters (UTF-8 lines are decoded; a line that is not valid
 // UTF-8 is read as ISO-8859-1). A short line is padded with blanks.
+//
+// An IDoc's lines are read once, into the IDoc's raw bytes (which the record
+// keeps); fields are read from there. Segment types, their layouts and the
+// selected fields are looked up once per reader, not once per line.
 #include <algorithm>
+#include <cstring>
 #include <fstream>
 #include <map>
+#include <unordered_map>
 
 #include "idoc_reader.h"
 #include "segment_definitions.h"
@@ -25,6 +31,18 @@ constexpr FieldPlace kIdoctyp = control_field("IDOCTYP");
 constexpr std::size_t kSegnamLen = 30, kDataDocnumOff = 33, kSegnumOff = 49, kPsgnumOff = 55,
                       kHlevelOff = 61, kSdataOff = 63;
 
+bool is_ascii(std::string_view s) {
+  std::uint64_t high = 0;
+  std::size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    std::uint64_t word;
+    std::memcpy(&word, s.data() + i, 8);
+    high |= word;
+  }
+  for (; i < s.size(); ++i) high |= static_cast<unsigned char>(s[i]);
+  return (high & 0x8080808080808080ULL) == 0;
+}
+
 bool valid_utf8(std::string_view s) {
   for (std::size_t i = 0; i < s.size();) {
     unsigned char c = static_cast<unsigned char>(s[i]);
@@ -44,8 +62,7 @@ class CharLine {
  public:
   // `line` must outlive the CharLine (an ASCII line is not copied).
   explicit CharLine(std::string_view line) {
-    if (std::all_of(line.begin(), line.end(),
-                    [](char ch) { return static_cast<unsigned char>(ch) < 0x80; })) {
+    if (is_ascii(line)) {
       text_ = line;
       ascii_ = true;
       return;
@@ -77,14 +94,15 @@ class CharLine {
 
   std::size_t size() const { return ascii_ ? text_.size() : starts_.size(); }
   // Characters [pos, pos+len) as UTF-8, trailing blanks removed; missing
-  // characters count as blanks.
-  std::string field(std::size_t pos, std::size_t len) const {
-    if (pos >= size()) return "";
+  // characters count as blanks. Valid while the CharLine and its line are.
+  std::string_view view(std::size_t pos, std::size_t len) const {
+    if (pos >= size()) return {};
     std::size_t end = std::min(size(), pos + len);
     std::size_t a = ascii_ ? pos : starts_[pos];
     std::size_t b = ascii_ ? end : end < size() ? starts_[end] : text_.size();
-    return std::string(trim_trailing_blanks(text_.substr(a, b - a)));
+    return trim_trailing_blanks(text_.substr(a, b - a));
   }
+  std::string field(std::size_t pos, std::size_t len) const { return std::string(view(pos, len)); }
 
  private:
   std::string_view text_;  // the line as UTF-8: the line itself, or converted_
@@ -93,26 +111,32 @@ class CharLine {
   std::vector<std::size_t> starts_;
 };
 
-struct Line {
-  std::string text;  // without line terminator (CR removed too)
-  bool cr = false;   // it ended in "\r\n" or a lone "\r" before end of file
-  bool lf = false;   // it ended in "\n"
-  std::uint64_t offset = 0;
+// A line of the IDoc being read: where its text lies in the IDoc's raw bytes.
+struct LineRef {
+  std::size_t begin = 0;  // offset in the raw bytes
+  std::size_t size = 0;   // without line terminator
   std::int64_t number = 0;
-
-  std::size_t raw_size() const { return text.size() + (cr ? 1 : 0) + (lf ? 1 : 0); }
-  // Appends the line's exact bytes, terminator included.
-  void append_raw(std::string& out) const {
-    out += text;
-    if (cr) out += '\r';
-    if (lf) out += '\n';
-  }
+  std::string_view in(std::string_view raw) const { return raw.substr(begin, size); }
 };
 
 bool is_blank(std::string_view s) { return s.find_first_not_of(" \t\r\n") == std::string_view::npos; }
 
-struct Node {
+bool starts_control_record(std::string_view line) { return line.substr(0, 8) == "EDI_DC40"; }
+
+// What a SEGNAM names: the segment type and its layout (null: undefined).
+struct SegmentType {
   std::string name;
+  const SegmentLayout* layout = nullptr;
+};
+
+// Hash for string-keyed unordered maps looked up by string_view.
+struct TextHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+};
+
+struct Node {
+  const std::string* name = nullptr;  // a SegmentType's name
   nlohmann::json fields;
   std::vector<std::size_t> children;
   const FieldSelection* selection = nullptr;  // null: not built into the record
@@ -121,9 +145,14 @@ struct Node {
 nlohmann::json node_json(std::vector<Node>& nodes, std::size_t i) {
   nlohmann::json out = std::move(nodes[i].fields);
   for (std::size_t c : nodes[i].children) {
-    if (nodes[c].selection) out[nodes[c].name].push_back(node_json(nodes, c));
+    if (nodes[c].selection) out[*nodes[c].name].push_back(node_json(nodes, c));
   }
   return out;
+}
+
+// Sets `object`'s member `name` to `value`; the object has no such member yet.
+void add_member(nlohmann::json& object, const std::string& name, std::string_view value) {
+  object.get_ref<nlohmann::json::object_t&>().emplace(name, std::string(value));
 }
 
 class FlatIdocReader final : public IdocReader {
@@ -135,9 +164,8 @@ class FlatIdocReader final : public IdocReader {
 
   Result<std::optional<IdocItem>> next() override {
     if (!pending_) {
-      Line line;
       for (;;) {
-        Result<bool> got = read_line(line);
+        Result<bool> got = read_line();
         if (!got.is_ok()) return got.status();
         if (!*got) {
           if (returned_ == 0) {
@@ -146,45 +174,46 @@ class FlatIdocReader final : public IdocReader {
           }
           return std::optional<IdocItem>();
         }
-        if (!is_blank(line.text)) break;
+        if (!is_blank(line_)) break;
       }
-      if (line.text.rfind("EDI_DC40", 0) != 0) {
+      if (!starts_control_record(line_)) {
         Location at = where();
-        at.line = line.number;
+        at.line = line_no_;
         return Status(ErrorCode::kParseError,
                       "expected an EDI_DC40 control record, found a line starting \"" +
-                          line.text.substr(0, 30) + "\"",
+                          line_.substr(0, 30) + "\"",
                       at);
       }
-      pending_ = std::move(line);
+      hold_as_pending();
     }
-    Line control = std::move(*pending_);
+    // The IDoc's bytes: its control line (read ahead), then its data lines.
+    std::string raw = std::move(pending_raw_);
+    const LineRef control = *pending_;
+    const std::uint64_t offset = pending_offset_;
     pending_.reset();
-    std::string raw;
-    control.append_raw(raw);
+    pending_raw_ = std::string();
     std::size_t raw_used = raw.size();  // bytes up to the last non-blank line
-    std::vector<Line> data;
-    std::size_t held = raw.size();
+    data_.clear();
     for (;;) {
-      Line line;
-      Result<bool> got = read_line(line);
+      Result<bool> got = read_line();
       if (!got.is_ok()) return got.status();
       if (!*got) break;
-      if (line.text.rfind("EDI_DC40", 0) == 0) {
-        pending_ = std::move(line);
+      if (starts_control_record(line_)) {
+        hold_as_pending();
         break;
       }
-      line.append_raw(raw);
-      if (is_blank(line.text)) continue;
+      const std::size_t begin = raw.size();
+      append_line(raw);
+      if (is_blank(line_)) continue;
       raw_used = raw.size();
-      held += line.raw_size() + line.text.size();
-      peak_ = std::max(peak_, held);
-      data.push_back(std::move(line));
+      data_.push_back(LineRef{begin, line_.size(), line_no_});
     }
+    peak_ = std::max(peak_, raw.size());
     raw.resize(raw_used);
     IdocItem item;
-    item.offset = control.offset;
-    finish_item(item, parse(control, data), std::move(raw), options_.source_name);
+    item.offset = offset;
+    Result<RawRecord> record = parse(raw, control);  // before raw moves into the item
+    finish_item(item, std::move(record), std::move(raw), options_.source_name);
     ++returned_;
     return std::optional<IdocItem>(std::move(item));
   }
@@ -195,28 +224,42 @@ class FlatIdocReader final : public IdocReader {
  private:
   Location where() const { return Location::in_file(options_.source_name); }
 
-  // Reads one line; false at end of file.
-  Result<bool> read_line(Line& line) {
-    line.offset = offset_;
-    line.text.clear();
-    if (!std::getline(in_, line.text)) {
+  // Reads the next line into line_ (terminator removed, noted in cr_/lf_);
+  // false at end of file.
+  Result<bool> read_line() {
+    line_offset_ = offset_;
+    if (!std::getline(in_, line_)) {
       if (in_.bad()) {
         return Status(ErrorCode::kIoError, "read error after byte " + std::to_string(offset_),
                       where());
       }
       return false;
     }
-    bool newline = !in_.eof();
-    line.lf = newline;
-    line.cr = !line.text.empty() && line.text.back() == '\r';
-    if (line.cr) line.text.pop_back();
-    offset_ += line.raw_size();
-    line.number = ++line_no_;
+    lf_ = !in_.eof();
+    cr_ = !line_.empty() && line_.back() == '\r';
+    if (cr_) line_.pop_back();
+    offset_ += line_.size() + (cr_ ? 1 : 0) + (lf_ ? 1 : 0);
+    ++line_no_;
     return true;
   }
 
-  Result<RawRecord> parse(const Line& control_line, const std::vector<Line>& data) {
-    CharLine control(control_line.text);
+  // Appends line_'s exact bytes, terminator included.
+  void append_line(std::string& out) const {
+    out += line_;
+    if (cr_) out += '\r';
+    if (lf_) out += '\n';
+  }
+
+  // line_ is the next IDoc's control record: keep it for the next call.
+  void hold_as_pending() {
+    pending_raw_.clear();
+    append_line(pending_raw_);
+    pending_ = LineRef{0, line_.size(), line_no_};
+    pending_offset_ = line_offset_;
+  }
+
+  Result<RawRecord> parse(std::string_view raw, const LineRef& control_line) {
+    CharLine control(control_line.in(raw));
     std::string docnum = control.field(kDocnum.offset, kDocnum.length);
     Location at = where();
     at.record = docnum;
@@ -234,105 +277,114 @@ class FlatIdocReader final : public IdocReader {
     const std::string idoctyp = control.field(kIdoctyp.offset, kIdoctyp.length);
     const FieldSelection& selection = selections_.find(idoctyp);
     // Always selected: SelectionCache adds DOCNUM and IDOCTYP.
-    const FieldSelection& dc_selection = *selection.member("EDI_DC40");
-    std::size_t pos = 0;
-    for (const FixedField& f : kControlRecordFields) {
-      if (dc_selection.member(f.name)) {
-        std::string v = control.field(pos, f.length);
-        if (!v.empty()) dc[f.name] = std::move(v);
-      }
-      pos += f.length;
+    for (const ControlField& f : selected_control_fields(*selection.member("EDI_DC40"))) {
+      std::string_view v = control.view(f.offset, f.field->length);
+      if (!v.empty()) add_member(dc, f.name, v);
     }
     out["EDI_DC40"] = std::move(dc);
     if (docnum.empty() || idoctyp.empty()) {
       return make_record(std::move(out), options_.source_name, control_line.number);
     }
 
-    std::vector<Node> nodes;
-    std::vector<std::size_t> roots;
-    std::map<std::string, std::size_t> by_segnum;
-    std::vector<std::pair<int, std::size_t>> level_stack;  // (HLEVEL, node)
-    for (const Line& line : data) {
-      CharLine rec(line.text);
-      std::string segnam = segment_type_name(rec.field(0, kSegnamLen));
+    auto& types = segment_types_[idoctyp];
+    nodes_.clear();
+    roots_.clear();
+    by_segnum_.clear();
+    level_stack_.clear();
+    for (const LineRef& line : data_) {
+      CharLine rec(line.in(raw));
+      const SegmentType& type = segment_type(types, idoctyp, rec.view(0, kSegnamLen));
       at.line = line.number;
-      at.segment = segnam;
+      at.segment = type.name;
       at.field.clear();
-      if (segnam.empty()) {
+      if (type.name.empty()) {
         return Status(ErrorCode::kParseError, "data record has no segment name (SEGNAM)", at);
       }
-      std::string rec_docnum = rec.field(kDataDocnumOff, 16);
+      std::string_view rec_docnum = rec.view(kDataDocnumOff, 16);
       if (!rec_docnum.empty() && rec_docnum != docnum) {
         at.field = "DOCNUM";
         return Status(ErrorCode::kParseError,
-                      "data record DOCNUM " + rec_docnum +
+                      "data record DOCNUM " + std::string(rec_docnum) +
                           " does not match the control record's DOCNUM " + docnum,
                       at);
       }
-      const SegmentLayout* layout =
-          options_.segments ? options_.segments->find(idoctyp, segnam) : nullptr;
-      if (!layout) {
+      if (!type.layout) {
         std::string dir = options_.segments ? options_.segments->directory() : "";
         return Status(ErrorCode::kParseError,
-                      "no segment definition for " + segnam + " in IDoc type " + idoctyp +
+                      "no segment definition for " + type.name + " in IDoc type " + idoctyp +
                           " (add it to " + (dir.empty() ? std::string("the segments folder") : dir) +
                           "/" + idoctyp + ".json)",
                       at);
       }
-      std::string segnum = rec.field(kSegnumOff, 6);
-      std::string psgnum = rec.field(kPsgnumOff, 6);
-      std::string hlevel_text = rec.field(kHlevelOff, 2);
+      std::string_view segnum = rec.view(kSegnumOff, 6);
+      std::string_view psgnum = rec.view(kPsgnumOff, 6);
       int hlevel = 0;
-      for (char c : hlevel_text) {
+      for (char c : rec.view(kHlevelOff, 2)) {
         if (c >= '0' && c <= '9') hlevel = hlevel * 10 + (c - '0');
       }
-      const std::size_t index = nodes.size();
+      const std::size_t index = nodes_.size();
       std::optional<std::size_t> parent;
-      if (!psgnum.empty() && psgnum.find_first_not_of('0') != std::string::npos) {
-        auto it = by_segnum.find(psgnum);
-        if (it == by_segnum.end()) {
+      if (!psgnum.empty() && psgnum.find_first_not_of('0') != std::string_view::npos) {
+        auto it = by_segnum_.find(psgnum);
+        if (it == by_segnum_.end()) {
           at.field = "PSGNUM";
           return Status(ErrorCode::kParseError,
-                        "parent segment number " + psgnum + " is not an earlier segment", at);
+                        "parent segment number " + std::string(psgnum) +
+                            " is not an earlier segment",
+                        at);
         }
         parent = it->second;
       } else if (hlevel > 2) {
         // No parent number: the nearest earlier segment one level up.
-        while (!level_stack.empty() && level_stack.back().first >= hlevel) level_stack.pop_back();
-        if (!level_stack.empty() && level_stack.back().first == hlevel - 1) {
-          parent = level_stack.back().second;
+        while (!level_stack_.empty() && level_stack_.back().first >= hlevel) level_stack_.pop_back();
+        if (!level_stack_.empty() && level_stack_.back().first == hlevel - 1) {
+          parent = level_stack_.back().second;
         }
       }
       if (hlevel > 0) {
-        while (!level_stack.empty() && level_stack.back().first >= hlevel) level_stack.pop_back();
-        level_stack.emplace_back(hlevel, index);
+        while (!level_stack_.empty() && level_stack_.back().first >= hlevel) level_stack_.pop_back();
+        level_stack_.emplace_back(hlevel, index);
       }
 
-      Node node;
-      node.name = segnam;
+      Node& node = nodes_.emplace_back();
+      node.name = &type.name;
       node.fields = nlohmann::json::object();
       // Built when its parent is (or it has none) and selects it.
-      const FieldSelection* parent_selection = parent ? nodes[*parent].selection : &selection;
-      node.selection = parent_selection ? parent_selection->member(segnam) : nullptr;
+      const FieldSelection* parent_selection = parent ? nodes_[*parent].selection : &selection;
+      node.selection = parent_selection ? parent_selection->member(type.name) : nullptr;
       if (node.selection) {
-        for (const FieldDef* f : selected_fields(*layout, *node.selection)) {
-          std::string v = rec.field(kSdataOff + f->offset, f->length);
-          if (!v.empty()) node.fields[f->name] = std::move(v);
+        for (const FieldDef* f : selected_fields(*type.layout, *node.selection)) {
+          std::string_view v = rec.view(kSdataOff + f->offset, f->length);
+          if (!v.empty()) add_member(node.fields, f->name, v);
         }
       }
-      nodes.push_back(std::move(node));
-      if (!segnum.empty()) by_segnum[segnum] = index;
+      if (!segnum.empty()) by_segnum_[std::string(segnum)] = index;
 
       if (parent) {
-        nodes[*parent].children.push_back(index);
+        nodes_[*parent].children.push_back(index);
       } else {
-        roots.push_back(index);
+        roots_.push_back(index);
       }
     }
-    for (std::size_t r : roots) {
-      if (nodes[r].selection) out[nodes[r].name].push_back(node_json(nodes, r));
+    for (std::size_t r : roots_) {
+      if (nodes_[r].selection) out[*nodes_[r].name].push_back(node_json(nodes_, r));
     }
     return make_record(std::move(out), options_.source_name, control_line.number);
+  }
+
+  using SegmentTypes = std::unordered_map<std::string, SegmentType, TextHash, std::equal_to<>>;
+
+  // The segment type a SEGNAM (type or definition name) names in `idoctyp`.
+  const SegmentType& segment_type(SegmentTypes& types, const std::string& idoctyp,
+                                  std::string_view segnam) {
+    auto it = types.find(segnam);
+    if (it == types.end()) {
+      SegmentType type;
+      type.name = segment_type_name(segnam);
+      if (options_.segments) type.layout = options_.segments->find(idoctyp, type.name);
+      it = types.emplace(std::string(segnam), std::move(type)).first;
+    }
+    return it->second;
   }
 
   // The fields of `layout` that `selection` selects, in layout order: asked
@@ -348,12 +400,48 @@ class FlatIdocReader final : public IdocReader {
     return it->second;
   }
 
+  struct ControlField {
+    const FixedField* field;
+    std::size_t offset;  // characters from the start of the record
+    std::string name;
+  };
+
+  // The control record fields `selection` selects, in record order.
+  const std::vector<ControlField>& selected_control_fields(const FieldSelection& selection) {
+    auto [it, inserted] = selected_control_fields_.try_emplace(&selection);
+    if (inserted) {
+      std::size_t offset = 0;
+      for (const FixedField& f : kControlRecordFields) {
+        if (selection.member(f.name)) it->second.push_back(ControlField{&f, offset, f.name});
+        offset += f.length;
+      }
+    }
+    return it->second;
+  }
+
   std::ifstream in_;
   ReaderOptions options_;
   SelectionCache selections_{options_};
+  // Keys and values stay put while the reader lives (definitions, selections_).
+  std::map<std::string, SegmentTypes, std::less<>> segment_types_;  // by IDOCTYP
   std::map<std::pair<const SegmentLayout*, const FieldSelection*>, std::vector<const FieldDef*>>
-      selected_fields_;  // keys stay put while the reader lives (definitions, selections_)
-  std::optional<Line> pending_;  // the next IDoc's control line, read ahead
+      selected_fields_;
+  std::map<const FieldSelection*, std::vector<ControlField>> selected_control_fields_;
+  // The line just read.
+  std::string line_;
+  bool cr_ = false;  // it ended in "\r\n" (or a lone "\r" at the end of the file)
+  bool lf_ = false;  // it ended in "\n"
+  std::uint64_t line_offset_ = 0;
+  // The next IDoc's control line, read ahead, and its bytes.
+  std::optional<LineRef> pending_;
+  std::string pending_raw_;
+  std::uint64_t pending_offset_ = 0;
+  // Per IDoc, kept to reuse their memory.
+  std::vector<LineRef> data_;
+  std::vector<Node> nodes_;
+  std::vector<std::size_t> roots_;
+  std::unordered_map<std::string, std::size_t, TextHash, std::equal_to<>> by_segnum_;
+  std::vector<std::pair<int, std::size_t>> level_stack_;  // (HLEVEL, node)
   std::uint64_t offset_ = 0;
   std::int64_t line_no_ = 0;
   std::uint64_t returned_ = 0;

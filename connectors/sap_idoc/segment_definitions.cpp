@@ -72,7 +72,13 @@ Status SegmentDefinitions::add(const std::string& idoc_type, const nlohmann::jso
                       where);
       }
       std::size_t length = field[1].get<std::size_t>();
-      layout.push_back(FieldDef{field[0].get<std::string>(), offset, length});
+      const std::string& name = field[0].get_ref<const std::string&>();
+      for (const FieldDef& earlier : layout) {
+        if (earlier.name == name) {
+          return Status(ErrorCode::kParseError, "field " + name + " is defined twice", where);
+        }
+      }
+      layout.push_back(FieldDef{name, offset, length});
       offset += length;
     }
     if (offset > kMaxSdata) {

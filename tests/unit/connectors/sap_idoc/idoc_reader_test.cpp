@@ -303,6 +303,104 @@ TEST(IdocReader, FlatSegmentWithoutDefinitionIsRejected) {
   EXPECT_TRUE(items[1].record && items[2].record);
 }
 
+// Lines of a flat file, each with its line end.
+std::vector<std::string> lines_of(const std::string& bytes) {
+  std::vector<std::string> lines;
+  for (std::size_t at = 0; at < bytes.size();) {
+    std::size_t end = bytes.find('\n', at);
+    end = end == std::string::npos ? bytes.size() : end + 1;
+    lines.push_back(bytes.substr(at, end - at));
+    at = end;
+  }
+  return lines;
+}
+
+std::string joined(const std::vector<std::string>& lines) {
+  std::string out;
+  for (const std::string& l : lines) out += l;
+  return out;
+}
+
+constexpr std::size_t kPsgnumOffset = 55;  // EDI_DD40: SEGNAM 30, MANDT 3, DOCNUM 16, SEGNUM 6
+
+TEST(IdocReader, FlatParentNumberThatIsNoEarlierSegmentRejectsThatIdoc) {
+  TempDir dir;
+  std::vector<std::string> lines = lines_of(read_all(fixture("invoic02_three.txt")));
+  std::size_t p19 = 0;
+  while (p19 < lines.size() && !lines[p19].starts_with("E1EDP19")) ++p19;
+  ASSERT_LT(p19, lines.size());
+  ASSERT_EQ(lines[p19].substr(kPsgnumOffset, 6), "000010");
+  lines[p19].replace(kPsgnumOffset, 6, "000099");
+  const std::string path = dir / "psgnum.txt";
+  write_all(path, joined(lines));
+  auto items = read_file(path);
+  ASSERT_EQ(items.size(), 3u);
+  ASSERT_TRUE(items[0].rejected);
+  EXPECT_EQ(items[0].rejected->error.to_string(),
+            "parse error: parent segment number 000099 is not an earlier segment (at file " +
+                path + ", line " + std::to_string(p19 + 1) +
+                ", record 0000000000451234, segment E1EDP19, field PSGNUM)");
+  EXPECT_TRUE(items[1].record && items[2].record);
+}
+
+// Without parent numbers, HLEVEL alone nests a segment under the nearest
+// earlier segment one level up: the same record as with them.
+TEST(IdocReader, FlatHierarchyLevelsNestSegmentsWithoutParentNumbers) {
+  TempDir dir;
+  const std::string original = read_all(fixture("invoic02_three.txt"));
+  std::vector<std::string> lines = lines_of(original);
+  int cleared = 0;
+  for (std::string& line : lines) {
+    if (line.starts_with("EDI_DC40") || line.size() < kPsgnumOffset + 6) continue;
+    if (line.substr(kPsgnumOffset, 6) != "000000") ++cleared;
+    line.replace(kPsgnumOffset, 6, "000000");
+  }
+  ASSERT_GT(cleared, 0);
+  const std::string path = dir / "hlevel.txt";
+  write_all(path, joined(lines));
+  auto items = read_file(path);
+  auto expected = read_file(fixture("invoic02_three.txt"));
+  ASSERT_EQ(items.size(), 3u);
+  ASSERT_EQ(expected.size(), 3u);
+  for (std::size_t i = 0; i < 3; ++i) {
+    ASSERT_TRUE(items[i].record && expected[i].record);
+    EXPECT_EQ(items[i].record->data, expected[i].record->data) << "IDoc " << i;
+  }
+  EXPECT_EQ(items[1].record->data["E1EDP01"][1]["E1EDP26"][0]["BETRG"],
+            expected[1].record->data["E1EDP01"][1]["E1EDP26"][0]["BETRG"]);
+}
+
+// Blank lines before an IDoc belong to none; blank lines inside one belong
+// to it, except those after its last data line.
+TEST(IdocReader, FlatBlankLinesAreSkippedAndTrailingOnesLeftOutOfTheIdoc) {
+  TempDir dir;
+  std::vector<std::string> lines = lines_of(read_all(fixture("invoic02_three.txt")));
+  ASSERT_TRUE(lines[1].starts_with("E1EDK01"));
+  std::size_t second = 1;
+  while (!lines[second].starts_with("EDI_DC40")) ++second;
+  std::vector<std::string> edited = {"\r\n", "   \n"};
+  edited.insert(edited.end(), lines.begin(), lines.begin() + 2);
+  edited.push_back("\n");  // inside the first IDoc
+  edited.insert(edited.end(), lines.begin() + 2, lines.begin() + second);
+  edited.push_back("  \r\n");  // after its last data line
+  edited.insert(edited.end(), lines.begin() + second, lines.end());
+  const std::string bytes = joined(edited);
+  const std::string path = dir / "blanks.txt";
+  write_all(path, bytes);
+  auto items = read_file(path);
+  auto expected = read_file(fixture("invoic02_three.txt"));
+  ASSERT_EQ(items.size(), 3u);
+  ASSERT_TRUE(items[0].record);
+  EXPECT_EQ(items[0].record->data, expected[0].record->data);
+  EXPECT_EQ(items[0].offset, 6u);  // after "\r\n" and "   \n"
+  const std::string first = bytes.substr(6, items[0].length);
+  EXPECT_EQ(first, lines[0] + lines[1] + "\n" +
+                       joined(std::vector<std::string>(lines.begin() + 2, lines.begin() + second)));
+  EXPECT_EQ(items[0].record->raw, first);
+  EXPECT_EQ(items[1].offset, bytes.find("EDI_DC40", 7));
+  EXPECT_EQ(items[1].record->raw, bytes.substr(items[1].offset, items[1].length));
+}
+
 TEST(IdocReader, FlatTruncatedControlRecordIsRejected) {
   TempDir dir;
   std::string flat = read_all(fixture("invoic02_three.txt"));
