@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "arsync/log/log.h"
+#include "arsync/model/json_record.h"
 
 namespace arsync::engine {
 namespace {
@@ -111,7 +112,7 @@ Status MappingSink::accept(RecordBatch batch) {
     out.documents.push_back(std::move(doc).value());
     // Freed now, while the mapping has just read it and it is in cache:
     // freeing a whole batch's JSON at the end costs a cache miss per node.
-    rec.data = nlohmann::json();
+    release_json(rec.data);
     rec.raw = std::string();
   }
   for (RejectedRecord& r : batch.rejected) {

@@ -52,4 +52,35 @@ Result<nlohmann::json> parse_json_record(std::string_view text, const std::strin
   return out;
 }
 
+namespace {
+
+constexpr int kReleaseDepth = 64;  // below it, the library's iterative destructor
+
+void empty_from_leaves(json& value, int depth) {
+  if (value.is_object()) {
+    json::object_t& object = value.get_ref<json::object_t&>();
+    if (depth < kReleaseDepth) {
+      for (auto& member : object) {
+        if (member.second.is_structured()) empty_from_leaves(member.second, depth + 1);
+      }
+    }
+    object.clear();
+  } else if (value.is_array()) {
+    json::array_t& array = value.get_ref<json::array_t&>();
+    if (depth < kReleaseDepth) {
+      for (json& element : array) {
+        if (element.is_structured()) empty_from_leaves(element, depth + 1);
+      }
+    }
+    array.clear();
+  }
+}
+
+}  // namespace
+
+void release_json(json& value) {
+  empty_from_leaves(value, 0);
+  value = nullptr;
+}
+
 }  // namespace arsync

@@ -30,5 +30,31 @@ TEST(JsonRecord, TruncatedInputNamesTheSource) {
       << j.status().message();
 }
 
+TEST(JsonRecord, ReleaseLeavesNullAndKeepsOtherValuesWhole) {
+  nlohmann::json record = nlohmann::json::parse(
+      R"({"EDI_DC40": {"DOCNUM": "1"}, "E1EDP01": [{"E1EDP26": [{"BETRG": "1.00"}]}, []], "n": 3})");
+  nlohmann::json kept = record["E1EDP01"][0];  // a copy is not touched
+  release_json(record);
+  EXPECT_TRUE(record.is_null());
+  EXPECT_EQ(kept["E1EDP26"][0]["BETRG"], "1.00");
+  nlohmann::json scalar = "text";
+  release_json(scalar);
+  EXPECT_TRUE(scalar.is_null());
+}
+
+// Far deeper than the call stack would allow recursing through: the levels
+// below the first 64 are left to the library's iterative destructor.
+TEST(JsonRecord, ReleaseOfADeepTreeDoesNotRecurseThroughIt) {
+  nlohmann::json deep = nlohmann::json::object();
+  nlohmann::json* at = &deep;
+  for (int i = 0; i < 200000; ++i) {
+    nlohmann::json& child = (*at)[i % 2 == 0 ? "a" : "b"];
+    child = i % 3 == 0 ? nlohmann::json::array({nlohmann::json::object()}) : nlohmann::json::object();
+    at = child.is_array() ? &child[0] : &child;
+  }
+  release_json(deep);
+  EXPECT_TRUE(deep.is_null());
+}
+
 }  // namespace
 }  // namespace arsync
