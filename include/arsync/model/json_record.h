@@ -1,4 +1,5 @@
-// Parsing a record's JSON without letting money pass through a double.
+// A record's JSON: parsing it without letting money pass through a double,
+// and freeing it.
 //
 // nlohmann::json stores a number with a fraction or exponent as a double, so
 // "1190.10" would reach the mapping as the nearest binary fraction. Records
@@ -6,7 +7,7 @@
 // numbers are kept as the exact text the sender wrote ("1190.10"), which
 // Money::parse then reads exactly. Integers stay integers (exact in int64).
 //
-// Thread safety: pure functions.
+// Thread safety: no shared state; each value is used by one thread at a time.
 #pragma once
 
 #include <string>
