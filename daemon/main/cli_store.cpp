@@ -33,13 +33,16 @@ Result<std::size_t> parse_limit(const Args& args, std::size_t fallback) {
   return Status(ErrorCode::kInvalidArgument, "--limit must be a positive number, not '" + *text + "'");
 }
 
-Result<std::int64_t> parse_id(const Args& args) {
+// The ID argument of a `show`-like command; `what` names the thing
+// ("discrepancy") in the error.
+Result<std::int64_t> parse_id(const Args& args, const std::string& what) {
   if (args.positional.empty()) {
-    return Status(ErrorCode::kInvalidArgument, "missing discrepancy ID");
+    return Status(ErrorCode::kInvalidArgument, "missing " + what + " ID");
   }
   const std::string& text = args.positional[0];
   if (auto id = positive_number(text)) return static_cast<std::int64_t>(*id);
-  return Status(ErrorCode::kInvalidArgument, "'" + text + "' is not a discrepancy ID (a positive number)");
+  return Status(ErrorCode::kInvalidArgument,
+                "'" + text + "' is not a " + what + " ID (a positive number)");
 }
 
 nlohmann::json discrepancy_json(const Discrepancy& d) {
@@ -156,7 +159,7 @@ int cmd_discrepancies(Context& ctx, const std::string& sub, const Args& args) {
     return 0;
   }
   if (sub == "show") {
-    Result<std::int64_t> id = parse_id(args);
+    Result<std::int64_t> id = parse_id(args, "discrepancy");
     if (!id) return fail(id.status().message(), 2);
     Result<std::unique_ptr<store::Store>> st = open_store(ctx, false);
     if (!st) return fail(st.status().to_string());
@@ -197,7 +200,7 @@ int cmd_discrepancies(Context& ctx, const std::string& sub, const Args& args) {
     return 0;
   }
   if (sub == "resolve" || sub == "ack") {
-    Result<std::int64_t> id = parse_id(args);
+    Result<std::int64_t> id = parse_id(args, "discrepancy");
     if (!id) return fail(id.status().message(), 2);
     auto note = args.option("note");
     if (!note || note->empty()) return fail("--note TEXT is required: say why", 2);
@@ -224,28 +227,29 @@ int cmd_quarantine(Context& ctx, const std::string& sub, const Args& args) {
   if (sub != "list" && sub != "show") return fail("usage: arsync quarantine list|show ...", 2);
   Result<std::size_t> limit = parse_limit(args, 100);
   if (!limit) return fail(limit.status().message(), 2);
+  Result<std::int64_t> id = sub == "show" ? parse_id(args, "quarantined record")
+                                           : Result<std::int64_t>(0);
+  if (!id) return fail(id.status().message(), 2);
   Result<std::unique_ptr<store::Store>> st = open_store(ctx, false);
   if (!st) return fail(st.status().to_string());
-  Result<std::vector<store::QuarantineEntry>> list =
-      (*st)->list_quarantine(sub == "show" ? 100000 : *limit);
-  if (!list) return fail(list.status().to_string());
   if (sub == "show") {
-    Result<std::int64_t> id = parse_id(args);
-    if (!id) return fail(id.status().message(), 2);
-    for (const store::QuarantineEntry& q : *list) {
-      if (q.id != *id) continue;
-      std::cout << "Quarantined record #" << q.id << "\n  system    " << q.system
-                << "\n  type      " << q.entity << "\n  record    " << q.external_id
-                << "\n  source    " << q.source << "\n  at        " << format_instant(q.at)
-                << "\n  error     " << q.error << "\n  location  " << q.location
-                << "\n  raw (" << q.raw.size() << " bytes)\n" << q.raw << "\n";
-      return 0;
-    }
-    return fail("no quarantined record with ID " + std::to_string(*id));
+    Result<std::optional<store::QuarantineEntry>> found = (*st)->find_quarantine(*id);
+    if (!found) return fail(found.status().to_string());
+    if (!*found) return fail("no quarantined record with ID " + std::to_string(*id));
+    const store::QuarantineEntry& q = **found;
+    std::cout << "Quarantined record #" << q.id << "\n  system    " << q.system
+              << "\n  type      " << q.entity << "\n  record    " << q.external_id
+              << "\n  source    " << q.source << "\n  at        " << format_instant(q.at)
+              << "\n  error     " << q.error << "\n  location  " << q.location
+              << "\n  raw (" << q.raw.size() << " bytes)\n" << q.raw << "\n";
+    return 0;
   }
+  Result<std::vector<store::QuarantineEntry>> list = (*st)->list_quarantine(*limit);
+  if (!list) return fail(list.status().to_string());
   for (const store::QuarantineEntry& q : *list) {
     std::cout << "#" << q.id << "  " << format_instant(q.at) << "  " << q.system << "  "
-              << q.entity << " " << q.external_id << "\n    " << q.error << "\n";
+              << q.entity << " " << q.external_id << "  (" << q.raw_size << " bytes)\n    "
+              << q.error << "\n";
   }
   std::cout << list->size() << " quarantined record(s)\n";
   return 0;

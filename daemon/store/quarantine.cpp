@@ -9,9 +9,29 @@ constexpr char kAddQuarantine[] =
     "INSERT INTO quarantine (system, entity, external_id, source, error, location, raw, at)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
 
-constexpr char kListQuarantine[] =
-    "SELECT id, system, entity, external_id, source, error, location, raw, at"
+#define ARSYNC_QUARANTINE_COLUMNS \
+  "SELECT id, system, entity, external_id, source, error, location, length(raw), at"
+
+constexpr char kListQuarantine[] = ARSYNC_QUARANTINE_COLUMNS
     " FROM quarantine ORDER BY id DESC LIMIT ?1";
+constexpr char kFindQuarantine[] = ARSYNC_QUARANTINE_COLUMNS ", raw FROM quarantine WHERE id = ?1";
+
+#undef ARSYNC_QUARANTINE_COLUMNS
+
+// The columns both queries start with; raw is read only by find.
+QuarantineEntry read_entry(SQLite::Statement& q) {
+  QuarantineEntry e;
+  e.id = q.getColumn(0).getInt64();
+  e.system = q.getColumn(1).getString();
+  e.entity = q.getColumn(2).getString();
+  e.external_id = q.getColumn(3).getString();
+  e.source = q.getColumn(4).getString();
+  e.error = q.getColumn(5).getString();
+  e.location = q.getColumn(6).getString();
+  e.raw_size = static_cast<std::size_t>(q.getColumn(7).getInt64());
+  e.at = read_instant(q.getColumn(8).getString());
+  return e;
+}
 
 }  // namespace
 
@@ -36,21 +56,20 @@ Result<std::vector<QuarantineEntry>> SqliteStore::list_quarantine(std::size_t li
     std::vector<QuarantineEntry> out;
     StatementUse q(statement(kListQuarantine));
     q->bind(1, limit_value(limit));
-    while (q->executeStep()) {
-      QuarantineEntry e;
-      e.id = q->getColumn(0).getInt64();
-      e.system = q->getColumn(1).getString();
-      e.entity = q->getColumn(2).getString();
-      e.external_id = q->getColumn(3).getString();
-      e.source = q->getColumn(4).getString();
-      e.error = q->getColumn(5).getString();
-      e.location = q->getColumn(6).getString();
-      SQLite::Column raw = q->getColumn(7);
-      e.raw.assign(static_cast<const char*>(raw.getBlob()), static_cast<std::size_t>(raw.getBytes()));
-      e.at = read_instant(q->getColumn(8).getString());
-      out.push_back(std::move(e));
-    }
+    while (q->executeStep()) out.push_back(read_entry(*q));
     return out;
+  });
+}
+
+Result<std::optional<QuarantineEntry>> SqliteStore::find_quarantine(std::int64_t id) {
+  return guarded("find_quarantine", [&]() -> Result<std::optional<QuarantineEntry>> {
+    StatementUse q(statement(kFindQuarantine));
+    q->bind(1, id);
+    if (!q->executeStep()) return std::optional<QuarantineEntry>();
+    QuarantineEntry e = read_entry(*q);
+    SQLite::Column raw = q->getColumn(9);
+    e.raw.assign(static_cast<const char*>(raw.getBlob()), static_cast<std::size_t>(raw.getBytes()));
+    return std::optional<QuarantineEntry>(std::move(e));
   });
 }
 

@@ -116,6 +116,7 @@ class SqliteStore final : public Store {
 
   Status add_quarantine(const QuarantineEntry& entry) override;
   Result<std::vector<QuarantineEntry>> list_quarantine(std::size_t limit) override;
+  Result<std::optional<QuarantineEntry>> find_quarantine(std::int64_t id) override;
   Status append_audit(const AuditEntry& entry) override;
   Result<std::vector<AuditEntry>> audit_log(std::size_t limit) override;
   Result<StoreStats> stats() override;

@@ -84,6 +84,34 @@ TEST(Cli, ShowUnknownDiscrepancyFails) {
   EXPECT_EQ(bad.status, 2);
 }
 
+TEST(Cli, QuarantineListAndShowTheQuarantinedIdoc) {
+  DemoEnv env;
+  env.drop_all_demo_files();
+  run(kBin + "arsyncd --once --config " + (env.root() / "arsync.json").string());
+  CmdResult list = run(arsync(env, "quarantine list"));
+  EXPECT_EQ(list.status, 0) << list.out;
+  EXPECT_NE(list.out.find("#1  "), std::string::npos) << list.out;
+  EXPECT_NE(list.out.find("INVOIC02 0000000000451240  ("), std::string::npos) << list.out;
+  EXPECT_NE(list.out.find("1 quarantined record(s)"), std::string::npos) << list.out;
+
+  CmdResult show = run(arsync(env, "quarantine show 1"));
+  EXPECT_EQ(show.status, 0) << show.out;
+  EXPECT_NE(show.out.find("Quarantined record #1"), std::string::npos) << show.out;
+  EXPECT_NE(show.out.find("Start-end tags mismatch"), std::string::npos) << show.out;
+  EXPECT_NE(show.out.find("<SUMME>357.00</SUMM>"), std::string::npos) << show.out;  // the raw bytes
+
+  CmdResult unknown = run(arsync(env, "quarantine show 999"));
+  EXPECT_EQ(unknown.status, 1) << unknown.out;
+  EXPECT_NE(unknown.out.find("no quarantined record with ID 999"), std::string::npos) << unknown.out;
+  CmdResult bad = run(arsync(env, "quarantine show abc"));
+  EXPECT_EQ(bad.status, 2) << bad.out;
+  EXPECT_NE(bad.out.find("'abc' is not a quarantined record ID (a positive number)"),
+            std::string::npos) << bad.out;
+  CmdResult none = run(arsync(env, "quarantine show"));
+  EXPECT_EQ(none.status, 2) << none.out;
+  EXPECT_NE(none.out.find("missing quarantined record ID"), std::string::npos) << none.out;
+}
+
 TEST(Cli, BadLimitIsAUsageError) {
   DemoEnv env;
   CmdResult r = run(arsync(env, "discrepancies list --limit abc"));

@@ -83,6 +83,9 @@ class DelegatingStore : public store::Store {
   Result<std::vector<store::QuarantineEntry>> list_quarantine(std::size_t l) override {
     return inner_.list_quarantine(l);
   }
+  Result<std::optional<store::QuarantineEntry>> find_quarantine(std::int64_t id) override {
+    return inner_.find_quarantine(id);
+  }
   Status append_audit(const store::AuditEntry& a) override { return inner_.append_audit(a); }
   Result<std::vector<store::AuditEntry>> audit_log(std::size_t l) override { return inner_.audit_log(l); }
   Result<store::StoreStats> stats() override { return inner_.stats(); }

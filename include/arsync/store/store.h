@@ -38,8 +38,9 @@ struct QuarantineEntry {
   std::string source;    // file name or URL it came from
   std::string error;     // Status::to_string() of the failure
   std::string location;  // Location::to_string() of the failure
-  std::string raw;       // raw bytes as received
+  std::string raw;       // raw bytes as received (not filled by list_quarantine)
   Instant at{};
+  std::size_t raw_size = 0;  // bytes in raw as stored (filled when read back)
 };
 
 struct DocumentBatch {
@@ -203,7 +204,11 @@ class Store {
   // ---- quarantine, audit, stats ------------------------------------------
   // Quarantines records outside a batch (a whole file that failed to open).
   virtual Status add_quarantine(const QuarantineEntry& entry) = 0;
+  // Newest first, without their raw bytes (raw_size says how many): a
+  // listing does not load what may be megabytes per record.
   virtual Result<std::vector<QuarantineEntry>> list_quarantine(std::size_t limit) = 0;
+  // One record with its raw bytes; empty if no record has that ID.
+  virtual Result<std::optional<QuarantineEntry>> find_quarantine(std::int64_t id) = 0;
   virtual Status append_audit(const AuditEntry& entry) = 0;
   virtual Result<std::vector<AuditEntry>> audit_log(std::size_t limit) = 0;
   virtual Result<StoreStats> stats() = 0;

@@ -20,9 +20,15 @@ TEST_F(StoreTest, QuarantineKeepsRawBytesWithNul) {
   auto list = store_->list_quarantine(10);
   ASSERT_TRUE(list);
   ASSERT_EQ(list->size(), 1u);
-  const QuarantineEntry& got = (*list)[0];
-  EXPECT_GT(got.id, 0);
-  EXPECT_EQ(got.raw.size(), 15u);
+  EXPECT_GT((*list)[0].id, 0);
+  EXPECT_TRUE((*list)[0].raw.empty());  // a listing does not load the bytes
+  EXPECT_EQ((*list)[0].raw_size, 15u);
+  auto found = store_->find_quarantine((*list)[0].id);
+  ASSERT_TRUE(found);
+  ASSERT_TRUE(found->has_value());
+  const QuarantineEntry& got = **found;
+  EXPECT_EQ(got.id, (*list)[0].id);
+  EXPECT_EQ(got.raw_size, 15u);
   EXPECT_EQ(got.raw, e.raw);
   EXPECT_EQ(got.system, e.system);
   EXPECT_EQ(got.entity, e.entity);
@@ -31,6 +37,26 @@ TEST_F(StoreTest, QuarantineKeepsRawBytesWithNul) {
   EXPECT_EQ(got.error, e.error);
   EXPECT_EQ(got.location, e.location);
   EXPECT_EQ(got.at, now_);
+}
+
+TEST_F(StoreTest, QuarantineListIsNewestFirstAndFindOfAnUnknownIdIsEmpty) {
+  for (const char* id : {"1", "2", "3"}) {
+    QuarantineEntry e;
+    e.system = "sap-ecc";
+    e.external_id = id;
+    e.error = "parse error";
+    e.raw = std::string(1000, 'x');
+    e.at = now_;
+    ASSERT_TRUE(store_->add_quarantine(e));
+  }
+  auto list = store_->list_quarantine(2);
+  ASSERT_TRUE(list);
+  ASSERT_EQ(list->size(), 2u);
+  EXPECT_EQ((*list)[0].external_id, "3");
+  EXPECT_EQ((*list)[1].external_id, "2");
+  auto missing = store_->find_quarantine((*list)[0].id + 100);
+  ASSERT_TRUE(missing);
+  EXPECT_FALSE(missing->has_value());
 }
 
 TEST_F(StoreTest, AuditLogListsNewestFirst) {
