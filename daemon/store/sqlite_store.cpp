@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <array>
 #include <limits>
+#include <mutex>
 #include <string_view>
 
 #include "arsync/store/migrations.h"
@@ -238,6 +239,11 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& options) {
   auto fail = [&](const std::string& message) {
     return Status(ErrorCode::kIoError, message, where);
   };
+  // SQLite counts every allocation under a process-wide mutex unless told
+  // not to, before its first use; arsync never reads those counts. Too late
+  // (SQLite already in use in this process) it refuses, which is harmless.
+  static std::once_flag no_memory_statistics;
+  std::call_once(no_memory_statistics, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
   try {
     // NOMUTEX: a Store is used by one thread at a time (store.h), so the
     // connection needs no lock of its own around every SQLite call.

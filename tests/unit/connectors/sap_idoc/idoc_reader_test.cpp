@@ -516,41 +516,69 @@ TEST(IdocReader, BoundaryTagsSplitByTheReadBufferAreFound) {
   }
 }
 
-TEST(IdocReader, LargeFileIsReadOneIdocAtATime) {
-  TempDir dir;
-  std::string xml = read_all(fixture("invoic02_three.xml"));
-  std::size_t a = xml.find("<IDOC");
-  std::string one = xml.substr(a, xml.find("</IDOC>") + 7 - a);
-  const int kCount = 20000;
-  {
-    std::ofstream out(dir / "big.xml", std::ios::binary);
-    out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<INVOIC02>\n";
-    for (int i = 0; i < kCount; ++i) {
-      std::string idoc = one;
-      std::string num = std::to_string(1000000 + i);
-      idoc.replace(idoc.find("0000000000451234"), 16, std::string(16 - num.size(), '0') + num);
-      out << idoc << '\n';
+// Writes `count` copies of `one` (an IDoc's bytes, numbered 0000000000451234)
+// between `head` and `tail`, each with its own IDoc number.
+void write_copies(const std::string& path, const std::string& head, const std::string& one,
+                  const std::string& tail, int count) {
+  std::ofstream out(path, std::ios::binary);
+  out << head;
+  for (int i = 0; i < count; ++i) {
+    std::string idoc = one;
+    const std::string num = std::to_string(1000000 + i);
+    const std::string docnum = std::string(16 - num.size(), '0') + num;
+    for (std::size_t at = idoc.find("0000000000451234"); at != std::string::npos;
+         at = idoc.find("0000000000451234", at)) {
+      idoc.replace(at, 16, docnum);  // the control record and, in a flat file, every data record
     }
-    out << "</INVOIC02>\n";
+    out << idoc;
   }
+  out << tail;
+}
+
+// Reads every IDoc of `path`, checking they come in file order; returns the
+// reader's peak of buffered bytes.
+std::size_t read_all_idocs(const std::string& path, int expected) {
   ReaderOptions options;
-  options.source_name = "big.xml";
-  auto reader = open_idoc_reader(dir / "big.xml", options);
-  ASSERT_TRUE(reader.is_ok());
+  options.source_name = path;
+  options.segments = &defs();
+  auto reader = open_idoc_reader(path, options);
+  EXPECT_TRUE(reader.is_ok());
+  if (!reader.is_ok()) return 0;
   std::uint64_t count = 0, last_end = 0;
   for (;;) {
     auto item = (*reader)->next();
-    ASSERT_TRUE(item.is_ok());
-    if (!item->has_value()) break;
-    ASSERT_TRUE((*item)->record);
+    EXPECT_TRUE(item.is_ok());
+    if (!item.is_ok() || !item->has_value()) break;
+    EXPECT_TRUE((*item)->record);
     EXPECT_GE((*item)->offset, last_end);
     last_end = (*item)->offset + (*item)->length;
     ++count;
   }
-  EXPECT_EQ(count, static_cast<std::uint64_t>(kCount));
-  EXPECT_EQ((*reader)->idocs_returned(), static_cast<std::uint64_t>(kCount));
+  EXPECT_EQ(count, static_cast<std::uint64_t>(expected));
+  EXPECT_EQ((*reader)->idocs_returned(), static_cast<std::uint64_t>(expected));
+  return (*reader)->peak_buffered_bytes();
+}
+
+TEST(IdocReader, LargeFileIsReadOneIdocAtATime) {
+  TempDir dir;
+  std::string xml = read_all(fixture("invoic02_three.xml"));
+  std::size_t a = xml.find("<IDOC");
+  std::string one = xml.substr(a, xml.find("</IDOC>") + 7 - a) + "\n";
+  write_copies(dir / "big.xml", "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<INVOIC02>\n", one,
+               "</INVOIC02>\n", 20000);
   // One 64 KiB read buffer plus about one IDoc, for a file of ~50 MB.
-  EXPECT_LT((*reader)->peak_buffered_bytes(), 64u * 1024 + 2 * one.size() + 16);
+  EXPECT_LT(read_all_idocs(dir / "big.xml", 20000), 64u * 1024 + 2 * one.size() + 16);
+}
+
+TEST(IdocReader, LargeFlatFileIsReadOneIdocAtATime) {
+  TempDir dir;
+  std::string flat = read_all(fixture("invoic02_three.txt"));
+  std::string one = flat.substr(0, flat.find("EDI_DC40", 1));
+  write_copies(dir / "big.txt", "", one, "", 20000);
+  // The flat reader holds the IDoc's bytes (its stream buffer is 64 KiB more).
+  const std::size_t peak = read_all_idocs(dir / "big.txt", 20000);
+  EXPECT_GT(peak, 0u);
+  EXPECT_LE(peak, one.size());
 }
 
 }  // namespace
