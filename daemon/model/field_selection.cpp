@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <bit>
 #include <cstring>
 
 #include "arsync/model/field_selection.h"
@@ -6,9 +7,26 @@
 namespace arsync {
 namespace {
 
+// The name's first 8 bytes as an integer, zero padded, byte i in bits 8i.
+// Built from fixed-size loads: a memcpy of a variable length into the
+// integer made every call wait for the bytes to be stored and read back.
 std::uint64_t head_of(std::string_view name) {
+  static_assert(std::endian::native == std::endian::little, "the loads below assume it");
+  const char* p = name.data();
+  const std::size_t n = name.size();
   std::uint64_t head = 0;
-  std::memcpy(&head, name.data(), std::min<std::size_t>(name.size(), sizeof head));
+  if (n >= 8) {
+    std::memcpy(&head, p, 8);
+  } else if (n >= 4) {  // bytes 0-3 and n-4..n-1 (overlapping: the same bytes twice)
+    std::uint32_t low = 0, high = 0;
+    std::memcpy(&low, p, 4);
+    std::memcpy(&high, p + n - 4, 4);
+    head = low | (static_cast<std::uint64_t>(high) << (8 * (n - 4)));
+  } else {
+    for (std::size_t i = 0; i < n; ++i) {
+      head |= static_cast<std::uint64_t>(static_cast<unsigned char>(p[i])) << (8 * i);
+    }
+  }
   return head;
 }
 

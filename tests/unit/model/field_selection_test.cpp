@@ -20,6 +20,27 @@ TEST(FieldSelection, MembersAreFoundByNameAndOthersAreNot) {
   EXPECT_EQ(s.to_string(), "{E1EDK01: {BELNR, CURCY}, E1EDK02: {QUALF}}");
 }
 
+// Names of every length up to 20, and for each one the names that differ
+// from it in one byte (or in length): only the name itself is found.
+TEST(FieldSelection, EveryLengthAndEveryBytePositionIsCompared) {
+  const std::string full = "ABCDEFGHIJKLMNOPQRST";
+  for (std::size_t n = 0; n <= full.size(); ++n) {
+    const std::string name = full.substr(0, n);
+    FieldSelection s;
+    s.add(name).select_everything();
+    EXPECT_NE(s.member(name), nullptr) << "'" << name << "'";
+    for (std::size_t i = 0; i < n; ++i) {
+      std::string other = name;
+      other[i] = 'z';
+      EXPECT_EQ(s.member(other), nullptr) << "'" << other << "' found as '" << name << "'";
+    }
+    EXPECT_EQ(s.member(name + "U"), nullptr) << name;
+    if (n > 0) {
+      EXPECT_EQ(s.member(name.substr(0, n - 1)), nullptr) << name;
+    }
+  }
+}
+
 TEST(FieldSelection, EverythingSelectsEveryMemberBelow) {
   FieldSelection s;
   s.select_everything();
