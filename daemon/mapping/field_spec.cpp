@@ -15,6 +15,12 @@ Status eval_error(const std::string& message, const std::string& field) {
 
 }  // namespace
 
+void CompileContext::number_first_step(Path& p) const {
+  if (p.first_step().empty()) return;  // [*]: not one value to keep
+  auto it = first_steps.try_emplace(p.first_step(), first_steps.size()).first;
+  p.set_memo_slot(it->second);
+}
+
 Status CompileContext::error(const std::string& mapping_path, const std::string& message) const {
   Location where;
   where.file = file;
@@ -112,6 +118,7 @@ Result<std::shared_ptr<const FieldSpec>> FieldSpec::compile(const json& spec,
       }
       if (!f->describe_.empty()) f->describe_ += " | ";
       f->describe_ += p->text();
+      ctx.number_first_step(*p);
       f->paths_.push_back(std::move(*p));
     }
   } else if (value) {
@@ -189,7 +196,7 @@ Status FieldSpec::read_source(const Scope& scope, Value& out) const {
             out.text += piece;
             out.present = true;
           }
-        } else if (const json* v = p.first(scope.pick(p))) {
+        } else if (const json* v = scope.first(p)) {
           if (!scalar_text(*v, out.text)) {
             if (v->is_null()) continue;
             return eval_error("path '" + p.text() + "' selects an object or list, not a value",

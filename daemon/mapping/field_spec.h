@@ -10,6 +10,7 @@
 // Thread safety: compiled objects are immutable.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -27,7 +28,9 @@ namespace arsync::mapping {
 struct Scope {
   const nlohmann::json& root;
   const nlohmann::json& here;
+  PathMemo* memo = nullptr;  // first steps looked up under root, for this record
   const nlohmann::json& pick(const Path& p) const { return p.absolute() ? root : here; }
+  const nlohmann::json* first(const Path& p) const { return p.first(pick(p), memo); }
 };
 
 // A field's text on its way through the transforms. Empty text counts as
@@ -42,6 +45,11 @@ struct Value {
 struct CompileContext {
   std::string file;
   Status error(const std::string& mapping_path, const std::string& message) const;
+  // Gives `p` the PathMemo slot of its first step: one slot per distinct
+  // first step of the mapping.
+  void number_first_step(Path& p) const;
+  // PathMemo slots numbered so far, by first step.
+  mutable std::map<std::string, std::size_t, std::less<>> first_steps;
 };
 
 class Transform {

@@ -105,6 +105,7 @@ class CompiledMapping {
   std::string each_segment_prefix;  // each path up to its last "[*]", for error segments
   std::string each_segment_suffix;
   FieldSelection fields_read;       // everything apply() reads
+  std::size_t memo_slots = 0;       // distinct first steps of the paths read per record
 };
 
 namespace {
@@ -331,8 +332,10 @@ Status kind_of(const CompiledMapping& m, const Slot& slot, const Value& v, const
 Result<Mapping> Mapping::compile(std::string_view text, const std::string& file_name) {
   auto m = std::make_shared<CompiledMapping>();
   m->file = file_name;
-  CompileContext ctx{file_name};
+  CompileContext ctx;
+  ctx.file = file_name;
   ARSYNC_RETURN_IF_ERROR(compile_into(*m, text, ctx));
+  m->memo_slots = ctx.first_steps.size();
   select_fields_read(*m);
   Mapping out;
   out.impl_ = std::move(m);
@@ -375,7 +378,8 @@ const std::vector<std::string>& Mapping::entities() const {
 Result<Document> Mapping::apply(const nlohmann::json& record, const RecordMeta& meta) const {
   if (!impl_) return Status(ErrorCode::kInternal, "apply() on an empty Mapping");
   const CompiledMapping& m = *impl_;
-  const Scope scope{record, record};
+  PathMemo memo(record, m.memo_slots);
+  const Scope scope{record, record, &memo};
   const std::string no_segment;
   Document doc;
   doc.system = meta.system;
@@ -454,7 +458,7 @@ Result<Document> Mapping::apply(const nlohmann::json& record, const RecordMeta& 
       } else {
         segment = m.each->text() + " #" + std::to_string(i);
       }
-      const Scope here{record, *elements[i]};
+      const Scope here{record, *elements[i], &memo};
       Application app;
       ARSYNC_RETURN_IF_ERROR(eval_slot(m, m.app_fields[kTargetMatchKey], here, meta, segment, v));
       if (!v.missing()) app.target_match_key = std::move(v.text);

@@ -5,6 +5,9 @@ namespace {
 
 using nlohmann::json;
 
+// A PathMemo slot not looked up yet.
+const json kUnknown;
+
 constexpr const char* kStepForms =
     "a step is NAME, NAME[FIELD=VALUE], NAME[*] or NAME[N], steps separated by '.'";
 
@@ -88,6 +91,9 @@ Result<Path> Path::parse(std::string_view text) {
       }
       i = close + 1;
     }
+    if (p.steps_.empty() && step.filter != Step::Filter::kAll) {
+      p.first_step_ = std::string(text.substr(start, i - start));
+    }
     p.steps_.push_back(std::move(step));
     if (i == text.size()) break;
     if (text[i] != '.') {
@@ -99,53 +105,73 @@ Result<Path> Path::parse(std::string_view text) {
   return p;
 }
 
-template <typename Visit>
-bool Path::walk(const json& node, std::size_t step_index, Visit& visit) const {
-  if (step_index == steps_.size()) return visit(node);
-  if (!node.is_object()) return false;
-  const Step& step = steps_[step_index];
+const json* Path::step_element(const json& node, const Step& step) {
+  if (!node.is_object()) return nullptr;
   auto it = node.find(step.name);
-  if (it == node.end()) return false;
+  if (it == node.end()) return nullptr;
   const json& member = *it;
-  const std::size_t next = step_index + 1;
   if (!member.is_array()) {
     // A lone object or value is an array of one.
     switch (step.filter) {
       case Step::Filter::kNone:
       case Step::Filter::kAll:
-        return walk(member, next, visit);
+        return &member;
       case Step::Filter::kIndex:
-        return step.index == 0 ? walk(member, next, visit) : false;
+        return step.index == 0 ? &member : nullptr;
       case Step::Filter::kMatch:
-        return matches(member, step.field, step.value) ? walk(member, next, visit) : false;
+        return matches(member, step.field, step.value) ? &member : nullptr;
     }
-    return false;
+    return nullptr;
   }
   switch (step.filter) {
     case Step::Filter::kNone:
-      return member.empty() ? false : walk(member[0], next, visit);
+    case Step::Filter::kAll:  // not asked: walk() iterates [*] itself
+      return member.empty() ? nullptr : &member[0];
     case Step::Filter::kIndex:
-      return step.index < member.size() ? walk(member[step.index], next, visit) : false;
+      return step.index < member.size() ? &member[step.index] : nullptr;
     case Step::Filter::kMatch:
       for (const json& element : member) {
-        if (matches(element, step.field, step.value)) return walk(element, next, visit);
+        if (matches(element, step.field, step.value)) return &element;
       }
-      return false;
-    case Step::Filter::kAll:
-      for (const json& element : member) {
-        if (walk(element, next, visit)) return true;
-      }
-      return false;
+      return nullptr;
+  }
+  return nullptr;
+}
+
+template <typename Visit>
+bool Path::walk(const json& node, std::size_t step_index, Visit& visit) const {
+  if (step_index == steps_.size()) return visit(node);
+  const Step& step = steps_[step_index];
+  const std::size_t next = step_index + 1;
+  if (step.filter != Step::Filter::kAll) {
+    const json* element = step_element(node, step);
+    return element != nullptr && walk(*element, next, visit);
+  }
+  if (!node.is_object()) return false;
+  auto it = node.find(step.name);
+  if (it == node.end()) return false;
+  const json& member = *it;
+  if (!member.is_array()) return walk(member, next, visit);
+  for (const json& element : member) {
+    if (walk(element, next, visit)) return true;
   }
   return false;
 }
 
-const json* Path::first(const json& node) const {
+PathMemo::PathMemo(const json& root, std::size_t slots) : root_(&root), found_(slots, &kUnknown) {}
+
+const json* Path::first(const json& node, PathMemo* memo) const {
   const json* found = nullptr;
   auto visit = [&found](const json& v) {
     found = &v;
     return true;
   };
+  if (memo != nullptr && memo_slot_ < memo->found_.size() && &node == memo->root_) {
+    const json*& start = memo->found_[memo_slot_];
+    if (start == &kUnknown) start = step_element(node, steps_[0]);
+    if (start != nullptr) walk(*start, 1, visit);
+    return found;
+  }
   walk(node, 0, visit);
   return found;
 }

@@ -343,7 +343,7 @@ class AddDaysTransform final : public Transform {
     if (v.missing()) return Status::ok();
     long long days = constant_;
     if (path_) {
-      const json* node = path_->first(scope.pick(*path_));
+      const json* node = scope.first(*path_);
       std::string text;
       if (node == nullptr || !scalar_text(*node, text) || text.empty()) {
         // No term days: the result is missing, so the field's default applies.
@@ -594,6 +594,7 @@ Result<std::unique_ptr<Transform>> Transform::compile(const json& spec,
     Result<Path> p = Path::parse(param->get<std::string>());
     if (!p) return ctx.error(where + ".add_days", p.status().message());
     if (p->fans_out()) return ctx.error(where + ".add_days", "the days path cannot use '[*]'");
+    ctx.number_first_step(*p);
     return std::unique_ptr<Transform>(std::make_unique<AddDaysTransform>(std::move(*p), 0));
   }
   return ctx.error(where, "unknown transform " + quote(name) + " (allowed: " +

@@ -14,7 +14,9 @@
 // `Line[*].LinkedTxn[TxnType=Invoice].TxnId`.
 //
 // Paths are parsed once (when a mapping compiles); resolving one allocates
-// nothing unless every match is asked for.
+// nothing unless every match is asked for. Paths that start with the same
+// step (E1EDK02[QUALF=009].BELNR, E1EDK02[QUALF=009].DATUM) can share that
+// step's lookup within one record through a PathMemo.
 //
 // Thread safety: a parsed Path is immutable and may be used from any thread.
 #pragma once
@@ -31,6 +33,21 @@
 
 namespace arsync::mapping {
 
+class Path;
+
+// What first steps resolved to under one record's root. Each distinct first
+// step of a mapping has a slot (numbered when it compiles, see
+// Path::set_memo_slot); a PathMemo lives for one record.
+class PathMemo {
+ public:
+  PathMemo(const nlohmann::json& root, std::size_t slots);
+
+ private:
+  friend class Path;
+  const nlohmann::json* root_;
+  std::vector<const nlohmann::json*> found_;  // kUnknown until looked up
+};
+
 class Path {
  public:
   // Parses `text`. On a syntax error returns kMappingError whose message
@@ -45,8 +62,10 @@ class Path {
   bool absolute() const { return absolute_; }
 
   // The first value the path selects under `node` (document order), or
-  // nullptr when it selects nothing. The pointer is into `node`.
-  const nlohmann::json* first(const nlohmann::json& node) const;
+  // nullptr when it selects nothing. The pointer is into `node`. With a
+  // `memo` for the record `node` is the root of, the first step is looked up
+  // once per record for all paths that share it.
+  const nlohmann::json* first(const nlohmann::json& node, PathMemo* memo = nullptr) const;
   // Appends every value the path selects under `node`, in document order.
   void all(const nlohmann::json& node, std::vector<const nlohmann::json*>& out) const;
 
@@ -55,6 +74,14 @@ class Path {
   // the selection of what the path ends at, for the caller to select whole
   // or to select below.
   FieldSelection& select(FieldSelection& base) const;
+
+  // The first step as written ("E1EDK02[QUALF=009]"), "" when it is `[*]`
+  // (several values: nothing one slot could hold).
+  const std::string& first_step() const { return first_step_; }
+  // The PathMemo slot of the first step (distinct steps, distinct slots).
+  void set_memo_slot(std::size_t slot) { memo_slot_ = slot; }
+
+  static constexpr std::size_t kNoSlot = static_cast<std::size_t>(-1);
 
  private:
   struct Step {
@@ -69,8 +96,12 @@ class Path {
   // Visits matches depth-first; `visit` returns true to stop.
   template <typename Visit>
   bool walk(const nlohmann::json& node, std::size_t step, Visit& visit) const;
+  // The one element a step other than `[*]` selects under `node`, or null.
+  static const nlohmann::json* step_element(const nlohmann::json& node, const Step& step);
 
   std::string text_;
+  std::string first_step_;
+  std::size_t memo_slot_ = kNoSlot;
   std::vector<Step> steps_;
   bool fans_out_ = false;
   bool absolute_ = false;

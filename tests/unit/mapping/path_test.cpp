@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 namespace arsync::mapping {
 namespace {
 
@@ -152,6 +154,43 @@ TEST(PathTest, DoubleDotIsAnError) {
 TEST(PathTest, TextAfterFilterIsAnError) {
   EXPECT_NE(syntax_error("E1EDK02[0]BELNR").find("unexpected character 'B' at position 11"),
             std::string::npos);
+}
+
+// Paths that share a first step share its lookup through a PathMemo, and
+// find what they find without one; a memo is only used under its own root.
+TEST(Path, MemoSharesFirstStepsAndChangesNoResult) {
+  const std::vector<std::string> texts = {
+      "E1EDK02[QUALF=009].BELNR", "E1EDK02[QUALF=009].QUALF", "E1EDK02[QUALF=001].BELNR",
+      "E1EDK02.BELNR", "E1EDK02[1].BELNR", "E1EDK02[5].BELNR", "E1EDK02[QUALF=777].BELNR",
+      "$.E1EDK01.CURCY", "E1EDK01.CURCY", "E1EDP01.E1EDP26[QUALF=003].BETRG", "E1EDZZ.X",
+      "EDI_DC40.DOCNUM", "EDI_DC40[0].IDOCTYP"};
+  std::map<std::string, std::size_t> slots;
+  std::vector<Path> paths;
+  for (const std::string& t : texts) {
+    Path p = parse(t);
+    ASSERT_FALSE(p.first_step().empty()) << t;
+    p.set_memo_slot(slots.try_emplace(p.first_step(), slots.size()).first->second);
+    paths.push_back(std::move(p));
+  }
+  EXPECT_EQ(parse("$.E1EDK01.CURCY").first_step(), "E1EDK01");
+  EXPECT_EQ(parse("E1EDP01[*].POSEX").first_step(), "");  // several values: no slot
+  EXPECT_EQ(slots.size(), 11u);
+  for (int round = 0; round < 2; ++round) {  // the second round reads the memo only
+    PathMemo memo(kIdoc, slots.size());
+    for (std::size_t i = 0; i < paths.size(); ++i) {
+      const json* with = paths[i].first(kIdoc, &memo);
+      const json* without = paths[i].first(kIdoc);
+      EXPECT_EQ(with, without) << texts[i] << " round " << round;
+    }
+  }
+  // Under another node (an "each" element) the memo of the record is not used.
+  PathMemo memo(kIdoc, slots.size());
+  const Path& k02 = paths[0];
+  ASSERT_NE(k02.first(kIdoc, &memo), nullptr);
+  const json element = json::parse(R"({"E1EDK02": [{"QUALF": "009", "BELNR": "other"}]})");
+  const json* found = k02.first(element, &memo);
+  ASSERT_NE(found, nullptr);
+  EXPECT_EQ(*found, "other");
 }
 
 }  // namespace
