@@ -18,7 +18,9 @@
 // step (E1EDK02[QUALF=009].BELNR, E1EDK02[QUALF=009].DATUM) can share that
 // step's lookup within one record through a PathMemo.
 //
-// Thread safety: a parsed Path is immutable and may be used from any thread.
+// Thread safety: a parsed Path is immutable once its memo slot is set (when
+// its mapping compiles) and may be used from any thread; a PathMemo belongs
+// to the one thread mapping its record.
 #pragma once
 
 #include <cstddef>
