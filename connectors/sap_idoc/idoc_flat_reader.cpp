@@ -196,6 +196,7 @@ class FlatIdocReader final : public IdocReader {
     pending_.reset();
     pending_raw_ = std::string();
     std::size_t raw_used = raw.size();  // bytes up to the last non-blank line
+    std::int64_t skipped_lines = 0;     // data lines past max_idoc_bytes, not kept
     data_.clear();
     for (;;) {
       Result<bool> got = read_line();
@@ -204,6 +205,10 @@ class FlatIdocReader final : public IdocReader {
       if (starts_control_record(line_)) {
         hold_as_pending();
         break;
+      }
+      if (raw.size() > options_.max_idoc_bytes) {
+        ++skipped_lines;
+        continue;
       }
       const std::size_t begin = raw.size();
       append_line(raw);
@@ -215,7 +220,8 @@ class FlatIdocReader final : public IdocReader {
     raw.resize(raw_used);
     IdocItem item;
     item.offset = offset;
-    Result<RawRecord> record = parse(raw, control);  // before raw moves into the item
+    Result<RawRecord> record = skipped_lines > 0 ? too_large(raw, control, skipped_lines)
+                                                 : parse(raw, control);  // before raw moves
     finish_item(item, std::move(record), std::move(raw), options_.source_name);
     ++returned_;
     return std::optional<IdocItem>(std::move(item));
@@ -259,6 +265,21 @@ class FlatIdocReader final : public IdocReader {
     append_line(pending_raw_);
     pending_ = LineRef{0, line_.size(), line_no_};
     pending_offset_ = line_offset_;
+  }
+
+  // An IDoc whose data records run past max_idoc_bytes: rejected with the
+  // bytes read up to the limit; the rest of its records were skipped unread.
+  Status too_large(std::string_view raw, const LineRef& control_line, std::int64_t skipped) {
+    CharLine control(control_line.in(raw));
+    Location at = where();
+    at.record = control.field(kDocnum.offset, kDocnum.length);
+    at.segment = "EDI_DC40";
+    at.line = control_line.number;
+    return Status(ErrorCode::kParseError,
+                  "IDoc is larger than " + std::to_string(options_.max_idoc_bytes) +
+                      " bytes: its last " + std::to_string(skipped) +
+                      " lines were skipped without being kept",
+                  at);
   }
 
   Result<RawRecord> parse(std::string_view raw, const LineRef& control_line) {

@@ -18,12 +18,9 @@ const SegmentDefinitions& defs() {
   return d;
 }
 
-std::vector<IdocItem> read_file(const std::string& path,
-                                const FieldSelection* selection = nullptr) {
-  ReaderOptions options;
+// Every item of the file, read with `options` (source_name is the path).
+std::vector<IdocItem> read_items(const std::string& path, ReaderOptions options) {
   options.source_name = path;
-  options.segments = &defs();
-  if (selection) options.selection = [selection](const std::string&) { return selection; };
   auto reader = open_idoc_reader(path, options);
   EXPECT_TRUE(reader.is_ok()) << reader.status().to_string();
   std::vector<IdocItem> items;
@@ -35,6 +32,14 @@ std::vector<IdocItem> read_file(const std::string& path,
     items.push_back(std::move(**item));
   }
   return items;
+}
+
+std::vector<IdocItem> read_file(const std::string& path,
+                                const FieldSelection* selection = nullptr) {
+  ReaderOptions options;
+  options.segments = &defs();
+  if (selection) options.selection = [selection](const std::string&) { return selection; };
+  return read_items(path, options);
 }
 
 TEST(IdocReader, XmlAndFlatInvoicesGiveIdenticalJson) {
@@ -399,6 +404,68 @@ TEST(IdocReader, FlatBlankLinesAreSkippedAndTrailingOnesLeftOutOfTheIdoc) {
   EXPECT_EQ(items[0].record->raw, first);
   EXPECT_EQ(items[1].offset, bytes.find("EDI_DC40", 7));
   EXPECT_EQ(items[1].record->raw, bytes.substr(items[1].offset, items[1].length));
+}
+
+// A flat IDoc larger than max_idoc_bytes is rejected with the bytes read up
+// to the limit; its further lines are skipped without being kept, and the
+// next IDoc is read as usual.
+TEST(IdocReader, FlatIdocLargerThanTheLimitIsRejectedWithoutBufferingIt) {
+  TempDir dir;
+  std::vector<std::string> lines = lines_of(read_all(fixture("invoic02_three.txt")));
+  std::size_t second = 1;
+  while (!lines[second].starts_with("EDI_DC40")) ++second;
+  // The first IDoc gets 2,000 more E1EDK03 records (each a copy of its own).
+  std::size_t k03 = 1;
+  while (!lines[k03].starts_with("E1EDK03")) ++k03;
+  std::vector<std::string> edited(lines.begin(), lines.begin() + second);
+  edited.insert(edited.begin() + static_cast<std::ptrdiff_t>(k03), 2000, lines[k03]);
+  edited.insert(edited.end(), lines.begin() + static_cast<std::ptrdiff_t>(second), lines.end());
+  const std::string path = dir / "big_idoc.txt";
+  write_all(path, joined(edited));
+
+  ReaderOptions options;
+  options.segments = &defs();
+  options.max_idoc_bytes = 20000;
+  auto items = read_items(path, options);
+  ASSERT_EQ(items.size(), 3u);
+  ASSERT_TRUE(items[0].rejected);
+  const Status& error = items[0].rejected->error;
+  EXPECT_EQ(error.where().record, "0000000000451234");
+  EXPECT_EQ(error.where().line, 1);
+  EXPECT_NE(error.message().find("IDoc is larger than 20000 bytes: its last "),
+            std::string::npos) << error.message();
+  EXPECT_NE(error.message().find(" lines were skipped without being kept"), std::string::npos);
+  EXPECT_GT(items[0].rejected->raw.size(), 20000u);
+  EXPECT_LT(items[0].rejected->raw.size(), 20000u + 2000u);  // up to one line past the limit
+  EXPECT_TRUE(items[0].rejected->raw.starts_with("EDI_DC40"));
+  ASSERT_TRUE(items[1].record && items[2].record);
+  EXPECT_EQ(items[1].record->external_id, "0000000000451235");
+  EXPECT_EQ(items[1].record->raw, joined(edited).substr(items[1].offset, items[1].length));
+}
+
+// The same for IDoc-XML: an IDoc with no </IDOC> within max_idoc_bytes is
+// rejected, and the reader goes on with the next IDoc.
+TEST(IdocReader, XmlIdocLargerThanTheLimitIsRejectedAndTheNextOneRead) {
+  TempDir dir;
+  std::string xml = read_all(fixture("invoic02_three.xml"));
+  const std::size_t k03 = xml.find("<E1EDK03");
+  const std::size_t k03_end = xml.find("</E1EDK03>", k03) + 10;
+  std::string extra;
+  for (int i = 0; i < 2000; ++i) extra += xml.substr(k03, k03_end - k03);
+  xml.insert(k03_end, extra);  // the first IDoc grows by ~200 KB
+  const std::string path = dir / "big_idoc.xml";
+  write_all(path, xml);
+
+  ReaderOptions options;
+  options.max_idoc_bytes = 20000;
+  auto items = read_items(path, options);
+  ASSERT_EQ(items.size(), 3u);
+  ASSERT_TRUE(items[0].rejected);
+  EXPECT_NE(items[0].rejected->error.message().find("has no </IDOC> within 20000 bytes"),
+            std::string::npos) << items[0].rejected->error.message();
+  EXPECT_EQ(items[0].rejected->error.where().record, "0000000000451234");
+  ASSERT_TRUE(items[1].record && items[2].record);
+  EXPECT_EQ(items[1].record->external_id, "0000000000451235");
 }
 
 TEST(IdocReader, FlatTruncatedControlRecordIsRejected) {
