@@ -7,6 +7,7 @@
 // keeps); fields are read from there. Segment types, their layouts and the
 // selected fields are looked up once per reader, not once per line.
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -197,6 +198,7 @@ class FlatIdocReader final : public IdocReader {
     pending_raw_ = std::string();
     std::size_t raw_used = raw.size();  // bytes up to the last non-blank line
     std::int64_t skipped_lines = 0;     // data lines past max_idoc_bytes, not kept
+    bool cut = pending_cut_;            // a line of it kept only in part
     data_.clear();
     for (;;) {
       Result<bool> got = read_line();
@@ -212,6 +214,7 @@ class FlatIdocReader final : public IdocReader {
       }
       const std::size_t begin = raw.size();
       append_line(raw);
+      cut = cut || line_cut_;
       if (is_blank(line_)) continue;
       raw_used = raw.size();
       data_.push_back(LineRef{begin, line_.size(), line_no_});
@@ -220,8 +223,8 @@ class FlatIdocReader final : public IdocReader {
     raw.resize(raw_used);
     IdocItem item;
     item.offset = offset;
-    Result<RawRecord> record = skipped_lines > 0 ? too_large(raw, control, skipped_lines)
-                                                 : parse(raw, control);  // before raw moves
+    Result<RawRecord> record = skipped_lines > 0 || cut ? too_large(raw, control, skipped_lines)
+                                                        : parse(raw, control);  // before raw moves
     finish_item(item, std::move(record), std::move(raw), options_.source_name);
     ++returned_;
     return std::optional<IdocItem>(std::move(item));
@@ -235,19 +238,45 @@ class FlatIdocReader final : public IdocReader {
 
   // Reads the next line into line_ (terminator removed, noted in cr_/lf_);
   // false at end of file.
+  // A line longer than max_idoc_bytes keeps only its first bytes (line_cut_),
+  // so that no line, however long, is held whole.
   Result<bool> read_line() {
     line_offset_ = offset_;
-    if (!std::getline(in_, line_)) {
+    line_.clear();
+    const std::size_t keep = options_.max_idoc_bytes + 1;
+    std::uint64_t length = 0;  // the whole line's bytes, without the '\n'
+    char last = 0;
+    bool extracted = false;
+    lf_ = false;
+    for (;;) {
+      in_.getline(chunk_.data(), static_cast<std::streamsize>(chunk_.size()));
+      const auto got = static_cast<std::size_t>(in_.gcount());
       if (in_.bad()) {
         return Status(ErrorCode::kIoError, "read error after byte " + std::to_string(offset_),
                       where());
       }
-      return false;
+      extracted = extracted || got > 0;
+      // The '\n' was extracted (and counted in got); at the end of the file
+      // without one, eofbit says so.
+      const bool delimited = !in_.fail() && !in_.eof();
+      const std::size_t n = delimited ? got - 1 : got;
+      if (n > 0) {
+        if (line_.size() < keep) line_.append(chunk_.data(), std::min(n, keep - line_.size()));
+        length += n;
+        last = chunk_[n - 1];
+      }
+      if (delimited) {
+        lf_ = true;
+        break;
+      }
+      if (in_.eof()) break;  // a last line without '\n'
+      in_.clear();           // the chunk filled up: the line goes on
     }
-    lf_ = !in_.eof();
-    cr_ = !line_.empty() && line_.back() == '\r';
-    if (cr_) line_.pop_back();
-    offset_ += line_.size() + (cr_ ? 1 : 0) + (lf_ ? 1 : 0);
+    if (!extracted) return false;
+    cr_ = length > 0 && last == '\r';
+    line_cut_ = line_.size() < length;
+    if (cr_ && !line_cut_) line_.pop_back();
+    offset_ += length + (lf_ ? 1 : 0);
     ++line_no_;
     return true;
   }
@@ -261,14 +290,15 @@ class FlatIdocReader final : public IdocReader {
 
   // line_ is the next IDoc's control record: keep it for the next call.
   void hold_as_pending() {
+    pending_cut_ = line_cut_;
     pending_raw_.clear();
     append_line(pending_raw_);
     pending_ = LineRef{0, line_.size(), line_no_};
     pending_offset_ = line_offset_;
   }
 
-  // An IDoc whose data records run past max_idoc_bytes: rejected with the
-  // bytes read up to the limit; the rest of its records were skipped unread.
+  // An IDoc larger than max_idoc_bytes: rejected with its first bytes; the
+  // rest of it was read past without being kept.
   Status too_large(std::string_view raw, const LineRef& control_line, std::int64_t skipped) {
     CharLine control(control_line.in(raw));
     Location at = where();
@@ -277,8 +307,8 @@ class FlatIdocReader final : public IdocReader {
     at.line = control_line.number;
     return Status(ErrorCode::kParseError,
                   "IDoc is larger than " + std::to_string(options_.max_idoc_bytes) +
-                      " bytes: its last " + std::to_string(skipped) +
-                      " lines were skipped without being kept",
+                      " bytes: only its first bytes were kept (" + std::to_string(skipped) +
+                      " further lines skipped)",
                   at);
   }
 
@@ -454,13 +484,16 @@ class FlatIdocReader final : public IdocReader {
       selected_fields_;
   std::map<const FieldSelection*, std::vector<ControlField>> selected_control_fields_;
   // The line just read.
+  std::array<char, 64 * 1024> chunk_{};  // getline's piece of it
   std::string line_;
+  bool line_cut_ = false;  // longer than max_idoc_bytes: line_ holds its start
   bool cr_ = false;  // it ended in "\r\n" (or a lone "\r" at the end of the file)
   bool lf_ = false;  // it ended in "\n"
   std::uint64_t line_offset_ = 0;
   // The next IDoc's control line, read ahead, and its bytes.
   std::optional<LineRef> pending_;
   std::string pending_raw_;
+  bool pending_cut_ = false;
   std::uint64_t pending_offset_ = 0;
   // Per IDoc, kept to reuse their memory.
   std::vector<LineRef> data_;

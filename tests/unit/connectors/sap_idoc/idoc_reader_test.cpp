@@ -34,6 +34,14 @@ std::vector<IdocItem> read_items(const std::string& path, ReaderOptions options)
   return items;
 }
 
+// Every item of the file, with IDocs limited to 20,000 bytes.
+std::vector<IdocItem> read_limited(const std::string& path) {
+  ReaderOptions options;
+  options.segments = &defs();
+  options.max_idoc_bytes = 20000;
+  return read_items(path, options);
+}
+
 std::vector<IdocItem> read_file(const std::string& path,
                                 const FieldSelection* selection = nullptr) {
   ReaderOptions options;
@@ -423,24 +431,57 @@ TEST(IdocReader, FlatIdocLargerThanTheLimitIsRejectedWithoutBufferingIt) {
   const std::string path = dir / "big_idoc.txt";
   write_all(path, joined(edited));
 
-  ReaderOptions options;
-  options.segments = &defs();
-  options.max_idoc_bytes = 20000;
-  auto items = read_items(path, options);
+  auto items = read_limited(path);
   ASSERT_EQ(items.size(), 3u);
   ASSERT_TRUE(items[0].rejected);
   const Status& error = items[0].rejected->error;
   EXPECT_EQ(error.where().record, "0000000000451234");
   EXPECT_EQ(error.where().line, 1);
-  EXPECT_NE(error.message().find("IDoc is larger than 20000 bytes: its last "),
+  EXPECT_NE(error.message().find("IDoc is larger than 20000 bytes: only its first bytes were "
+                                 "kept ("),
             std::string::npos) << error.message();
-  EXPECT_NE(error.message().find(" lines were skipped without being kept"), std::string::npos);
+  EXPECT_NE(error.message().find(" further lines skipped)"), std::string::npos);
   EXPECT_GT(items[0].rejected->raw.size(), 20000u);
   EXPECT_LT(items[0].rejected->raw.size(), 20000u + 2000u);  // up to one line past the limit
   EXPECT_TRUE(items[0].rejected->raw.starts_with("EDI_DC40"));
   ASSERT_TRUE(items[1].record && items[2].record);
   EXPECT_EQ(items[1].record->external_id, "0000000000451235");
   EXPECT_EQ(items[1].record->raw, joined(edited).substr(items[1].offset, items[1].length));
+}
+
+// A single line longer than max_idoc_bytes is not held whole either: a data
+// record of 300,000 characters rejects its IDoc, with the file's offsets
+// still exact for the IDocs after it; and a control record that runs to
+// the end of the file without a line end is rejected the same way.
+TEST(IdocReader, FlatLineLongerThanTheLimitIsNotHeldWhole) {
+  TempDir dir;
+  std::vector<std::string> lines = lines_of(read_all(fixture("invoic02_three.txt")));
+  std::size_t k03 = 1;
+  while (!lines[k03].starts_with("E1EDK03")) ++k03;
+  lines[k03].insert(lines[k03].size() - 2, std::string(300000, 'x'));  // before its "\r\n"
+  const std::string bytes = joined(lines);
+  const std::string path = dir / "long_line.txt";
+  write_all(path, bytes);
+  auto items = read_limited(path);
+  ASSERT_EQ(items.size(), 3u);
+  ASSERT_TRUE(items[0].rejected);
+  EXPECT_NE(items[0].rejected->error.message().find("IDoc is larger than 20000 bytes"),
+            std::string::npos) << items[0].rejected->error.message();
+  EXPECT_LT(items[0].rejected->raw.size(), 20000u + 2000u);
+  ASSERT_TRUE(items[1].record && items[2].record);
+  EXPECT_EQ(items[1].offset, bytes.find("EDI_DC40", 1));
+  EXPECT_EQ(items[1].record->raw, bytes.substr(items[1].offset, items[1].length));
+  EXPECT_EQ(items[2].offset + items[2].length, bytes.size());
+
+  const std::string endless = lines[0].substr(0, lines[0].size() - 2) + std::string(300000, ' ');
+  write_all(dir / "endless.txt", endless);
+  auto endless_items = read_limited(dir / "endless.txt");
+  ASSERT_EQ(endless_items.size(), 1u);
+  ASSERT_TRUE(endless_items[0].rejected);
+  EXPECT_EQ(endless_items[0].rejected->error.where().record, "0000000000451234");
+  EXPECT_NE(endless_items[0].rejected->error.message().find("IDoc is larger than 20000 bytes"),
+            std::string::npos);
+  EXPECT_LE(endless_items[0].rejected->raw.size(), 20001u);
 }
 
 // The same for IDoc-XML: an IDoc with no </IDOC> within max_idoc_bytes is
@@ -456,9 +497,7 @@ TEST(IdocReader, XmlIdocLargerThanTheLimitIsRejectedAndTheNextOneRead) {
   const std::string path = dir / "big_idoc.xml";
   write_all(path, xml);
 
-  ReaderOptions options;
-  options.max_idoc_bytes = 20000;
-  auto items = read_items(path, options);
+  auto items = read_limited(path);
   ASSERT_EQ(items.size(), 3u);
   ASSERT_TRUE(items[0].rejected);
   EXPECT_NE(items[0].rejected->error.message().find("has no </IDOC> within 20000 bytes"),
