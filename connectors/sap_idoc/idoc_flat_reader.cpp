@@ -191,14 +191,13 @@ class FlatIdocReader final : public IdocReader {
       hold_as_pending();
     }
     // The IDoc's bytes: its control line (read ahead), then its data lines.
-    std::string raw = std::move(pending_raw_);
-    const LineRef control = *pending_;
-    const std::uint64_t offset = pending_offset_;
+    std::string raw = std::move(pending_->raw);
+    const LineRef control = pending_->line;
+    const std::uint64_t offset = pending_->offset;
+    bool cut = pending_->cut;           // a line of it kept only in part
     pending_.reset();
-    pending_raw_ = std::string();
     std::size_t raw_used = raw.size();  // bytes up to the last non-blank line
     std::int64_t skipped_lines = 0;     // data lines past max_idoc_bytes, not kept
-    bool cut = pending_cut_;            // a line of it kept only in part
     data_.clear();
     for (;;) {
       Result<bool> got = read_line();
@@ -290,35 +289,37 @@ class FlatIdocReader final : public IdocReader {
 
   // line_ is the next IDoc's control record: keep it for the next call.
   void hold_as_pending() {
-    pending_cut_ = line_cut_;
-    pending_raw_.clear();
-    append_line(pending_raw_);
-    pending_ = LineRef{0, line_.size(), line_no_};
-    pending_offset_ = line_offset_;
+    Pending& p = pending_.emplace();
+    append_line(p.raw);
+    p.line = LineRef{0, line_.size(), line_no_};
+    p.offset = line_offset_;
+    p.cut = line_cut_;
   }
 
   // An IDoc larger than max_idoc_bytes: rejected with its first bytes; the
   // rest of it was read past without being kept.
   Status too_large(std::string_view raw, const LineRef& control_line, std::int64_t skipped) {
-    CharLine control(control_line.in(raw));
-    Location at = where();
-    at.record = control.field(kDocnum.offset, kDocnum.length);
-    at.segment = "EDI_DC40";
-    at.line = control_line.number;
+    const CharLine control(control_line.in(raw));
     return Status(ErrorCode::kParseError,
                   "IDoc is larger than " + std::to_string(options_.max_idoc_bytes) +
                       " bytes: only its first bytes were kept (" + std::to_string(skipped) +
                       " further lines skipped)",
-                  at);
+                  control_location(control, control_line));
+  }
+
+  // Where an error in the control record is: its IDoc number and line.
+  Location control_location(const CharLine& control, const LineRef& control_line) const {
+    Location at = where();
+    at.record = control.field(kDocnum.offset, kDocnum.length);
+    at.segment = "EDI_DC40";
+    at.line = control_line.number;
+    return at;
   }
 
   Result<RawRecord> parse(std::string_view raw, const LineRef& control_line) {
-    CharLine control(control_line.in(raw));
-    std::string docnum = control.field(kDocnum.offset, kDocnum.length);
-    Location at = where();
-    at.record = docnum;
-    at.segment = "EDI_DC40";
-    at.line = control_line.number;
+    const CharLine control(control_line.in(raw));
+    Location at = control_location(control, control_line);
+    const std::string docnum = at.record;
     if (control.size() < kControlMinimum) {
       return Status(ErrorCode::kParseError,
                     "control record EDI_DC40 is truncated: " + std::to_string(control.size()) +
@@ -332,7 +333,7 @@ class FlatIdocReader final : public IdocReader {
     const FieldSelection& selection = selections_.find(idoctyp);
     // Always selected: SelectionCache adds DOCNUM and IDOCTYP.
     for (const ControlField& f : selected_control_fields(*selection.member("EDI_DC40"))) {
-      std::string_view v = control.view(f.offset, f.field->length);
+      std::string_view v = control.view(f.offset, f.length);
       if (!v.empty()) add_member(dc, f.name, v);
     }
     out["EDI_DC40"] = std::move(dc);
@@ -388,15 +389,14 @@ class FlatIdocReader final : public IdocReader {
                         at);
         }
         parent = it->second;
-      } else if (hlevel > 2) {
-        // No parent number: the nearest earlier segment one level up.
-        while (!level_stack_.empty() && level_stack_.back().first >= hlevel) level_stack_.pop_back();
-        if (!level_stack_.empty() && level_stack_.back().first == hlevel - 1) {
-          parent = level_stack_.back().second;
-        }
       }
       if (hlevel > 0) {
         while (!level_stack_.empty() && level_stack_.back().first >= hlevel) level_stack_.pop_back();
+        // No parent number: the nearest earlier segment one level up.
+        if (!parent && hlevel > 2 && !level_stack_.empty() &&
+            level_stack_.back().first == hlevel - 1) {
+          parent = level_stack_.back().second;
+        }
         level_stack_.emplace_back(hlevel, index);
       }
 
@@ -455,8 +455,8 @@ class FlatIdocReader final : public IdocReader {
   }
 
   struct ControlField {
-    const FixedField* field;
     std::size_t offset;  // characters from the start of the record
+    std::size_t length;  // characters
     std::string name;
   };
 
@@ -466,7 +466,7 @@ class FlatIdocReader final : public IdocReader {
     if (inserted) {
       std::size_t offset = 0;
       for (const FixedField& f : kControlRecordFields) {
-        if (selection.member(f.name)) it->second.push_back(ControlField{&f, offset, f.name});
+        if (selection.member(f.name)) it->second.push_back(ControlField{offset, f.length, f.name});
         offset += f.length;
       }
     }
@@ -490,11 +490,14 @@ class FlatIdocReader final : public IdocReader {
   bool cr_ = false;  // it ended in "\r\n" (or a lone "\r" at the end of the file)
   bool lf_ = false;  // it ended in "\n"
   std::uint64_t line_offset_ = 0;
-  // The next IDoc's control line, read ahead, and its bytes.
-  std::optional<LineRef> pending_;
-  std::string pending_raw_;
-  bool pending_cut_ = false;
-  std::uint64_t pending_offset_ = 0;
+  // The next IDoc's control line, read ahead.
+  struct Pending {
+    std::string raw;           // its exact bytes, terminator included (those kept)
+    LineRef line;              // its text within raw
+    std::uint64_t offset = 0;  // in the file
+    bool cut = false;          // longer than max_idoc_bytes
+  };
+  std::optional<Pending> pending_;
   // Per IDoc, kept to reuse their memory.
   std::vector<LineRef> data_;
   std::vector<Node> nodes_;
