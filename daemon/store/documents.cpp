@@ -67,10 +67,6 @@ constexpr char kApplyingGroups[] =
     " JOIN documents d ON d.id = a.document_id"
     " WHERE a.target_kind = ?1 AND a.target_match_key IN (SELECT value FROM json_each(?2))";
 
-constexpr char kInsertQuarantine[] =
-    "INSERT INTO quarantine (system, entity, external_id, source, error, location, raw, at)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
-
 constexpr char kPutCursor[] =
     "INSERT INTO cursors (system, cursor_key, value, updated_at) VALUES (?1, ?2, ?3, ?4)"
     " ON CONFLICT (system, cursor_key) DO UPDATE SET"
@@ -250,18 +246,9 @@ Result<BatchOutcome> SqliteStore::commit_batch(const DocumentBatch& batch, Insta
     });
     mark_dirty_in_tx(std::move(dirty), now_text);
 
-    SQLite::Statement& quarantine = statement(kInsertQuarantine);
     for (const QuarantineEntry& e : batch.quarantined) {
-      StatementUse q(quarantine);
-      q->bindNoCopy(1, e.system.empty() ? batch.system : e.system);
-      q->bindNoCopy(2, e.entity);
-      q->bindNoCopy(3, e.external_id);
-      q->bindNoCopy(4, e.source);
-      q->bindNoCopy(5, e.error);
-      q->bindNoCopy(6, e.location);
-      q->bindNoCopy(7, e.raw.data(), static_cast<int>(e.raw.size()));
-      q->bind(8, instant_text(e.at == Instant{} ? now : e.at));
-      q->exec();
+      insert_quarantine(e, e.system.empty() ? batch.system : e.system,
+                        e.at == Instant{} ? now : e.at);
       ++outcome.quarantined;
     }
 

@@ -35,18 +35,23 @@ QuarantineEntry read_entry(SQLite::Statement& q) {
 
 }  // namespace
 
+void SqliteStore::insert_quarantine(const QuarantineEntry& entry, const std::string& system,
+                                    Instant at) {
+  StatementUse q(statement(kAddQuarantine));
+  q->bindNoCopy(1, system);
+  q->bindNoCopy(2, entry.entity);
+  q->bindNoCopy(3, entry.external_id);
+  q->bindNoCopy(4, entry.source);
+  q->bindNoCopy(5, entry.error);
+  q->bindNoCopy(6, entry.location);
+  q->bindNoCopy(7, entry.raw.data(), static_cast<int>(entry.raw.size()));
+  q->bind(8, instant_text(at));
+  q->exec();
+}
+
 Status SqliteStore::add_quarantine(const QuarantineEntry& entry) {
   return guarded("add_quarantine", [&]() -> Status {
-    StatementUse q(statement(kAddQuarantine));
-    q->bindNoCopy(1, entry.system);
-    q->bindNoCopy(2, entry.entity);
-    q->bindNoCopy(3, entry.external_id);
-    q->bindNoCopy(4, entry.source);
-    q->bindNoCopy(5, entry.error);
-    q->bindNoCopy(6, entry.location);
-    q->bindNoCopy(7, entry.raw.data(), static_cast<int>(entry.raw.size()));
-    q->bind(8, instant_text(entry.at));
-    q->exec();
+    insert_quarantine(entry, entry.system, entry.at);
     return Status::ok();
   });
 }

@@ -144,6 +144,9 @@ class SqliteStore final : public Store {
   std::vector<Document> read_documents(SQLite::Statement& query);
   // Marks `groups` (any order, repeats allowed) dirty, due at `due`.
   void mark_dirty_in_tx(GroupList groups, const std::string& due);
+  // Inserts `entry` as quarantined by `system` at `at` (inside the caller's
+  // transaction, if any).
+  void insert_quarantine(const QuarantineEntry& entry, const std::string& system, Instant at);
   std::int64_t next_dirty_seq();
 
   // discrepancies.cpp
