@@ -13,9 +13,11 @@
 // says when they differ, since the real path needs both CPUs and the bound
 // only one.
 //
-// usage: idoc_ingest [--count N] [--format xml|flat] [--batch N] [--dir DIR]
-//                    [--rounds N] [--stages]   (--stages: also time reading
-//                    alone and reading + mapping)
+// usage: idoc_ingest [--count N] [--format xml|flat] [--batch N]
+//                    [--commit-records N] [--dir DIR] [--rounds N] [--stages]
+//   --batch: the connector's batch_size (default: its own default);
+//   --commit-records: the engine's store.commit_records (default 500);
+//   --stages: also time reading alone and reading + mapping
 #include <sched.h>
 #include <sys/resource.h>
 #include <time.h>
@@ -205,7 +207,8 @@ void put_back(const fs::path& state, const fs::path& file) {
 int main(int argc, char** argv) {
   std::uint64_t count = 100000;
   std::string format_name = "xml";
-  int batch = 500;
+  int batch = 0;  // 0: the connector's default
+  std::size_t commit_records = arsync::engine::SinkLimits{}.commit_records;
   fs::path dir;
   bool stages = false;
   int rounds = 3;
@@ -220,10 +223,12 @@ int main(int argc, char** argv) {
     if (a == "--count") count = std::stoull(argv[i + 1]);
     else if (a == "--format") format_name = argv[i + 1];
     else if (a == "--batch") batch = std::stoi(argv[i + 1]);
+    else if (a == "--commit-records") commit_records = std::stoul(argv[i + 1]);
     else if (a == "--dir") dir = argv[i + 1];
     else if (a == "--rounds") rounds = std::max(1, std::stoi(argv[i + 1]));
     else {
-      std::cerr << "usage: idoc_ingest [--count N] [--format xml|flat] [--batch N] [--dir DIR] "
+      std::cerr << "usage: idoc_ingest [--count N] [--format xml|flat] [--batch N] "
+                   "[--commit-records N] [--dir DIR] "
                    "[--rounds N] [--stages]\n";
       return 2;
     }
@@ -242,8 +247,9 @@ int main(int argc, char** argv) {
   arsync::Registry registry;
   arsync::register_builtin_connectors(registry);
   const arsync::ConnectorType* type = registry.find("sap_idoc");
-  auto settings = arsync::Registry::validate(
-      *type, {{"inbound_dir", (dir / "inbound").string()}, {"batch_size", batch}}, "bench");
+  nlohmann::json given = {{"inbound_dir", (dir / "inbound").string()}};
+  if (batch > 0) given["batch_size"] = batch;
+  auto settings = arsync::Registry::validate(*type, given, "bench");
   if (!settings) {
     std::cerr << settings.status().to_string() << "\n";
     return 1;
@@ -305,7 +311,9 @@ int main(int argc, char** argv) {
     const double cpu0 = thread_cpu_seconds();
     arsync::Status s;
     {
-      arsync::engine::MappingSink sink("bench", "pull", *mappings, **store, clock);
+      arsync::engine::SinkLimits limits;
+      limits.commit_records = commit_records;
+      arsync::engine::MappingSink sink("bench", "pull", *mappings, **store, clock, nullptr, limits);
       s = (*connector)->pull("", sink);
       reader_cpu_s.push_back(thread_cpu_seconds() - cpu0);
       if (s) s = sink.flush();
@@ -335,7 +343,8 @@ int main(int argc, char** argv) {
   const double ingest = median(ingest_s);
   const double bound = median(bound_s);
   std::cout << "idoc_ingest format=" << format_name << " count=" << count
-            << " file_mb=" << static_cast<double>(bytes) / 1e6 << " batch=" << batch
+            << " file_mb=" << static_cast<double>(bytes) / 1e6
+            << " batch=" << (*settings)["batch_size"].get<int>() << " commit_records=" << commit_records
             << " rounds=" << rounds << " stored=" << count << " quarantined=" << totals.quarantined
             << "\n"
             << "  real path:   " << ingest << " s median, " << static_cast<long>(count / ingest)

@@ -6,7 +6,6 @@
 #include <cstring>
 #include <fstream>
 
-#include "arsync/model/sha256.h"
 
 namespace arsync::connectors::sap_idoc {
 
@@ -130,10 +129,9 @@ std::string idoctyp_in(std::string_view raw) {
 void finish_item(IdocItem& item, Result<RawRecord> result, std::string raw,
                  const std::string& source_name) {
   item.length = raw.size();
-  item.sha256 = sha256_hex(raw);
   if (result.is_ok()) {
     RawRecord record = std::move(result).value();
-    record.raw_ref = RawRef{source_name, item.offset, item.length, item.sha256};
+    record.raw_ref = RawRef{source_name, item.offset, item.length, {}};
     record.raw = std::move(raw);
     item.record = std::move(record);
     return;

@@ -55,9 +55,10 @@ struct IdocItem {
   std::uint64_t offset = 0;  // byte offset of the IDoc in the file
   std::uint64_t length = 0;  // byte length (XML: "<IDOC" .. "</IDOC>";
                              // flat: control line .. last data line, with EOLs)
-  std::string sha256;        // lowercase hex SHA-256 of those bytes
-  // Exactly one of these is set. record->raw_ref carries offset/length/sha256
-  // and the file name given in ReaderOptions::source_name.
+  // Exactly one of these is set. record->raw_ref carries offset and length
+  // and the file name given in ReaderOptions::source_name; its sha256 is
+  // left to the engine, which hashes record->raw (the same bytes) on its
+  // writer thread, off the reading thread that is the ingest's bottleneck.
   std::optional<RawRecord> record;
   std::optional<RejectedRecord> rejected;
 };

@@ -83,7 +83,9 @@ SystemRun SyncEngine::pull_system(System& system) {
     run.status = cursor.status();
     return run;
   }
-  MappingSink sink(run.system, kPullCursorKey, system.mappings, store_, clock_, &stop_);
+  SinkLimits limits;
+  limits.commit_records = options_.commit_records;
+  MappingSink sink(run.system, kPullCursorKey, system.mappings, store_, clock_, &stop_, limits);
   run.status = system.connector->pull(cursor->value_or(""), sink);
   // Whatever the connector says, its accepted batches are committed (or the
   // commit error is known) before anyone else uses the store.

@@ -45,14 +45,28 @@ std::string Location::to_string() const {
   return out;
 }
 
+namespace {
+const std::string kNoMessage;
+const Location kNowhere;
+}  // namespace
+
+const std::string& Status::message() const { return rep_ ? rep_->message : kNoMessage; }
+
+const Location& Status::where() const { return rep_ ? rep_->where : kNowhere; }
+
+Location& Status::where() {
+  if (!rep_) rep_ = std::make_unique<Rep>();
+  return rep_->where;
+}
+
 std::string Status::to_string() const {
   if (is_ok()) return "OK";
-  std::string out(arsync::to_string(code_));
+  std::string out(arsync::to_string(rep_->code));
   out += ": ";
-  out += message_;
-  if (!where_.empty()) {
+  out += rep_->message;
+  if (!rep_->where.empty()) {
     out += " (at ";
-    out += where_.to_string();
+    out += rep_->where.to_string();
     out += ')';
   }
   return out;
@@ -61,7 +75,7 @@ std::string Status::to_string() const {
 Status Status::with_context(const std::string& prefix) const {
   if (is_ok()) return *this;
   Status copy = *this;
-  copy.message_ = prefix + ": " + message_;
+  copy.rep_->message = prefix + ": " + rep_->message;
   return copy;
 }
 

@@ -58,7 +58,8 @@ Result<Config> parse_config(std::string_view text, const std::string& base_dir,
     if (root.contains("store")) {
       const auto& s = root["store"];
       if (!s.is_object()) return bad(file_name, "store must be an object");
-      ARSYNC_RETURN_IF_ERROR(check_keys(s, "store", {"path", "synchronous"}, file_name));
+      ARSYNC_RETURN_IF_ERROR(
+          check_keys(s, "store", {"path", "synchronous", "commit_records"}, file_name));
       if (s.contains("path")) c.store_path = s["path"].get<std::string>();
       if (s.contains("synchronous")) {
         std::string sync = s["synchronous"].get<std::string>();
@@ -66,6 +67,14 @@ Result<Config> parse_config(std::string_view text, const std::string& base_dir,
           return bad(file_name, "store.synchronous must be \"full\" or \"normal\"");
         }
         c.synchronous_full = sync == "full";
+      }
+      if (s.contains("commit_records")) {
+        const long long n = s["commit_records"].get<long long>();
+        if (n < 1 || n > 1000000) {
+          return bad(file_name, "store.commit_records must be between 1 and 1000000, got " +
+                                    std::to_string(n));
+        }
+        c.commit_records = static_cast<std::size_t>(n);
       }
     }
     if (root.contains("state_dir")) c.state_dir = root["state_dir"].get<std::string>();

@@ -45,7 +45,9 @@ struct RawRecord {
   nlohmann::json data;      // the record as JSON, for the mapping (only the
                             // selected parts, see RecordSink::fields_read)
   std::string source;       // where it came from, for errors: file name, URL
-  RawRef raw_ref;           // where its raw bytes are kept (may be empty)
+  RawRef raw_ref;           // where its raw bytes are kept (may be empty); with
+                            // `raw` set, its sha256 may be left empty: the
+                            // engine hashes the bytes on its writer thread
   std::string raw;          // its bytes as received (an IDoc's XML or flat
                             // lines, an API's JSON), quarantined if it cannot
                             // be mapped; empty when the connector keeps none

@@ -47,7 +47,8 @@ inline std::vector<fs::path> files_in(const fs::path& dir, const std::string& ex
 
 class DemoEnv {
  public:
-  // batch_size: IDocs per batch for both systems.
+  // batch_size: IDocs per batch for both systems, and records per
+  // transaction (store.commit_records), so each batch commits on its own.
   explicit DemoEnv(int batch_size = 500) {
     std::random_device rd;
     root_ = fs::temp_directory_path() / ("arsync-it-" + std::to_string(rd()) + std::to_string(rd()));
@@ -55,7 +56,7 @@ class DemoEnv {
     fs::create_directories(root_ / "inbound" / "sap-s4");
     const fs::path src = fs::path(ARSYNC_SOURCE_DIR);
     config_text_ = R"({
-      "store": {"path": "var/arsync.db"},
+      "store": {"path": "var/arsync.db", "commit_records": )" + std::to_string(batch_size) + R"(},
       "state_dir": "var",
       "mappings_dir": ")" + (src / "mappings").string() + R"(",
       "systems": {

@@ -1,4 +1,5 @@
-// MappingSink commits the batches that wait for its writer in one
+// MappingSink gathers accepted batches until they hold commit_records
+// records, and commits the groups that wait for its writer in one
 // transaction, with the last one's cursor; a failed transaction commits none
 // of its batches. The writer is held inside its first commit by a gate, so
 // which batches wait is certain.
@@ -7,6 +8,7 @@
 #include <condition_variable>
 #include <mutex>
 
+#include "arsync/model/sha256.h"
 #include "delegating_store.h"
 #include "demo_env.h"
 
@@ -123,7 +125,8 @@ class MappingSinkTest : public ::testing::Test {
 
 TEST_F(MappingSinkTest, BatchesWaitingForTheWriterAreCommittedInOneTransaction) {
   GatedStore gated(*store_);
-  engine::MappingSink sink("erp", "pull", mappings_, gated, clock_, nullptr, /*max_queued=*/4);
+  engine::MappingSink sink("erp", "pull", mappings_, gated, clock_, nullptr,
+                          {/*commit_records=*/1, /*max_queued=*/4});
   ASSERT_TRUE(sink.accept(batch({"90001"}, "c1")));
   gated.wait_entered();  // the writer holds batch 1 in its first commit
   ASSERT_TRUE(sink.accept(batch({"90002", "90003"}, "c2")));
@@ -157,7 +160,8 @@ TEST_F(MappingSinkTest, BatchesWaitingForTheWriterAreCommittedInOneTransaction) 
 
 TEST_F(MappingSinkTest, AFailedTransactionCommitsNoneOfItsBatches) {
   GatedStore gated(*store_, /*fail_on_call=*/2);
-  engine::MappingSink sink("erp", "pull", mappings_, gated, clock_, nullptr, /*max_queued=*/4);
+  engine::MappingSink sink("erp", "pull", mappings_, gated, clock_, nullptr,
+                          {/*commit_records=*/1, /*max_queued=*/4});
   ASSERT_TRUE(sink.accept(batch({"90001"}, "c1")));
   gated.wait_entered();
   ASSERT_TRUE(sink.accept(batch({"90002"}, "c2")));
@@ -178,6 +182,54 @@ TEST_F(MappingSinkTest, AFailedTransactionCommitsNoneOfItsBatches) {
   ASSERT_EQ(docs->size(), 1u);
   EXPECT_EQ((*docs)[0].external_id, "90001");
   EXPECT_EQ(sink.totals().batches, 1u);
+}
+
+TEST_F(MappingSinkTest, SmallBatchesAreGatheredIntoTransactionsOfCommitRecords) {
+  GatedStore gated(*store_);
+  engine::MappingSink sink("erp", "pull", mappings_, gated, clock_, nullptr,
+                           {/*commit_records=*/3, /*max_queued=*/2});
+  ASSERT_TRUE(sink.accept(batch({"90001", "90002"}, "c1")));  // 2 records: held
+  ASSERT_TRUE(sink.accept(batch({"90003"}, "c2", /*with_rejected=*/true)));  // 4: queued
+  gated.wait_entered();  // the writer holds the first group in its first commit
+  ASSERT_TRUE(sink.accept(batch({"90005"}, "c3")));
+  ASSERT_TRUE(sink.accept(batch({"90006"}, "c4")));  // 2 records: held until flush
+  gated.release();
+  ASSERT_TRUE(sink.flush());
+
+  const std::vector<GatedStore::Call> calls = gated.calls();
+  ASSERT_EQ(calls.size(), 2u);
+  EXPECT_EQ(calls[0].documents, 3u);  // batches 1 and 2 together, not batch 1 alone
+  EXPECT_EQ(calls[0].quarantined, 1u);
+  EXPECT_EQ(calls[0].cursor, "c2");
+  EXPECT_EQ(calls[1].documents, 2u);
+  EXPECT_EQ(calls[1].cursor, "c4");
+  const engine::SinkTotals totals = sink.totals();
+  EXPECT_EQ(totals.batches, 4u);
+  EXPECT_EQ(totals.transactions, 2u);
+  EXPECT_EQ(totals.inserted, 5u);
+  EXPECT_EQ(store_->get_cursor("erp", "pull")->value_or(""), "c4");
+}
+
+TEST_F(MappingSinkTest, RawBytesAreHashedIntoTheStoredReference) {
+  RecordBatch b = batch({"90001", "90002"}, "c1");
+  b.records[0].raw = "<IDOC BEGIN=\"1\">...</IDOC>";
+  b.records[0].raw_ref = RawRef{"archive/inv.xml", 0, b.records[0].raw.size(), ""};
+  b.records[1].raw = "<IDOC BEGIN=\"1\">other</IDOC>";
+  b.records[1].raw_ref = RawRef{"archive/inv.xml", 30, b.records[1].raw.size(), "given-by-connector"};
+  const std::string expected = sha256_hex(b.records[0].raw);
+  const std::size_t length = b.records[0].raw.size();
+  {
+    engine::MappingSink sink("erp", "pull", mappings_, *store_, clock_);
+    ASSERT_TRUE(sink.accept(std::move(b)));
+    ASSERT_TRUE(sink.flush());
+  }
+  auto first = store_->find_document("erp", DocumentKind::kInvoice, "90001");
+  ASSERT_TRUE(first.is_ok() && first->has_value());
+  EXPECT_EQ((*first)->raw_ref.sha256, expected);
+  EXPECT_EQ((*first)->raw_ref.length, length);
+  auto second = store_->find_document("erp", DocumentKind::kInvoice, "90002");
+  ASSERT_TRUE(second.is_ok() && second->has_value());
+  EXPECT_EQ((*second)->raw_ref.sha256, "given-by-connector");  // a connector's own hash is kept
 }
 
 }  // namespace

@@ -2,14 +2,27 @@
 // raw record with the system's mapping set and commits the batch, the
 // quarantined records and the connector's cursor in one store transaction.
 //
-// Reading and writing overlap: accept() maps the batch on the connector's
-// thread and queues it; a writer thread, the only user of the store while a
-// pull runs, commits the queued batches in order, all those waiting in one
-// transaction with the last one's cursor (so a writer that falls behind
-// commits fewer, larger transactions). At most `max_queued` batches wait,
-// so memory stays bounded. After a commit fails, nothing more
-// is committed (a later batch's cursor would skip the failed one) and the
-// error is returned by the next accept() or flush().
+// Mapping and committing have different best sizes. A batch is mapped as
+// soon as it is accepted, so a connector that hands over small batches has
+// each record's JSON mapped and freed while it is still in the CPU's cache.
+// Commits are grouped: accepted batches are committed together, in order,
+// with the last one's cursor, once they hold `commit_records` records (or at
+// flush()), so that a transaction's fixed cost (the WAL commit and its
+// fsync, the index pages written again) is shared by hundreds of documents.
+// A crash replays the batches not yet committed, which is what the cursor
+// of the last committed one says.
+//
+// Reading and writing overlap: accept() maps on the connector's thread; a
+// writer thread, the only user of the store while a pull runs, commits the
+// queued groups in order, all those waiting in one transaction (so a writer
+// that falls behind commits fewer, larger transactions). At most
+// `max_queued` groups wait, so memory stays bounded. After a commit fails,
+// nothing more is committed (a later batch's cursor would skip the failed
+// one) and the error is returned by the next accept() or flush().
+//
+// A document whose RawRef has no SHA-256 yet gets the hash of its record's
+// raw bytes, computed on the writer thread just before its commit: the
+// reading thread is the one that limits ingest.
 //
 // A record with no mapping for its entity, or that fails to map, is
 // quarantined with the mapping error (file, mapping path, field path, record)
@@ -26,6 +39,8 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "arsync/connector.h"
 #include "arsync/mapping/mapping.h"
@@ -44,14 +59,22 @@ struct SinkTotals {
   double commit_seconds = 0;  // time the writer spent in commit_batch
 };
 
+struct SinkLimits {
+  // Records (documents and quarantined) a transaction gathers before it is
+  // queued for the writer; 1 commits every batch on its own.
+  std::size_t commit_records = 500;
+  // Groups waiting for the writer before accept() blocks.
+  std::size_t max_queued = 2;
+};
+
 class MappingSink final : public RecordSink {
  public:
   MappingSink(std::string system, std::string cursor_key, const mapping::MappingSet& mappings,
               store::Store& store, const Clock& clock, const std::atomic<bool>* stop = nullptr,
-              std::size_t max_queued = 2);
+              SinkLimits limits = {});
   ~MappingSink() override;
 
-  // Maps and queues. kUnavailable ("stopping") once a stop was requested, so
+  // Maps, and queues the group once it is big enough. kUnavailable ("stopping") once a stop was requested, so
   // the connector ends its pull after the batch it is on; an earlier commit's
   // error if one failed.
   Status accept(RecordBatch batch) override;
@@ -67,8 +90,15 @@ class MappingSink final : public RecordSink {
   struct Pending {
     store::DocumentBatch batch;
     std::size_t records = 0;
+    std::size_t batches = 0;  // accepted batches it holds
+    // Raw bytes to hash into batch.documents[i].raw_ref.sha256, by i.
+    std::vector<std::pair<std::size_t, std::string>> to_hash;
   };
+  // Hashes and frees `p.to_hash` (writer thread).
+  static void hash_raw_bytes(Pending& p);
   static void append(Pending& into, Pending&& next);
+  // Hands `building_` to the writer, waiting while max_queued groups wait.
+  Status enqueue_building();
   void writer_loop();
 
   std::string system_;
@@ -77,7 +107,12 @@ class MappingSink final : public RecordSink {
   store::Store& store_;
   const Clock& clock_;
   const std::atomic<bool>* stop_;
+  const std::size_t commit_records_;
   const std::size_t max_queued_;
+
+  // The group being gathered: the pulling thread's own, not locked.
+  Pending building_;
+  bool building_used_ = false;  // holds at least one accepted batch
 
   mutable std::mutex mu_;
   std::condition_variable cv_;

@@ -41,6 +41,7 @@ struct SystemSetup {
 struct EngineOptions {
   std::vector<SystemSetup> systems;
   std::string state_dir;
+  std::size_t commit_records = 500;  // see SinkLimits
   reconcile::ReconcileConfig reconcile;
   alert::MailConfig mail;
 };

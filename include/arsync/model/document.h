@@ -54,7 +54,9 @@ struct RawRef {
   std::string file;
   std::uint64_t offset = 0;
   std::uint64_t length = 0;
-  std::string sha256;  // hex digest of those bytes
+  std::string sha256;  // hex digest of those bytes; a connector that hands
+                       // the bytes over (RawRecord::raw) may leave it empty
+                       // and the engine computes it before storing
 };
 
 struct Document {

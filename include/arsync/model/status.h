@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -59,23 +60,34 @@ struct Location {
   std::string to_string() const;
 };
 
+// As LevelDB's Status: an OK status is a null pointer, so creating,
+// returning and destroying one (which the mapping does for every field of
+// every record) costs next to nothing; an error holds its details on the heap.
 class [[nodiscard]] Status {
  public:
   Status() = default;  // OK
   Status(ErrorCode code, std::string message, Location where = {},
          bool retryable = false)
-      : code_(code), message_(std::move(message)), where_(std::move(where)),
-        retryable_(retryable) {}
+      : rep_(std::make_unique<Rep>(Rep{code, std::move(message), std::move(where), retryable})) {}
+  Status(const Status& other) : rep_(other.rep_ ? std::make_unique<Rep>(*other.rep_) : nullptr) {}
+  Status& operator=(const Status& other) {
+    if (this != &other) rep_ = other.rep_ ? std::make_unique<Rep>(*other.rep_) : nullptr;
+    return *this;
+  }
+  Status(Status&&) noexcept = default;
+  Status& operator=(Status&&) noexcept = default;
 
   static Status ok() { return Status(); }
 
-  bool is_ok() const { return code_ == ErrorCode::kOk; }
+  bool is_ok() const { return code() == ErrorCode::kOk; }
   explicit operator bool() const { return is_ok(); }
-  ErrorCode code() const { return code_; }
-  const std::string& message() const { return message_; }
-  const Location& where() const { return where_; }
-  Location& where() { return where_; }
-  bool retryable() const { return retryable_; }
+  ErrorCode code() const { return rep_ ? rep_->code : ErrorCode::kOk; }
+  const std::string& message() const;  // empty for OK
+  const Location& where() const;       // empty for OK
+  // For adding to an error's location (file, line); on OK it gives a
+  // location that is kept but leaves the status OK.
+  Location& where();
+  bool retryable() const { return rep_ && rep_->retryable; }
 
   // "parse error: <message> (at <location>)"; "OK" for success.
   std::string to_string() const;
@@ -84,10 +96,13 @@ class [[nodiscard]] Status {
   Status with_context(const std::string& prefix) const;
 
  private:
-  ErrorCode code_ = ErrorCode::kOk;
-  std::string message_;
-  Location where_;
-  bool retryable_ = false;
+  struct Rep {
+    ErrorCode code = ErrorCode::kOk;
+    std::string message;
+    Location where;
+    bool retryable = false;
+  };
+  std::unique_ptr<Rep> rep_;  // null: OK
 };
 
 // Result<T>: a T on success, a non-OK Status on failure.

@@ -30,6 +30,7 @@ struct Config {
 
   std::string store_path = "/var/lib/arsync/arsync.db";
   bool synchronous_full = true;
+  std::size_t commit_records = 500;  // records a pull gathers per store transaction
   std::string state_dir = "/var/lib/arsync";
   std::string mappings_root = "/usr/share/arsync/mappings";
   std::chrono::seconds interval{300};

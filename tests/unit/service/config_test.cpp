@@ -68,6 +68,29 @@ TEST(Config, ReconcilePairNamingAnUnknownSystemIsRefused) {
       << opts.status().to_string();
 }
 
+TEST(Config, CommitRecordsReachesTheEngine) {
+  Registry registry;
+  register_builtin_connectors(registry);
+  auto defaults = parse_config(kMinimal, "/etc/arsync", "/etc/arsync/arsync.json");
+  ASSERT_TRUE(defaults.is_ok());
+  EXPECT_EQ(defaults->commit_records, 500u);
+  std::string text = kMinimal;
+  text.replace(text.find(R"("synchronous")"), 0, R"("commit_records": 2000, )");
+  auto c = parse_config(text, "/etc/arsync", "/etc/arsync/arsync.json");
+  ASSERT_TRUE(c.is_ok()) << c.status().to_string();
+  auto opts = make_engine_options(*c, registry);
+  ASSERT_TRUE(opts.is_ok()) << opts.status().to_string();
+  EXPECT_EQ(opts->commit_records, 2000u);
+}
+
+TEST(Config, CommitRecordsOutOfRangeIsRefused) {
+  std::string text = kMinimal;
+  text.replace(text.find(R"("synchronous")"), 0, R"("commit_records": 0, )");
+  auto c = parse_config(text, "/etc/arsync", "/etc/arsync/arsync.json");
+  ASSERT_FALSE(c.is_ok());
+  EXPECT_EQ(c.status().message(), "store.commit_records must be between 1 and 1000000, got 0");
+}
+
 TEST(Config, SystemNameWithSeparatorIsRefused) {
   auto c = parse_config(R"({"systems": {"sap|ecc": {"type": "sap_idoc"}}})", "/", "x.json");
   ASSERT_FALSE(c.is_ok());
