@@ -65,9 +65,13 @@ MappingSink::~MappingSink() {
 }
 
 Status MappingSink::accept(RecordBatch batch) {
+  // Hashing raw bytes is work either thread can do: the writer does it
+  // while it keeps up; once groups wait for it, this thread does.
+  bool writer_behind = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!error_.is_ok()) return error_;
+    writer_behind = !queue_.empty();
   }
   if (stop_ && stop_->load()) {
     return Status(ErrorCode::kUnavailable, "stopping: batch not committed, it will be replayed",
@@ -125,7 +129,11 @@ Status MappingSink::accept(RecordBatch batch) {
     }
     doc->raw_ref = std::move(rec.raw_ref);
     if (doc->raw_ref.sha256.empty() && !rec.raw.empty()) {
-      building_.to_hash.emplace_back(out.documents.size(), std::move(rec.raw));
+      if (writer_behind) {
+        doc->raw_ref.sha256 = sha256_hex(rec.raw);
+      } else {
+        building_.to_hash.emplace_back(out.documents.size(), std::move(rec.raw));
+      }
     }
     out.documents.push_back(std::move(doc).value());
     // Freed now, while the mapping has just read it and it is in cache:

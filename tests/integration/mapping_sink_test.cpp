@@ -232,5 +232,26 @@ TEST_F(MappingSinkTest, RawBytesAreHashedIntoTheStoredReference) {
   EXPECT_EQ((*second)->raw_ref.sha256, "given-by-connector");  // a connector's own hash is kept
 }
 
+TEST_F(MappingSinkTest, RawBytesMappedWhileTheWriterIsBehindAreHashedToo) {
+  // The gate holds the writer in its first commit, so later batches are
+  // mapped while groups wait: their bytes are hashed by the pulling thread.
+  GatedStore gated(*store_);
+  engine::MappingSink sink("erp", "pull", mappings_, gated, clock_, nullptr,
+                           {/*commit_records=*/1, /*max_queued=*/3});
+  ASSERT_TRUE(sink.accept(batch({"90001"}, "c1")));
+  gated.wait_entered();
+  ASSERT_TRUE(sink.accept(batch({"90002"}, "c2")));  // waits: the writer is behind
+  RecordBatch late = batch({"90003"}, "c3");
+  late.records[0].raw = "EDI_DC40  100000000000000900375...";
+  late.records[0].raw_ref = RawRef{"archive/inv.idoc", 0, late.records[0].raw.size(), ""};
+  const std::string expected = sha256_hex(late.records[0].raw);
+  ASSERT_TRUE(sink.accept(std::move(late)));
+  gated.release();
+  ASSERT_TRUE(sink.flush());
+  auto doc = store_->find_document("erp", DocumentKind::kInvoice, "90003");
+  ASSERT_TRUE(doc.is_ok() && doc->has_value());
+  EXPECT_EQ((*doc)->raw_ref.sha256, expected);
+}
+
 }  // namespace
 }  // namespace arsync::testing

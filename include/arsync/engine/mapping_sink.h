@@ -21,8 +21,11 @@
 // one) and the error is returned by the next accept() or flush().
 //
 // A document whose RawRef has no SHA-256 yet gets the hash of its record's
-// raw bytes, computed on the writer thread just before its commit: the
-// reading thread is the one that limits ingest.
+// raw bytes. Whichever thread has time computes it: the writer, just before
+// the commit, while it keeps up; the pulling thread, for the batches it
+// maps while groups wait for the writer. (For IDoc-XML the reading thread is
+// the slower, for flat files the writer: hashing is about a sixth of the
+// writer's time.)
 //
 // A record with no mapping for its entity, or that fails to map, is
 // quarantined with the mapping error (file, mapping path, field path, record)
