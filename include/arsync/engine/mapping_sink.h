@@ -3,9 +3,9 @@
 // quarantined records and the connector's cursor in one store transaction.
 //
 // Mapping and committing have different best sizes. A batch is mapped as
-// soon as it is accepted, so a connector that hands over small batches has
-// each record's JSON mapped and freed while it is still in the CPU's cache.
-// Commits are grouped: accepted batches are committed together, in order,
+// soon as it is accepted, so a connector may hand over small batches (each
+// record's JSON is then mapped and freed soon after it was built, and the
+// hashing below is balanced batch by batch). Commits are grouped: accepted batches are committed together, in order,
 // with the last one's cursor, once they hold `commit_records` records (or at
 // flush()), so that a transaction's fixed cost (the WAL commit and its
 // fsync, the index pages written again) is shared by hundreds of documents.
@@ -59,7 +59,7 @@ struct SinkTotals {
   std::size_t updated = 0;
   std::size_t unchanged = 0;
   std::size_t quarantined = 0;
-  double commit_seconds = 0;  // time the writer spent in commit_batch
+  double commit_seconds = 0;  // time the writer spent hashing raw bytes and in commit_batch
 };
 
 struct SinkLimits {
@@ -77,9 +77,10 @@ class MappingSink final : public RecordSink {
               SinkLimits limits = {});
   ~MappingSink() override;
 
-  // Maps, and queues the group once it is big enough. kUnavailable ("stopping") once a stop was requested, so
-  // the connector ends its pull after the batch it is on; an earlier commit's
-  // error if one failed.
+  // Maps, and queues the group once it holds commit_records records.
+  // kUnavailable ("stopping") once a stop was requested, so the connector
+  // ends its pull after the batch it is on (the batches accepted before it
+  // are committed by flush()); an earlier commit's error if one failed.
   Status accept(RecordBatch batch) override;
   Status flush() override;
   // What the mapping for `entity` reads (null when no mapping handles it:
