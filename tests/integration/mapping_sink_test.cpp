@@ -5,6 +5,7 @@
 // which batches wait is certain.
 #include "arsync/engine/mapping_sink.h"
 
+#include <atomic>
 #include <condition_variable>
 #include <mutex>
 
@@ -251,6 +252,27 @@ TEST_F(MappingSinkTest, RawBytesMappedWhileTheWriterIsBehindAreHashedToo) {
   auto doc = store_->find_document("erp", DocumentKind::kInvoice, "90003");
   ASSERT_TRUE(doc.is_ok() && doc->has_value());
   EXPECT_EQ((*doc)->raw_ref.sha256, expected);
+}
+
+TEST_F(MappingSinkTest, AStopCommitsTheGatheredBatchesAndRefusesTheNext) {
+  std::atomic<bool> stop{false};
+  engine::MappingSink sink("erp", "pull", mappings_, *store_, clock_, &stop,
+                           {/*commit_records=*/500, /*max_queued=*/2});
+  ASSERT_TRUE(sink.accept(batch({"90001"}, "c1")));
+  ASSERT_TRUE(sink.accept(batch({"90002"}, "c2")));  // both still gathered, not queued
+  stop = true;  // SIGTERM
+  const Status refused = sink.accept(batch({"90003"}, "c3"));
+  EXPECT_EQ(refused.code(), ErrorCode::kUnavailable);
+  EXPECT_TRUE(refused.retryable());
+  EXPECT_EQ(refused.message(), "stopping: batch not committed, it will be replayed");
+  ASSERT_TRUE(sink.flush());  // what was accepted is committed, with its cursor
+  EXPECT_EQ(store_->get_cursor("erp", "pull")->value_or(""), "c2");
+  auto docs = store_->list_documents("erp", DocumentKind::kInvoice, 10);
+  ASSERT_TRUE(docs.is_ok());
+  ASSERT_EQ(docs->size(), 2u);
+  EXPECT_EQ((*docs)[1].external_id, "90002");
+  EXPECT_EQ(sink.totals().batches, 2u);
+  EXPECT_EQ(sink.totals().transactions, 1u);
 }
 
 }  // namespace
