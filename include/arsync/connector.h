@@ -35,7 +35,9 @@ namespace arsync {
 // Bumped when this header changes incompatibly; plugins are refused when
 // their value differs.
 // 2: RawRecord.raw, FieldSelection and RecordSink::fields_read.
-inline constexpr int kConnectorAbiVersion = 2;
+// 3: Status is one pointer (its layout changed); RawRef.sha256 may be left
+//    to the engine when RawRecord.raw is set.
+inline constexpr int kConnectorAbiVersion = 3;
 
 // One record as the source system gave it.
 struct RawRecord {
