@@ -57,8 +57,8 @@ struct IdocItem {
                              // flat: control line .. last data line, with EOLs)
   // Exactly one of these is set. record->raw_ref carries offset and length
   // and the file name given in ReaderOptions::source_name; its sha256 is
-  // left to the engine, which hashes record->raw (the same bytes) on its
-  // writer thread, off the reading thread that is the ingest's bottleneck.
+  // left to the engine, which hashes record->raw (the same bytes) on
+  // whichever of its threads has time (see MappingSink).
   std::optional<RawRecord> record;
   std::optional<RejectedRecord> rejected;
 };

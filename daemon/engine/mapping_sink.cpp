@@ -78,14 +78,12 @@ Status MappingSink::accept(RecordBatch batch) {
                   {}, /*retryable=*/true);
   }
   const Instant now = clock_.now();
-  if (!building_used_) {
+  if (building_.batches++ == 0) {
     building_.batch.system = system_;
     building_.batch.cursor_key = cursor_key_;
-    building_used_ = true;
   }
   building_.records += batch.records.size() + batch.rejected.size();
   store::DocumentBatch& out = building_.batch;
-  ++building_.batches;
   // The group's cursor is its last batch's: committed only with all of it.
   out.cursor = std::move(batch.cursor);
 
@@ -155,7 +153,6 @@ Status MappingSink::enqueue_building() {
   if (!error_.is_ok()) return error_;
   queue_.push_back(std::move(building_));
   building_ = Pending{};
-  building_used_ = false;
   cv_.notify_all();
   return Status::ok();
 }
@@ -165,7 +162,7 @@ const FieldSelection* MappingSink::fields_read(const std::string& entity) const 
 }
 
 Status MappingSink::flush() {
-  if (building_used_) ARSYNC_RETURN_IF_ERROR(enqueue_building());
+  if (building_.batches > 0) ARSYNC_RETURN_IF_ERROR(enqueue_building());
   std::unique_lock<std::mutex> lock(mu_);
   cv_.wait(lock, [this] { return (queue_.empty() && !writing_) || !error_.is_ok(); });
   return error_;
@@ -177,9 +174,8 @@ SinkTotals MappingSink::totals() const {
 }
 
 void MappingSink::hash_raw_bytes(Pending& p) {
-  for (auto& [index, raw] : p.to_hash) {
+  for (const auto& [index, raw] : p.to_hash) {
     p.batch.documents[index].raw_ref.sha256 = sha256_hex(raw);
-    raw = std::string();
   }
   p.to_hash.clear();
 }

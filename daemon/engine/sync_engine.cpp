@@ -83,9 +83,8 @@ SystemRun SyncEngine::pull_system(System& system) {
     run.status = cursor.status();
     return run;
   }
-  SinkLimits limits;
-  limits.commit_records = options_.commit_records;
-  MappingSink sink(run.system, kPullCursorKey, system.mappings, store_, clock_, &stop_, limits);
+  MappingSink sink(run.system, kPullCursorKey, system.mappings, store_, clock_, &stop_,
+                   options_.sink);
   run.status = system.connector->pull(cursor->value_or(""), sink);
   // Whatever the connector says, its accepted batches are committed (or the
   // commit error is known) before anyone else uses the store.

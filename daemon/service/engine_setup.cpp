@@ -11,7 +11,7 @@ Result<engine::EngineOptions> make_engine_options(const Config& config,
                                                   const Registry& registry) {
   engine::EngineOptions opts;
   opts.state_dir = config.state_dir;
-  opts.commit_records = config.commit_records;
+  opts.sink.commit_records = config.commit_records;
   std::vector<std::string> names;
   for (const SystemConfig& s : config.systems) {
     nlohmann::json settings = s.settings;

@@ -49,7 +49,7 @@ struct RawRecord {
   std::string source;       // where it came from, for errors: file name, URL
   RawRef raw_ref;           // where its raw bytes are kept (may be empty); with
                             // `raw` set, its sha256 may be left empty: the
-                            // engine hashes the bytes on its writer thread
+                            // engine then hashes those bytes
   std::string raw;          // its bytes as received (an IDoc's XML or flat
                             // lines, an API's JSON), quarantined if it cannot
                             // be mapped; empty when the connector keeps none

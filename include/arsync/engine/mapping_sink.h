@@ -5,9 +5,9 @@
 // Mapping and committing have different best sizes. A batch is mapped as
 // soon as it is accepted, so a connector may hand over small batches (each
 // record's JSON is then mapped and freed soon after it was built, and the
-// hashing below is balanced batch by batch). Commits are grouped: accepted batches are committed together, in order,
-// with the last one's cursor, once they hold `commit_records` records (or at
-// flush()), so that a transaction's fixed cost (the WAL commit and its
+// hashing below is balanced batch by batch). Commits are grouped: accepted
+// batches are committed together, in order, with the last one's cursor, once
+// they hold `commit_records` records (or at flush()), so that a transaction's fixed cost (the WAL commit and its
 // fsync, the index pages written again) is shared by hundreds of documents.
 // A crash replays the batches not yet committed, which is what the cursor
 // of the last committed one says.
@@ -114,9 +114,9 @@ class MappingSink final : public RecordSink {
   const std::size_t commit_records_;
   const std::size_t max_queued_;
 
-  // The group being gathered: the pulling thread's own, not locked.
+  // The group being gathered (empty while batches == 0): the pulling
+  // thread's own, not locked.
   Pending building_;
-  bool building_used_ = false;  // holds at least one accepted batch
 
   mutable std::mutex mu_;
   std::condition_variable cv_;

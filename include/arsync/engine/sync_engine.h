@@ -41,7 +41,7 @@ struct SystemSetup {
 struct EngineOptions {
   std::vector<SystemSetup> systems;
   std::string state_dir;
-  std::size_t commit_records = 500;  // see SinkLimits
+  SinkLimits sink;  // how each pull's MappingSink gathers and queues batches
   reconcile::ReconcileConfig reconcile;
   alert::MailConfig mail;
 };

@@ -80,7 +80,7 @@ TEST(Config, CommitRecordsReachesTheEngine) {
   ASSERT_TRUE(c.is_ok()) << c.status().to_string();
   auto opts = make_engine_options(*c, registry);
   ASSERT_TRUE(opts.is_ok()) << opts.status().to_string();
-  EXPECT_EQ(opts->commit_records, 2000u);
+  EXPECT_EQ(opts->sink.commit_records, 2000u);
 }
 
 TEST(Config, CommitRecordsOutOfRangeIsRefused) {
