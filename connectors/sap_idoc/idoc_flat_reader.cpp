@@ -1,7 +1,10 @@
 // Flat-file IDoc reader: an EDI_DC40 control record line starts each IDoc,
-// its EDI_DD40 data record lines follow. Fields sit at SAP's fixed offsets,
-// counted in characters (UTF-8 lines are decoded; a line that is not valid
-// UTF-8 is read as ISO-8859-1). A short line is padded with blanks.
+// its EDI_DD40 data record lines follow (or, in files of SAP 3.x and of
+// middleware that still writes record type version 2, EDI_DC and EDI_DD).
+// Fields sit at SAP's fixed offsets, counted in characters: a file is read as
+// UTF-8 (a line that is not valid UTF-8 rejects its IDoc) or, when the
+// connector's encoding says so, as ISO-8859-1 (a byte per character). A short
+// line is padded with blanks.
 //
 // An IDoc's lines are read once, into the IDoc's raw bytes (which the record
 // keeps); fields are read from there. Segment types, their layouts and the
@@ -11,6 +14,8 @@
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <span>
+#include <stdexcept>
 #include <unordered_map>
 
 #include "idoc_reader.h"
@@ -21,54 +26,78 @@ namespace arsync::connectors::sap_idoc {
 
 namespace {
 
-// A control record must reach the end of MESTYP (what identifies the IDoc);
-// later fields may be cut off (trailing blanks stripped by a tool).
-constexpr std::size_t kControlMinimum = control_field("MESTYP").end();
-constexpr FieldPlace kDocnum = control_field("DOCNUM");
-constexpr FieldPlace kIdoctyp = control_field("IDOCTYP");
+// The EDI_DC control record of record type version 2 (SAP 3.x): SAP's
+// documentation of EDI_DC gives the fields up to CRETIM; the ones after it
+// are as SAP systems write them. IDOCTYP is EDI_DC's DOCTYP (the basic type),
+// named as in EDI_DC40 so that one mapping reads both.
+constexpr FixedField kEdiDcFields[] = {
+    {"TABNAM", 10}, {"MANDT", 3},   {"DOCNUM", 16}, {"DOCREL", 4},  {"STATUS", 2},
+    {"IDOCTYP", 8}, {"DIRECT", 1},  {"RCVPOR", 10}, {"RCVPRT", 2},  {"RCVPRN", 10},
+    {"RCVSAD", 21}, {"RCVLAD", 70}, {"STD", 1},     {"STDVRS", 6},  {"STDMES", 6},
+    {"MESCOD", 3},  {"MESFCT", 3},  {"OUTMOD", 1},  {"TEST", 1},    {"SNDPOR", 10},
+    {"SNDPRT", 2},  {"SNDPRN", 10}, {"SNDSAD", 21}, {"SNDLAD", 70}, {"REFINT", 14},
+    {"REFGRP", 14}, {"REFMES", 14}, {"ARCKEY", 70}, {"CREDAT", 8},  {"CRETIM", 6},
+    {"MESTYP", 6},  {"IDOCTP", 8},  {"CIMTYP", 8},  {"RCVPFC", 2},  {"SNDPFC", 2},
+    {"SERIAL", 20}, {"EXPRSS", 1},
+};
 
-// EDI_DD40 header: SEGNAM 30, MANDT 3, DOCNUM 16, SEGNUM 6, PSGNUM 6,
-// HLEVEL 2, then SDATA 1000.
-constexpr std::size_t kSegnamLen = 30, kDataDocnumOff = 33, kSegnumOff = 49, kPsgnumOff = 55,
-                      kHlevelOff = 61, kSdataOff = 63;
-
-bool is_ascii(std::string_view s) {
-  std::uint64_t high = 0;
-  std::size_t i = 0;
-  for (; i + 8 <= s.size(); i += 8) {
-    std::uint64_t word;
-    std::memcpy(&word, s.data() + i, 8);
-    high |= word;
+constexpr FieldPlace place_in(std::span<const FixedField> fields, std::string_view name) {
+  std::size_t offset = 0;
+  for (const FixedField& f : fields) {
+    if (name == f.name) return {offset, f.length};
+    offset += f.length;
   }
-  for (; i < s.size(); ++i) high |= static_cast<unsigned char>(s[i]);
-  return (high & 0x8080808080808080ULL) == 0;
+  throw std::invalid_argument("no such control record field");
 }
 
-bool valid_utf8(std::string_view s) {
-  for (std::size_t i = 0; i < s.size();) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    std::size_t n = c < 0x80 ? 0 : (c >> 5) == 0x6 ? 1 : (c >> 4) == 0xE ? 2 : (c >> 3) == 0x1E ? 3 : 4;
-    if (n > 3 || i + n >= s.size()) return false;
-    for (std::size_t k = 1; k <= n; ++k) {
-      if ((static_cast<unsigned char>(s[i + k]) >> 6) != 0x2) return false;
-    }
-    i += n + 1;
-  }
-  return true;
+// Version 3 (EDI_DC40 / EDI_DD40): a control record must reach the end of
+// MESTYP (what identifies the IDoc); later fields may be cut off (trailing
+// blanks stripped by a tool). Data records: SEGNAM 30, MANDT 3, DOCNUM 16,
+// SEGNUM 6, PSGNUM 6, HLEVEL 2, then SDATA 1000.
+constexpr FlatLayout kVersion3{
+    "EDI_DC40", kControlRecordFields, control_field("DOCNUM"), control_field("IDOCTYP"),
+    control_field("MESTYP").end(), {0, 30}, {33, 16}, {49, 6}, {55, 6}, {61, 2}, 63};
+
+// Version 2 (EDI_DC / EDI_DD): a control record must reach the end of its
+// basic type, which is all that identifies an IDoc of SAP 3.x. Data records:
+// TABNAM 10, MANDT 3, DOCNUM 16, SEGNUM 6, SEGNAM 10, PSGNUM 6, HLEVEL 2,
+// DTINT2 2, then SDATA 1000.
+constexpr FlatLayout kVersion2{
+    "EDI_DC    ", kEdiDcFields, place_in(kEdiDcFields, "DOCNUM"),
+    place_in(kEdiDcFields, "IDOCTYP"), place_in(kEdiDcFields, "IDOCTYP").end(),
+    {35, 10}, {13, 16}, {29, 6}, {45, 6}, {51, 2}, 55};
+
+}  // namespace
+
+bool starts_flat_control_record(std::string_view line) {
+  return line.substr(0, 8) == kVersion3.control_tag || line.substr(0, 10) == kVersion2.control_tag;
 }
+
+IdocFormat sniff_flat(std::string_view line) {
+  return line.substr(0, 8) == kVersion3.control_tag ? IdocFormat::kFlat : IdocFormat::kFlatEdiDc;
+}
+
+const FlatLayout& flat_layout(IdocFormat format) {
+  return format == IdocFormat::kFlatEdiDc ? kVersion2 : kVersion3;
+}
+
+namespace {
 
 // A line as characters, each kept as its UTF-8 bytes. An ASCII line (the
 // usual case) is its own character index.
 class CharLine {
  public:
   // `line` must outlive the CharLine (an ASCII line is not copied).
-  explicit CharLine(std::string_view line) {
+  // `latin1`: a byte per character; otherwise UTF-8, and a line that is not
+  // valid UTF-8 (rejected before its fields are read) as ISO-8859-1, so that
+  // the text of an error about it is valid UTF-8.
+  explicit CharLine(std::string_view line, bool latin1 = false) {
     if (is_ascii(line)) {
       text_ = line;
       ascii_ = true;
       return;
     }
-    if (valid_utf8(line)) {
+    if (!latin1 && first_invalid_utf8(line) == std::string_view::npos) {
       for (std::size_t i = 0; i < line.size();) {
         unsigned char c = static_cast<unsigned char>(line[i]);
         std::size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : 4;
@@ -122,8 +151,6 @@ struct LineRef {
 
 bool is_blank(std::string_view s) { return s.find_first_not_of(" \t\r\n") == std::string_view::npos; }
 
-bool starts_control_record(std::string_view line) { return line.substr(0, 8) == "EDI_DC40"; }
-
 // What a SEGNAM names: the segment type and its layout (null: undefined).
 struct SegmentType {
   std::string name;
@@ -138,6 +165,7 @@ struct TextHash {
 
 struct Node {
   const std::string* name = nullptr;  // a SegmentType's name
+  std::size_t depth = 1;              // 1 for a top-level segment
   nlohmann::json fields;
   std::vector<std::size_t> children;
   const FieldSelection* selection = nullptr;  // null: not built into the record
@@ -158,8 +186,11 @@ void add_member(nlohmann::json& object, const std::string& name, std::string_vie
 
 class FlatIdocReader final : public IdocReader {
  public:
-  FlatIdocReader(const std::string& path, const ReaderOptions& options, Status& error)
-      : buffer_(kReadBuffer), options_(options) {
+  FlatIdocReader(const std::string& path, const ReaderOptions& options, IdocFormat format,
+                 Status& error)
+      : buffer_(kReadBuffer), options_(options), layout_(flat_layout(format)),
+        control_name_(format == IdocFormat::kFlatEdiDc ? "EDI_DC" : "EDI_DC40"),
+        latin1_(options.flat_encoding == TextEncoding::kLatin1) {
     // The stream's own buffer is 8 KiB: a read system call per 8 KiB.
     in_.rdbuf()->pubsetbuf(buffer_.data(), static_cast<std::streamsize>(buffer_.size()));
     in_.open(path, std::ios::binary);
@@ -173,8 +204,8 @@ class FlatIdocReader final : public IdocReader {
         if (!got.is_ok()) return got.status();
         if (!*got) {
           if (returned_ == 0) {
-            return Status(ErrorCode::kParseError, "not an IDoc file: no EDI_DC40 control record",
-                          where());
+            return Status(ErrorCode::kParseError,
+                          "not an IDoc file: no " + control_name_ + " control record", where());
           }
           return std::optional<IdocItem>();
         }
@@ -184,8 +215,8 @@ class FlatIdocReader final : public IdocReader {
         Location at = where();
         at.line = line_no_;
         return Status(ErrorCode::kParseError,
-                      "expected an EDI_DC40 control record, found a line starting \"" +
-                          line_.substr(0, 30) + "\"",
+                      "expected an " + control_name_ + " control record, found a line starting \"" +
+                          printable(line_.substr(0, 30)) + "\"",
                       at);
       }
       hold_as_pending();
@@ -223,7 +254,9 @@ class FlatIdocReader final : public IdocReader {
     IdocItem item;
     item.offset = offset;
     Result<RawRecord> record = skipped_lines > 0 || cut ? too_large(raw, control, skipped_lines)
-                                                        : parse(raw, control);  // before raw moves
+                               : !latin1_ ? check_utf8(raw, control, offset)
+                                          : Result<RawRecord>(RawRecord{});
+    if (record.is_ok()) record = parse(raw, control);  // before raw moves
     finish_item(item, std::move(record), std::move(raw), options_.source_name);
     ++returned_;
     return std::optional<IdocItem>(std::move(item));
@@ -234,6 +267,70 @@ class FlatIdocReader final : public IdocReader {
 
  private:
   Location where() const { return Location::in_file(options_.source_name); }
+
+  bool starts_control_record(std::string_view line) const {
+    return line.substr(0, layout_.control_tag.size()) == layout_.control_tag;
+  }
+
+  // OK (an empty record) when every line of the IDoc is valid UTF-8; else
+  // the error naming the first invalid byte's offset in the file and its
+  // record, segment and field.
+  Result<RawRecord> check_utf8(std::string_view raw, const LineRef& control_line,
+                               std::uint64_t file_offset) {
+    const LineRef* bad_line = nullptr;
+    std::size_t bad = std::string_view::npos;
+    if ((bad = first_invalid_utf8(control_line.in(raw))) != std::string_view::npos) {
+      bad_line = &control_line;
+    }
+    for (std::size_t i = 0; bad_line == nullptr && i < data_.size(); ++i) {
+      if ((bad = first_invalid_utf8(data_[i].in(raw))) != std::string_view::npos) {
+        bad_line = &data_[i];
+      }
+    }
+    if (bad_line == nullptr) return RawRecord{};
+    const std::string_view text = bad_line->in(raw);
+    // The character the byte is in: the characters of the valid text before it.
+    std::size_t column = 0;
+    for (std::size_t i = 0; i < bad; ++i) {
+      if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) ++column;
+    }
+    const CharLine control(control_line.in(raw));
+    Location at = control_location(control, control_line);
+    at.line = bad_line->number;
+    if (bad_line == &control_line) {
+      at.field = field_at(layout_.control_fields, column);
+    } else {
+      const CharLine rec(text);
+      const std::string idoctyp = control.field(layout_.idoctyp.offset, layout_.idoctyp.length);
+      at.segment = segment_type_name(rec.view(layout_.segnam.offset, layout_.segnam.length));
+      const SegmentLayout* segment =
+          options_.segments ? options_.segments->find(idoctyp, at.segment) : nullptr;
+      if (column < layout_.sdata) {
+        at.field = "(record header)";
+      } else if (segment != nullptr) {
+        for (const FieldDef& f : *segment) {
+          if (column - layout_.sdata >= f.offset && column - layout_.sdata < f.offset + f.length) {
+            at.field = f.name;
+          }
+        }
+      }
+    }
+    return invalid_utf8_error(file_offset + bad_line->begin + bad,
+                              static_cast<unsigned char>(text[bad]),
+                              "the connector reads flat files as UTF-8 (its encoding setting): "
+                              "set encoding to iso-8859-1 if the sender writes Latin-1",
+                              std::move(at));
+  }
+
+  // The name of the fixed field at character `column`, "" past the last.
+  static std::string field_at(std::span<const FixedField> fields, std::size_t column) {
+    std::size_t offset = 0;
+    for (const FixedField& f : fields) {
+      if (column < offset + f.length) return f.name;
+      offset += f.length;
+    }
+    return "";
+  }
 
   // Reads the next line into line_ (terminator removed, noted in cr_/lf_);
   // false at end of file.
@@ -299,7 +396,7 @@ class FlatIdocReader final : public IdocReader {
   // An IDoc larger than max_idoc_bytes: rejected with its first bytes; the
   // rest of it was read past without being kept.
   Status too_large(std::string_view raw, const LineRef& control_line, std::int64_t skipped) {
-    const CharLine control(control_line.in(raw));
+    const CharLine control(control_line.in(raw), latin1_);
     return Status(ErrorCode::kParseError,
                   "IDoc is larger than " + std::to_string(options_.max_idoc_bytes) +
                       " bytes: only its first bytes were kept (" + std::to_string(skipped) +
@@ -310,26 +407,27 @@ class FlatIdocReader final : public IdocReader {
   // Where an error in the control record is: its IDoc number and line.
   Location control_location(const CharLine& control, const LineRef& control_line) const {
     Location at = where();
-    at.record = control.field(kDocnum.offset, kDocnum.length);
-    at.segment = "EDI_DC40";
+    at.record = control.field(layout_.docnum.offset, layout_.docnum.length);
+    at.segment = control_name_;
     at.line = control_line.number;
     return at;
   }
 
   Result<RawRecord> parse(std::string_view raw, const LineRef& control_line) {
-    const CharLine control(control_line.in(raw));
+    const CharLine control(control_line.in(raw), latin1_);
     Location at = control_location(control, control_line);
     const std::string docnum = at.record;
-    if (control.size() < kControlMinimum) {
+    if (control.size() < layout_.control_minimum) {
       return Status(ErrorCode::kParseError,
-                    "control record EDI_DC40 is truncated: " + std::to_string(control.size()) +
-                        " characters, at least " + std::to_string(kControlMinimum) +
-                        " needed (fields up to MESTYP)",
+                    "control record " + control_name_ + " is truncated: " +
+                        std::to_string(control.size()) + " characters, at least " +
+                        std::to_string(layout_.control_minimum) + " needed (fields up to " +
+                        (&layout_ == &kVersion2 ? "IDOCTYP" : "MESTYP") + ")",
                     at);
     }
     nlohmann::json out = nlohmann::json::object();
     nlohmann::json dc = nlohmann::json::object();
-    const std::string idoctyp = control.field(kIdoctyp.offset, kIdoctyp.length);
+    const std::string idoctyp = control.field(layout_.idoctyp.offset, layout_.idoctyp.length);
     const FieldSelection& selection = selections_.find(idoctyp);
     // Always selected: SelectionCache adds DOCNUM and IDOCTYP.
     for (const ControlField& f : selected_control_fields(*selection.member("EDI_DC40"))) {
@@ -347,15 +445,16 @@ class FlatIdocReader final : public IdocReader {
     by_segnum_.clear();
     level_stack_.clear();
     for (const LineRef& line : data_) {
-      CharLine rec(line.in(raw));
-      const SegmentType& type = segment_type(types, idoctyp, rec.view(0, kSegnamLen));
+      CharLine rec(line.in(raw), latin1_);
+      const SegmentType& type =
+          segment_type(types, idoctyp, rec.view(layout_.segnam.offset, layout_.segnam.length));
       at.line = line.number;
       at.segment = type.name;
       at.field.clear();
       if (type.name.empty()) {
         return Status(ErrorCode::kParseError, "data record has no segment name (SEGNAM)", at);
       }
-      std::string_view rec_docnum = rec.view(kDataDocnumOff, 16);
+      std::string_view rec_docnum = rec.view(layout_.data_docnum.offset, layout_.data_docnum.length);
       if (!rec_docnum.empty() && rec_docnum != docnum) {
         at.field = "DOCNUM";
         return Status(ErrorCode::kParseError,
@@ -371,10 +470,10 @@ class FlatIdocReader final : public IdocReader {
                           "/" + idoctyp + ".json)",
                       at);
       }
-      std::string_view segnum = rec.view(kSegnumOff, 6);
-      std::string_view psgnum = rec.view(kPsgnumOff, 6);
+      std::string_view segnum = rec.view(layout_.segnum.offset, layout_.segnum.length);
+      std::string_view psgnum = rec.view(layout_.psgnum.offset, layout_.psgnum.length);
       int hlevel = 0;
-      for (char c : rec.view(kHlevelOff, 2)) {
+      for (char c : rec.view(layout_.hlevel.offset, layout_.hlevel.length)) {
         if (c >= '0' && c <= '9') hlevel = hlevel * 10 + (c - '0');
       }
       const std::size_t index = nodes_.size();
@@ -400,15 +499,24 @@ class FlatIdocReader final : public IdocReader {
         level_stack_.emplace_back(hlevel, index);
       }
 
+      const std::size_t depth = parent ? nodes_[*parent].depth + 1 : 1;
+      if (depth > kMaxNestingDepth) {
+        at.field = "PSGNUM";
+        return Status(ErrorCode::kParseError,
+                      "segments are nested more than " + std::to_string(kMaxNestingDepth) +
+                          " levels deep (the limit)",
+                      at);
+      }
       Node& node = nodes_.emplace_back();
       node.name = &type.name;
+      node.depth = depth;
       node.fields = nlohmann::json::object();
       // Built when its parent is (or it has none) and selects it.
       const FieldSelection* parent_selection = parent ? nodes_[*parent].selection : &selection;
       node.selection = parent_selection ? parent_selection->member(type.name) : nullptr;
       if (node.selection) {
         for (const FieldDef* f : selected_fields(*type.layout, *node.selection)) {
-          std::string_view v = rec.view(kSdataOff + f->offset, f->length);
+          std::string_view v = rec.view(layout_.sdata + f->offset, f->length);
           if (!v.empty()) add_member(node.fields, f->name, v);
         }
       }
@@ -435,6 +543,12 @@ class FlatIdocReader final : public IdocReader {
     if (it == types.end()) {
       SegmentType type;
       type.name = segment_type_name(segnam);
+      // Record type version 2 names a segment by its definition, with the
+      // version suffix or (for a segment's first version) without it.
+      if (&layout_ == &kVersion2 && type.name.size() > 2 &&
+          (type.name[0] == 'E' || type.name[0] == 'Z') && type.name[1] == '2') {
+        type.name[1] = '1';
+      }
       if (options_.segments) type.layout = options_.segments->find(idoctyp, type.name);
       it = types.emplace(std::string(segnam), std::move(type)).first;
     }
@@ -465,7 +579,7 @@ class FlatIdocReader final : public IdocReader {
     auto [it, inserted] = selected_control_fields_.try_emplace(&selection);
     if (inserted) {
       std::size_t offset = 0;
-      for (const FixedField& f : kControlRecordFields) {
+      for (const FixedField& f : layout_.control_fields) {
         if (selection.member(f.name)) it->second.push_back(ControlField{offset, f.length, f.name});
         offset += f.length;
       }
@@ -477,6 +591,9 @@ class FlatIdocReader final : public IdocReader {
   std::vector<char> buffer_;  // declared before in_, which reads into it
   std::ifstream in_;
   ReaderOptions options_;
+  const FlatLayout& layout_;
+  const std::string control_name_;  // EDI_DC40 or EDI_DC
+  const bool latin1_;
   SelectionCache selections_{options_};
   // Keys and values stay put while the reader lives (definitions, selections_).
   std::map<std::string, SegmentTypes, std::less<>> segment_types_;  // by IDOCTYP
@@ -513,8 +630,8 @@ class FlatIdocReader final : public IdocReader {
 }  // namespace
 
 std::unique_ptr<IdocReader> make_flat_reader(const std::string& path, const ReaderOptions& options,
-                                             Status& error) {
-  return std::make_unique<FlatIdocReader>(path, options, error);
+                                             IdocFormat format, Status& error) {
+  return std::make_unique<FlatIdocReader>(path, options, format, error);
 }
 
 }  // namespace arsync::connectors::sap_idoc

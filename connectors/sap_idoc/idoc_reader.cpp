@@ -1,13 +1,25 @@
 // Format sniffing and the parts both IDoc readers share.
 #include "idoc_reader.h"
+#include "utf8.h"
 
 #include <cctype>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 
 
 namespace arsync::connectors::sap_idoc {
+
+Status invalid_utf8_error(std::uint64_t file_offset, unsigned char byte, std::string_view rule,
+                          Location at) {
+  char hex[8];
+  std::snprintf(hex, sizeof hex, "0x%02X", byte);
+  return Status(ErrorCode::kParseError,
+                "invalid UTF-8 at byte " + std::to_string(file_offset) + " of the file (byte " +
+                    hex + "): " + std::string(rule),
+                std::move(at));
+}
 
 std::string_view trim_trailing_blanks(std::string_view text) {
   // A loop, not find_last_not_of: that calls memchr once per character, and
@@ -36,7 +48,7 @@ std::string element_text_in(std::string_view raw, std::string_view tag, std::siz
   a += open.size();
   std::size_t b = raw.find('<', a);
   if (b == std::string_view::npos || b - a > max_length) return "";
-  return std::string(trim_trailing_blanks(raw.substr(a, b - a)));
+  return printable(trim_trailing_blanks(raw.substr(a, b - a)));
 }
 
 bool is_definition_name(std::string_view name) {
@@ -115,11 +127,11 @@ namespace {
 // The basic type named in an IDoc's raw bytes, if it can be found even though
 // the IDoc as a whole could not be read: quarantine listings then say what it was.
 std::string idoctyp_in(std::string_view raw) {
-  if (raw.substr(0, 8) == "EDI_DC40") {  // flat
-    constexpr FieldPlace kIdoctyp = control_field("IDOCTYP");
-    return raw.size() < kIdoctyp.end()
+  if (starts_flat_control_record(raw)) {
+    const FieldPlace idoctyp = flat_layout(sniff_flat(raw)).idoctyp;
+    return raw.size() < idoctyp.end()
                ? ""
-               : std::string(trim_trailing_blanks(raw.substr(kIdoctyp.offset, kIdoctyp.length)));
+               : printable(trim_trailing_blanks(raw.substr(idoctyp.offset, idoctyp.length)));
   }
   return element_text_in(raw, "IDOCTYP", 30);
 }
@@ -150,7 +162,7 @@ Result<IdocFormat> sniff_format(std::string_view head, const std::string& source
   std::size_t first = rest.find_first_not_of(" \t\r\n");
   if (first != std::string_view::npos) rest.remove_prefix(first);
   if (!rest.empty() && rest[0] == '<') return IdocFormat::kXml;
-  if (rest.substr(0, 8) == "EDI_DC40") return IdocFormat::kFlat;
+  if (starts_flat_control_record(rest)) return sniff_flat(rest);
   Location where = Location::in_file(source_name);
   if (rest.empty()) {
     return Status(ErrorCode::kParseError, "not an IDoc file: the file is empty", where);
@@ -184,7 +196,7 @@ Result<std::unique_ptr<IdocReader>> open_idoc_reader(const std::string& path,
   Status error;
   std::unique_ptr<IdocReader> reader = *format == IdocFormat::kXml
                                            ? make_xml_reader(path, options, error)
-                                           : make_flat_reader(path, options, error);
+                                           : make_flat_reader(path, options, *format, error);
   if (!error.is_ok()) return error;
   return reader;
 }

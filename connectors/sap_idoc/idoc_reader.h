@@ -38,16 +38,28 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
 #include "arsync/connector.h"
 #include "arsync/model/status.h"
 #include "segment_definitions.h"
+#include "utf8.h"
 
 namespace arsync::connectors::sap_idoc {
 
-enum class IdocFormat { kXml, kFlat };
+// kFlat: EDI_DC40 control records (record type version 3, SAP 4.0 on);
+// kFlatEdiDc: the older EDI_DC layout (record type version 2, SAP 3.x).
+enum class IdocFormat { kXml, kFlat, kFlatEdiDc };
+
+// How a flat file's bytes are decoded (IDoc-XML declares its own).
+enum class TextEncoding { kUtf8, kLatin1 };
+
+// The deepest nesting an IDoc may have: XML elements counted from <IDOC>,
+// flat segments counted from a top-level segment. Deeper IDocs are rejected
+// (a mapping never reads so deep; building them would exhaust the stack).
+inline constexpr std::size_t kMaxNestingDepth = 512;
 
 // One IDoc as found in the file: where its bytes are, and either the record
 // read from them or why it could not be read.
@@ -72,6 +84,9 @@ struct ReaderOptions {
   const SegmentDefinitions* segments = nullptr;
   // An IDoc larger than this is rejected rather than buffered.
   std::size_t max_idoc_bytes = 64u << 20;
+  // The encoding of flat files (the connector's `encoding` setting): text
+  // that is not valid UTF-8 in a UTF-8 file rejects its IDoc.
+  TextEncoding flat_encoding = TextEncoding::kUtf8;
   // What to build of an IDoc of the given basic type (IDOCTYP): segments and
   // fields outside the selection are left out of RawRecord.data, which
   // saves building and freeing what no mapping reads. Unset, or returning
@@ -110,9 +125,14 @@ class IdocReader {
 };
 
 // Opens `path`, sniffs its format (XML if the first non-blank character is
-// '<', flat if it starts with "EDI_DC40") and returns a reader. kIoError if
-// unreadable; kParseError if it is neither format or its XML encoding is not
-// supported (UTF-8 and ISO-8859-1 are).
+// '<', flat if it starts with "EDI_DC40" or "EDI_DC" and blanks) and returns a
+// reader. kIoError if unreadable; kParseError if it is neither format or its
+// XML encoding is not supported (UTF-8 and ISO-8859-1 are).
+//
+// Text is validated at the edge: an IDoc in a file that declares UTF-8 (XML
+// without a declaration, flat files with flat_encoding kUtf8) whose bytes are
+// not valid UTF-8 is rejected alone, naming the byte offset in the file, the
+// IDoc number and the segment and field when known.
 Result<std::unique_ptr<IdocReader>> open_idoc_reader(const std::string& path,
                                                      const ReaderOptions& options);
 
@@ -120,6 +140,11 @@ Result<std::unique_ptr<IdocReader>> open_idoc_reader(const std::string& path,
 Result<IdocFormat> sniff_format(std::string_view head, const std::string& source_name);
 
 // --- Shared by the two readers (idoc_reader.cpp) ---------------------------
+
+// The rejection of an IDoc whose byte at `file_offset` (`byte`) is not valid
+// UTF-8; `rule` says why the file is read as UTF-8 and what to do.
+Status invalid_utf8_error(std::uint64_t file_offset, unsigned char byte, std::string_view rule,
+                          Location at);
 
 // `text` without trailing blanks (space, tab, CR, LF).
 std::string_view trim_trailing_blanks(std::string_view text);
@@ -151,6 +176,31 @@ void finish_item(IdocItem& item, Result<RawRecord> result, std::string raw,
 std::unique_ptr<IdocReader> make_xml_reader(const std::string& path,
                                             const ReaderOptions& options, Status& error);
 std::unique_ptr<IdocReader> make_flat_reader(const std::string& path,
-                                             const ReaderOptions& options, Status& error);
+                                             const ReaderOptions& options, IdocFormat format,
+                                             Status& error);
+
+// --- Flat files (idoc_flat_reader.cpp) --------------------------------------
+
+// Where the fields of a flat file's records lie, by record type version.
+struct FlatLayout {
+  std::string_view control_tag;  // the control record's TABNAM, blank-padded
+  // The control record's fields in order; the first is TABNAM.
+  std::span<const FixedField> control_fields;
+  FieldPlace docnum;       // in the control record
+  FieldPlace idoctyp;      // in the control record
+  std::size_t control_minimum;  // characters a control record must have
+  // Data record header, characters from the start of the line.
+  FieldPlace segnam, data_docnum, segnum, psgnum, hlevel;
+  std::size_t sdata;
+};
+
+// True for a line that starts a control record of either version.
+bool starts_flat_control_record(std::string_view line);
+
+// kFlat or kFlatEdiDc for a line for which starts_flat_control_record holds.
+IdocFormat sniff_flat(std::string_view line);
+
+// The layout of kFlat or kFlatEdiDc.
+const FlatLayout& flat_layout(IdocFormat format);
 
 }  // namespace arsync::connectors::sap_idoc

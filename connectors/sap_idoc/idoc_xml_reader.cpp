@@ -1,10 +1,14 @@
 // IDoc-XML reader: finds each <IDOC>..</IDOC> byte range with buffered reads
 // and parses just that range with pugixml, so memory stays at one IDoc.
+// pugixml takes UTF-8 bytes as they come, so a UTF-8 IDoc's bytes are
+// validated before it is parsed; an IDoc nested deeper than
+// kMaxNestingDepth is rejected before it is built (recursively).
 #include <algorithm>
 #include <cctype>
 #include <cstring>
 #include <fstream>
 #include <optional>
+#include <vector>
 
 #include <pugixml.hpp>
 
@@ -51,6 +55,76 @@ std::int64_t count_newlines(const char* from, std::size_t n) {
     from = static_cast<const char*>(nl) + 1;
   }
   return lines;
+}
+
+// Where the byte at `offset` of an IDoc's XML lies: the innermost open
+// element is the field (or the segment, when it holds elements), the one
+// around it the segment. Names are tag names read from the valid bytes
+// before `offset`; segment definition names become segment types.
+void element_at(std::string_view raw, std::size_t offset, Location& at) {
+  std::vector<std::string_view> open;
+  std::size_t i = 0;
+  while ((i = raw.find('<', i)) != std::string_view::npos && i < offset) {
+    const std::size_t end = raw.find('>', i);
+    if (end == std::string_view::npos || end >= offset) break;
+    std::string_view tag = raw.substr(i + 1, end - i - 1);
+    i = end + 1;
+    if (tag.empty() || tag[0] == '?' || tag[0] == '!') continue;
+    if (tag[0] == '/') {
+      if (!open.empty()) open.pop_back();
+      continue;
+    }
+    if (tag.back() == '/') continue;
+    std::size_t name_end = 0;
+    while (name_end < tag.size() && !ends_tag_name(tag[name_end])) ++name_end;
+    open.push_back(tag.substr(0, name_end));
+  }
+  // The bytes after the last '>' before the offset: text (a field's value)
+  // or a tag being opened (its name is the element).
+  const std::size_t last_open = raw.rfind('<', offset);
+  const bool in_tag = last_open != std::string_view::npos && raw.find('>', last_open) > offset;
+  if (in_tag && raw.substr(last_open + 1, 1) != "/") {
+    std::string_view tag = raw.substr(last_open + 1, offset - last_open - 1);
+    std::size_t name_end = 0;
+    while (name_end < tag.size() && !ends_tag_name(tag[name_end])) ++name_end;
+    open.push_back(tag.substr(0, name_end));
+  }
+  if (open.size() >= 3) {  // IDOC, segment, field
+    at.segment = printable(segment_type_name(open[open.size() - 2]));
+    at.field = printable(open.back());
+  } else if (open.size() == 2) {
+    at.segment = printable(segment_type_name(open.back()));
+  }
+}
+
+// The depth of the deepest element under `root` (root = 1), counted
+// without recursion; stops counting once past `limit`. `deepest` is set to
+// the first element found past the limit.
+std::size_t nesting_depth(const pugi::xml_node& root, std::size_t limit, pugi::xml_node& deepest) {
+  std::size_t depth = 1, max_depth = 1;
+  pugi::xml_node node = root.first_child();
+  if (!node) return max_depth;
+  ++depth;
+  while (node && node != root) {
+    if (node.type() == pugi::node_element && depth > max_depth) {
+      max_depth = depth;
+      if (max_depth > limit) {
+        deepest = node;
+        return max_depth;
+      }
+    }
+    if (node.first_child()) {
+      node = node.first_child();
+      ++depth;
+      continue;
+    }
+    while (node != root && !node.next_sibling()) {
+      node = node.parent();
+      --depth;
+    }
+    if (node != root) node = node.next_sibling();
+  }
+  return max_depth;
 }
 
 // The JSON object of a segment: its fields and, as arrays, its child
@@ -272,6 +346,7 @@ class XmlIdocReader final : public IdocReader {
     if (q2 == std::string_view::npos) return Status::ok();
     std::string name(decl.substr(q + 1, q2 - q - 1));
     std::string l = lower(name);
+    declared_ = printable(name);
     if (l == "utf-8" || l == "utf8") {
       encoding_ = pugi::encoding_utf8;
     } else if (l == "iso-8859-1" || l == "iso8859-1" || l == "latin1" || l == "latin-1" ||
@@ -279,13 +354,29 @@ class XmlIdocReader final : public IdocReader {
       encoding_ = pugi::encoding_latin1;
     } else {
       return Status(ErrorCode::kParseError,
-                    "unsupported XML encoding '" + name + "' (supported: UTF-8, ISO-8859-1)",
+                    "unsupported XML encoding '" + declared_ + "' (supported: UTF-8, ISO-8859-1)",
                     where());
     }
     return Status::ok();
   }
 
   Result<RawRecord> parse(std::string_view raw, std::int64_t line) {
+    if (encoding_ == pugi::encoding_utf8) {
+      const std::size_t bad = first_invalid_utf8(raw);
+      if (bad != std::string_view::npos) {
+        Location at = where();
+        at.record = element_text_in(raw, "DOCNUM", 32);
+        at.line = line + count_newlines(raw.data(), bad);
+        element_at(raw, bad, at);
+        return invalid_utf8_error(
+            buf_start_ + bad, static_cast<unsigned char>(raw[bad]),
+            (declared_.empty() ? std::string("the file declares no encoding, so it must be UTF-8")
+                               : "the file declares encoding " + declared_) +
+                "; have the sender write UTF-8, or declare the encoding it writes "
+                "(ISO-8859-1 is supported)",
+            std::move(at));
+      }
+    }
     pugi::xml_document doc;
     pugi::xml_parse_result result =
         doc.load_buffer(raw.data(), raw.size(), kParseOptions, encoding_);
@@ -301,6 +392,19 @@ class XmlIdocReader final : public IdocReader {
                     at);
     }
     pugi::xml_node idoc = doc.child("IDOC");
+    pugi::xml_node deepest;
+    if (nesting_depth(idoc, kMaxNestingDepth, deepest) > kMaxNestingDepth) {
+      Location at = where();
+      at.record = element_text_in(raw, "DOCNUM", 32);
+      const std::ptrdiff_t off = deepest.offset_debug();
+      if (off >= 0) at.line = line + count_newlines(raw.data(), static_cast<std::size_t>(off));
+      at.segment = printable(segment_type_name(deepest.parent().name()));
+      return Status(ErrorCode::kParseError,
+                    "XML elements are nested more than " + std::to_string(kMaxNestingDepth) +
+                        " levels deep (the limit) at element <" + printable(deepest.name()) +
+                        ">" + (off >= 0 ? " at byte " + std::to_string(buf_start_ + off) : ""),
+                    at);
+    }
     const std::string idoc_type(
         trim_trailing_blanks(idoc.child("EDI_DC40").child("IDOCTYP").child_value()));
     const FieldSelection& selection = selections_.find(idoc_type);
@@ -329,6 +433,7 @@ class XmlIdocReader final : public IdocReader {
   std::int64_t line_ = 0;        // newlines before buf_start_
   bool eof_ = false;
   pugi::xml_encoding encoding_ = pugi::encoding_utf8;
+  std::string declared_;  // the declared encoding's name, "" if none
   std::uint64_t returned_ = 0;
   std::size_t peak_ = 0;
 };

@@ -106,7 +106,10 @@ TEST(IdocReader, FlatLatin1FileWithoutFinalNewlineIsReadWhole) {
   while (!bytes.empty() && (bytes.back() == '\n' || bytes.back() == '\r')) bytes.pop_back();
   const std::string path = dir / "latin1.txt";
   write_all(path, bytes);
-  auto items = read_file(path);
+  ReaderOptions options;
+  options.segments = &defs();
+  options.flat_encoding = TextEncoding::kLatin1;  // the connector's encoding: iso-8859-1
+  auto items = read_items(path, options);
   ASSERT_EQ(items.size(), 3u);
   ASSERT_TRUE(items[0].record);
   EXPECT_EQ(items[0].record->data["E1EDKA1"][0]["NAME1"], "M\xC3\xBCller Maschinenbau GmbH");
@@ -685,6 +688,221 @@ TEST(IdocReader, LargeFlatFileIsReadOneIdocAtATime) {
   const std::size_t peak = read_all_idocs(dir / "big.txt", 20000);
   EXPECT_GT(peak, 0u);
   EXPECT_LE(peak, one.size());
+}
+
+}  // namespace
+}  // namespace arsync::connectors::sap_idoc
+
+namespace arsync::connectors::sap_idoc {
+namespace {
+
+using testing::fixture;
+using testing::read_all;
+using testing::TempDir;
+using testing::write_all;
+
+// The invoice fixture with the second IDoc's "Müller" (UTF-8 C3 BC) written
+// in ISO-8859-1 (FC), which is not UTF-8; `offset` is set to the FC byte's.
+std::string with_latin1_in_second_idoc(const std::string& fixture_name, std::size_t& offset) {
+  std::string bytes = read_all(fixture(fixture_name));
+  const std::size_t second = bytes.find("0000000000451235");
+  const std::size_t third = bytes.find("0000000000451236");
+  std::size_t u = bytes.find("Acme", second);
+  EXPECT_LT(u, third);
+  bytes.replace(u, 4, "M\xFCl ");  // 4 bytes, 4 characters in Latin-1: the columns stay
+  offset = u + 1;
+  return bytes;
+}
+
+TEST(IdocReaderUtf8, XmlIdocWithInvalidUtf8IsRejectedAloneWithByteOffsetSegmentAndField) {
+  TempDir dir;
+  std::size_t offset = 0;
+  write_all(dir / "bad.xml", with_latin1_in_second_idoc("invoic02_three.xml", offset));
+  auto items = read_file(dir / "bad.xml");
+  ASSERT_EQ(items.size(), 3u);
+  ASSERT_TRUE(items[0].record);
+  ASSERT_TRUE(items[2].record);
+  ASSERT_TRUE(items[1].rejected);
+  const Status& e = items[1].rejected->error;
+  EXPECT_EQ(e.message(), "invalid UTF-8 at byte " + std::to_string(offset) +
+                             " of the file (byte 0xFC): the file declares encoding UTF-8; have the "
+                             "sender write UTF-8, or declare the encoding it writes (ISO-8859-1 "
+                             "is supported)");
+  EXPECT_EQ(e.where().record, "0000000000451235");
+  EXPECT_EQ(e.where().segment, "E1EDKA1");
+  EXPECT_EQ(e.where().field, "NAME1");
+  EXPECT_EQ(items[1].rejected->external_id, "0000000000451235");
+  EXPECT_EQ(items[1].rejected->entity, "INVOIC02");
+}
+
+TEST(IdocReaderUtf8, XmlWithoutDeclarationIsUtf8) {
+  TempDir dir;
+  std::size_t offset = 0;
+  std::string bytes = with_latin1_in_second_idoc("invoic02_three.xml", offset);
+  const std::size_t decl_end = bytes.find("?>\n") + 3;
+  bytes.erase(0, decl_end);
+  offset -= decl_end;
+  write_all(dir / "bad.xml", bytes);
+  auto items = read_file(dir / "bad.xml");
+  ASSERT_EQ(items.size(), 3u);
+  ASSERT_TRUE(items[1].rejected);
+  EXPECT_EQ(items[1].rejected->error.message(),
+            "invalid UTF-8 at byte " + std::to_string(offset) +
+                " of the file (byte 0xFC): the file declares no encoding, so it must be UTF-8; "
+                "have the sender write UTF-8, or declare the encoding it writes (ISO-8859-1 is "
+                "supported)");
+}
+
+TEST(IdocReaderUtf8, SameBytesDeclaredIso88591AreConverted) {
+  TempDir dir;
+  std::size_t offset = 0;
+  std::string bytes = with_latin1_in_second_idoc("invoic02_three.xml", offset);
+  bytes.replace(bytes.find("UTF-8"), 5, "ISO-8859-1");
+  write_all(dir / "latin1.xml", bytes);
+  auto items = read_file(dir / "latin1.xml");
+  ASSERT_EQ(items.size(), 3u);
+  ASSERT_TRUE(items[1].record);
+  EXPECT_EQ(items[1].record->data["E1EDKA1"][0]["NAME1"], "M\xC3\xBCl  Industrial Supply Ltd");
+}
+
+TEST(IdocReaderUtf8, FlatIdocWithInvalidUtf8IsRejectedAloneNamingSegmentAndField) {
+  TempDir dir;
+  std::size_t offset = 0;
+  write_all(dir / "bad.txt", with_latin1_in_second_idoc("invoic02_three.txt", offset));
+  auto items = read_file(dir / "bad.txt");
+  ASSERT_EQ(items.size(), 3u);
+  ASSERT_TRUE(items[0].record);
+  ASSERT_TRUE(items[2].record);
+  ASSERT_TRUE(items[1].rejected);
+  const Status& e = items[1].rejected->error;
+  EXPECT_EQ(e.message(), "invalid UTF-8 at byte " + std::to_string(offset) +
+                             " of the file (byte 0xFC): the connector reads flat files as UTF-8 "
+                             "(its encoding setting): set encoding to iso-8859-1 if the sender "
+                             "writes Latin-1");
+  EXPECT_EQ(e.where().record, "0000000000451235");
+  EXPECT_EQ(e.where().segment, "E1EDKA1");
+  EXPECT_EQ(e.where().field, "NAME1");
+  EXPECT_GT(e.where().line, 1);
+}
+
+TEST(IdocReaderUtf8, FlatFileDeclaredIso88591IsConverted) {
+  TempDir dir;
+  std::size_t offset = 0;
+  write_all(dir / "latin1.txt", with_latin1_in_second_idoc("invoic02_three.txt", offset));
+  ReaderOptions options;
+  options.segments = &defs();
+  options.flat_encoding = TextEncoding::kLatin1;
+  auto items = read_items(dir / "latin1.txt", options);
+  ASSERT_EQ(items.size(), 3u);
+  ASSERT_TRUE(items[1].record);
+  EXPECT_EQ(items[1].record->data["E1EDKA1"][0]["NAME1"], "M\xC3\xBCl  Industrial Supply Ltd");
+  // Latin-1 is a byte per character: UTF-8's two bytes for ü are two characters.
+  ASSERT_TRUE(items[0].record);
+  EXPECT_EQ(items[0].record->data["E1EDKA1"][0]["NAME1"], "M\xC3\x83\xC2\xBCller Maschinenbau GmbH");
+}
+
+TEST(IdocReaderUtf8, ValidatorRefusesOverlongSurrogatesAndTruncatedSequences) {
+  EXPECT_EQ(first_invalid_utf8("plain ASCII text, longer than eight bytes"), std::string::npos);
+  EXPECT_EQ(first_invalid_utf8("M\xC3\xBCller \xE2\x82\xAC \xF0\x9D\x84\x9E"), std::string::npos);
+  EXPECT_EQ(first_invalid_utf8("ab\xC0\xAF"), 2u);          // overlong '/'
+  EXPECT_EQ(first_invalid_utf8("\xE0\x80\xAF"), 0u);        // overlong, 3 bytes
+  EXPECT_EQ(first_invalid_utf8("x\xED\xA0\x80"), 1u);       // surrogate U+D800
+  EXPECT_EQ(first_invalid_utf8("\xF4\x90\x80\x80"), 0u);    // past U+10FFFF
+  EXPECT_EQ(first_invalid_utf8("12345678\xE2\x82"), 8u);    // cut off at the end
+  EXPECT_EQ(first_invalid_utf8("\xFF"), 0u);
+  EXPECT_EQ(printable("a\nb\xFF" "c"), "a\\x0ab\\xffc");
+}
+
+// The invoices written as SAP 3.x does (EDI_DC / EDI_DD, record type
+// version 2) read as the same JSON as IDoc-XML, but for TABNAM.
+TEST(IdocReaderEdiDc, Pre40FlatFileReadsAsTheSameJson) {
+  auto xml = read_file(fixture("invoic02_three.xml"));
+  auto old = read_file(fixture("invoic02_three_edi_dc.txt"));
+  ASSERT_EQ(xml.size(), 3u);
+  ASSERT_EQ(old.size(), 3u);
+  for (std::size_t i = 0; i < 3; ++i) {
+    ASSERT_TRUE(old[i].record) << old[i].rejected->error.to_string();
+    nlohmann::json a = xml[i].record->data, b = old[i].record->data;
+    EXPECT_EQ(b["EDI_DC40"]["TABNAM"], "EDI_DC");
+    a["EDI_DC40"].erase("TABNAM");
+    b["EDI_DC40"].erase("TABNAM");
+    EXPECT_EQ(a, b) << "IDoc " << i << "\nXML:   " << a.dump() << "\nEDI_DC: " << b.dump();
+    EXPECT_EQ(old[i].record->entity, "INVOIC02");
+  }
+  EXPECT_EQ(old[0].record->external_id, "0000000000451234");
+}
+
+TEST(IdocReaderEdiDc, TruncatedEdiDcControlRecordNamesItsLayout) {
+  TempDir dir;
+  std::string bytes = read_all(fixture("invoic02_three_edi_dc.txt"));
+  bytes.replace(0, bytes.find('\r'), bytes.substr(0, 40));  // cut inside IDOCTYP
+  write_all(dir / "cut.txt", bytes);
+  auto items = read_file(dir / "cut.txt");
+  ASSERT_EQ(items.size(), 3u);
+  ASSERT_TRUE(items[0].rejected);
+  EXPECT_EQ(items[0].rejected->error.message(),
+            "control record EDI_DC is truncated: 40 characters, at least 43 needed (fields up "
+            "to IDOCTYP)");
+  EXPECT_EQ(items[0].rejected->error.where().segment, "EDI_DC");
+  EXPECT_TRUE(items[1].record);
+}
+
+// An IDoc-XML IDoc of `levels` nested segments, then a plain one.
+std::string deep_xml(std::size_t levels) {
+  std::string out = "<?xml version=\"1.0\"?>\n<INVOIC02>\n<IDOC BEGIN=\"1\"><EDI_DC40 SEGMENT=\"1\">"
+                    "<DOCNUM>0000000000000001</DOCNUM><IDOCTYP>INVOIC02</IDOCTYP></EDI_DC40>";
+  for (std::size_t i = 0; i < levels; ++i) out += "<Z1DEEP SEGMENT=\"1\">";
+  for (std::size_t i = 0; i < levels; ++i) out += "</Z1DEEP>";
+  out += "</IDOC>\n<IDOC BEGIN=\"1\"><EDI_DC40 SEGMENT=\"1\"><DOCNUM>0000000000000002</DOCNUM>"
+         "<IDOCTYP>INVOIC02</IDOCTYP></EDI_DC40></IDOC>\n</INVOIC02>\n";
+  return out;
+}
+
+TEST(IdocReaderDepth, FiftyThousandLevelsOfXmlAreRejectedNamingTheLimit) {
+  TempDir dir;
+  write_all(dir / "deep.xml", deep_xml(50000));
+  auto items = read_file(dir / "deep.xml");
+  ASSERT_EQ(items.size(), 2u);
+  ASSERT_TRUE(items[0].rejected);
+  const std::string& m = items[0].rejected->error.message();
+  EXPECT_TRUE(m.starts_with("XML elements are nested more than 512 levels deep (the limit) at "
+                            "element <Z1DEEP> at byte "))
+      << m;
+  EXPECT_EQ(items[0].rejected->external_id, "0000000000000001");
+  ASSERT_TRUE(items[1].record);
+  EXPECT_EQ(items[1].record->external_id, "0000000000000002");
+}
+
+TEST(IdocReaderDepth, XmlAtTheLimitIsRead) {
+  TempDir dir;
+  write_all(dir / "deep.xml", deep_xml(510));  // IDOC, then 511 levels with the innermost
+  auto items = read_file(dir / "deep.xml");
+  ASSERT_EQ(items.size(), 2u);
+  ASSERT_TRUE(items[0].record) << items[0].rejected->error.to_string();
+  write_all(dir / "deeper.xml", deep_xml(512));
+  auto deeper = read_file(dir / "deeper.xml");
+  ASSERT_TRUE(deeper[0].rejected);
+}
+
+TEST(IdocReaderDepth, FlatSegmentsNestedPastTheLimitAreRejected) {
+  TempDir dir;
+  std::string bytes = read_all(fixture("invoic02_three.txt"));
+  std::string control = bytes.substr(0, bytes.find('\n') + 1);
+  std::string out = control;
+  for (int i = 1; i <= 600; ++i) {
+    char head[80];
+    std::snprintf(head, sizeof head, "%-30s100%s%06d%06d%02d", "E1EDK01", "0000000000451234", i,
+                  i - 1, 2);
+    out += std::string(head) + "EUR\n";
+  }
+  write_all(dir / "deep.txt", out);
+  auto items = read_file(dir / "deep.txt");
+  ASSERT_EQ(items.size(), 1u);
+  ASSERT_TRUE(items[0].rejected);
+  EXPECT_EQ(items[0].rejected->error.message(),
+            "segments are nested more than 512 levels deep (the limit)");
+  EXPECT_EQ(items[0].rejected->error.where().field, "PSGNUM");
+  EXPECT_EQ(items[0].rejected->error.where().line, 514);
 }
 
 }  // namespace
