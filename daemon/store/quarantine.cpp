@@ -1,13 +1,39 @@
 // Quarantine: records that failed to parse or map, kept with their raw
 // bytes (stored as a BLOB, so NUL bytes and invalid UTF-8 survive).
+//
+// Adding is idempotent. A crash can replay a quarantine: a whole file is
+// reported, committed and only then moved to quarantine/, so a death before
+// the move reads and reports it again. Each row carries a fingerprint of
+// what identifies that failure of that record (system, source file, record
+// id, location, which names the line or byte where the reader failed, the
+// error, and the SHA-256 of the raw bytes), unique in the table, and an
+// insert of a fingerprint already there does nothing. The time is left out:
+// a replay is the same failure, later. A record that fails differently (the
+// mapping changed) is a new row.
+#include <cstdint>
+
+#include "arsync/model/sha256.h"
 #include "sqlite_store.h"
 
 namespace arsync::store::sqlite {
 namespace {
 
 constexpr char kAddQuarantine[] =
-    "INSERT INTO quarantine (system, entity, external_id, source, error, location, raw, at)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+    "INSERT INTO quarantine (system, entity, external_id, source, error, location, raw, at,"
+    " fingerprint) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT DO NOTHING";
+
+// Each part with its length first, so that no two different entries join
+// into the same text.
+std::string fingerprint(const QuarantineEntry& e, const std::string& system) {
+  std::string key;
+  for (const std::string* part : {&system, &e.source, &e.external_id, &e.location, &e.error}) {
+    key += std::to_string(part->size());
+    key += ':';
+    key += *part;
+  }
+  key += sha256_hex(e.raw);
+  return sha256_hex(key);
+}
 
 #define ARSYNC_QUARANTINE_COLUMNS \
   "SELECT id, system, entity, external_id, source, error, location, length(raw), at"
@@ -46,6 +72,7 @@ void SqliteStore::insert_quarantine(const QuarantineEntry& entry, const std::str
   q->bindNoCopy(6, entry.location);
   q->bindNoCopy(7, entry.raw.data(), static_cast<int>(entry.raw.size()));
   q->bind(8, instant_text(at));
+  q->bind(9, fingerprint(entry, system));
   q->exec();
 }
 

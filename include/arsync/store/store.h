@@ -203,6 +203,8 @@ class Store {
 
   // ---- quarantine, audit, stats ------------------------------------------
   // Quarantines records outside a batch (a whole file that failed to open).
+  // Here and in commit_batch, an entry equal to a stored one but for `at`
+  // (the same failure of the same record, replayed after a crash) adds no row.
   virtual Status add_quarantine(const QuarantineEntry& entry) = 0;
   // Newest first, without their raw bytes (raw_size says how many): a
   // listing does not load what may be megabytes per record.

@@ -100,3 +100,64 @@ TEST_F(StoreTest, StatsCountsWhatTheStoreHolds) {
 
 }  // namespace
 }  // namespace arsync::store::testing
+
+namespace arsync::store::testing {
+namespace {
+
+QuarantineEntry whole_file_entry(Instant at) {
+  QuarantineEntry e;
+  e.system = "sap-ecc";
+  e.source = "/var/lib/arsync/sap-ecc/quarantine/notes.txt";
+  e.error = "parse error: not an IDoc file: expected IDoc-XML ('<') or a flat file";
+  e.location = "file /var/lib/arsync/sap-ecc/quarantine/notes.txt";
+  e.raw = "hello world, this is not an IDoc\n";
+  e.at = at;
+  return e;
+}
+
+TEST_F(StoreTest, QuarantiningTheSameRecordTwiceLeavesOneRow) {
+  ASSERT_TRUE(store_->add_quarantine(whole_file_entry(now_)));
+  // The replay after a crash: the same failure, a minute later.
+  ASSERT_TRUE(store_->add_quarantine(whole_file_entry(now_ + std::chrono::minutes(1))));
+  auto list = store_->list_quarantine(10);
+  ASSERT_TRUE(list);
+  ASSERT_EQ(list->size(), 1u);
+  EXPECT_EQ((*list)[0].at, now_);  // the first time it was quarantined
+  EXPECT_EQ(store_->stats()->quarantined, 1);
+}
+
+TEST_F(StoreTest, QuarantineReplayedInABatchAddsNoRowButOtherRecordsDo) {
+  DocumentBatch first = batch({});
+  first.quarantined.push_back(whole_file_entry(now_));
+  ASSERT_TRUE(store_->commit_batch(first, now_));
+  DocumentBatch replay = batch({});
+  replay.quarantined.push_back(whole_file_entry(now_));
+  QuarantineEntry other = whole_file_entry(now_);
+  other.raw += "x";  // other bytes: another record
+  replay.quarantined.push_back(other);
+  QuarantineEntry remapped = whole_file_entry(now_);
+  remapped.error = "mapping error: required field is missing";  // failing differently
+  replay.quarantined.push_back(remapped);
+  ASSERT_TRUE(store_->commit_batch(replay, now_));
+  auto list = store_->list_quarantine(10);
+  ASSERT_TRUE(list);
+  EXPECT_EQ(list->size(), 3u);
+}
+
+TEST_F(StoreTest, QuarantineRowsFromBeforeTheFingerprintStay) {
+  // A row written by the schema before migration 3 (no fingerprint).
+  store_.reset();
+  {
+    SQLite::Database db(db_path_, SQLite::OPEN_READWRITE);
+    for (int i = 0; i < 2; ++i) {
+      db.exec("INSERT INTO quarantine (system, entity, external_id, source, error, location, raw,"
+              " at) VALUES ('sap-ecc', '', '', 'f', 'e', 'l', x'00', '2026-11-25T10:00:00Z')");
+    }
+  }
+  store_ = open();
+  ASSERT_TRUE(store_->add_quarantine(whole_file_entry(now_)));
+  EXPECT_EQ(store_->list_quarantine(10)->size(), 3u);
+}
+
+}  // namespace
+}  // namespace arsync::store::testing
