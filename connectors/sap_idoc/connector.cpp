@@ -1,10 +1,12 @@
 // The sap_idoc connector: factory, configuration keys and pull().
 #include <unistd.h>
 
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <memory>
 
+#include "arsync/log/log.h"
 #include "drop_folder.h"
 #include "idoc_reader.h"
 #include "sap_idoc.h"
@@ -47,15 +49,34 @@ Result<SegmentDefinitions> load_segments(const ConnectorContext& ctx) {
   return SegmentDefinitions::load_directory(dir);
 }
 
+std::string setting(const nlohmann::json& s, const char* key) {
+  auto it = s.find(key);
+  return it != s.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+// The `encoding` setting: how flat files are decoded.
+Result<TextEncoding> flat_encoding(const ConnectorContext& ctx) {
+  std::string name = ctx.settings.is_object() ? setting(ctx.settings, "encoding") : "";
+  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (name.empty() || name == "utf-8" || name == "utf8") return TextEncoding::kUtf8;
+  if (name == "iso-8859-1" || name == "latin1" || name == "latin-1") return TextEncoding::kLatin1;
+  return Status(ErrorCode::kInvalidArgument,
+                "systems." + ctx.system + ".settings.encoding must be utf-8 or iso-8859-1, got '" +
+                    printable(name) + "'");
+}
+
 // `arsync mapping test`: every IDoc of one file, without moving it.
 Status read_file(const ConnectorContext& ctx, const std::string& path,
                  const std::function<void(RawRecord)>& on_record,
                  const std::function<void(RejectedRecord)>& on_rejected) {
   Result<SegmentDefinitions> defs = load_segments(ctx);
   if (!defs.is_ok()) return defs.status();
+  Result<TextEncoding> encoding = flat_encoding(ctx);
+  if (!encoding.is_ok()) return encoding.status();
   ReaderOptions options;
   options.source_name = path;
   options.segments = &*defs;
+  options.flat_encoding = *encoding;
   Result<std::unique_ptr<IdocReader>> reader = open_idoc_reader(path, options);
   if (!reader.is_ok()) return reader.status();
   for (;;) {
@@ -108,17 +129,12 @@ std::vector<std::string> split_patterns(const std::string& text) {
   return out;
 }
 
-std::string setting(const nlohmann::json& s, const char* key) {
-  auto it = s.find(key);
-  return it != s.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 class SapIdocConnector final : public Connector {
  public:
   SapIdocConnector(DropFolder folder, SegmentDefinitions defs, std::size_t batch_size,
-                   const Clock* clock)
+                   TextEncoding encoding, const Clock* clock)
       : folder_(std::move(folder)), defs_(std::move(defs)), batch_size_(batch_size),
-        clock_(clock ? clock : &system_clock_) {}
+        encoding_(encoding), clock_(clock ? clock : &system_clock_) {}
 
   Status pull(const std::string& cursor_text, RecordSink& sink) override {
     Result<Cursor> cursor = decode(cursor_text);
@@ -136,9 +152,11 @@ class SapIdocConnector final : public Connector {
     Result<std::vector<std::string>> waiting = folder_.waiting();
     if (!waiting.is_ok()) return waiting.status();
     for (const std::string& name : *waiting) {
-      Result<bool> got = folder_.claim(name);
+      Result<Claim> got = folder_.claim(name);
       if (!got.is_ok()) return got.status();
-      if (!*got) continue;  // someone else took it
+      if (got->outcome != ClaimOutcome::kClaimed) continue;  // taken by another, or refused
+      log::debug(system(), "file_claimed",
+                 {{"file", folder_.processing_path(name)}, {"bytes", std::to_string(got->bytes)}});
       ARSYNC_RETURN_IF_ERROR(process(name, Cursor{}, sink));
     }
     return Status::ok();
@@ -177,6 +195,7 @@ class SapIdocConnector final : public Connector {
     ReaderOptions options;
     options.source_name = archive;
     options.segments = &defs_;
+    options.flat_encoding = encoding_;
     options.selection = [&sink](const std::string& idoc_type) {
       return sink.fields_read(idoc_type);
     };
@@ -191,8 +210,23 @@ class SapIdocConnector final : public Connector {
       if (!item.is_ok()) return fail_file(name, item.status(), sink);
       if (!item->has_value()) break;
       ++index;
-      if (index <= resume.idocs) continue;  // committed by an earlier run
       IdocItem& idoc = **item;
+      if (index <= resume.idocs) {
+        log::debug(system(), "idoc_skipped",
+                   {{"file", archive},
+                    {"idoc", idoc.record ? idoc.record->external_id : idoc.rejected->external_id},
+                    {"offset", std::to_string(idoc.offset)},
+                    {"reason", "committed by an earlier run (the cursor is at IDoc " +
+                                   std::to_string(resume.idocs) + " of the file)"}});
+        continue;
+      }
+      if (idoc.rejected) {
+        log::debug(system(), "idoc_rejected",
+                   {{"file", archive},
+                    {"idoc", idoc.rejected->external_id},
+                    {"offset", std::to_string(idoc.offset)},
+                    {"error", idoc.rejected->error.to_string()}});
+      }
       if (idoc.record) {
         batch.records.push_back(std::move(*idoc.record));
       } else {
@@ -212,6 +246,8 @@ class SapIdocConnector final : public Connector {
     // processing/: the sink may commit asynchronously.
     ARSYNC_RETURN_IF_ERROR(sink.flush());
     ARSYNC_RETURN_IF_ERROR(folder_.archive(name, archive));
+    log::debug(system(), "file_archived",
+               {{"file", name}, {"archive", archive}, {"idocs", std::to_string(index)}});
     // Only after the archive: a crash before this commit leaves a cursor
     // naming a file no longer in processing/, which is harmless.
     RecordBatch done;
@@ -237,13 +273,22 @@ class SapIdocConnector final : public Connector {
     batch.cursor = encode(Cursor{});
     ARSYNC_RETURN_IF_ERROR(commit(sink, batch));
     ARSYNC_RETURN_IF_ERROR(sink.flush());
+    // A crash from here until the move replays this file: the same error
+    // at the same quarantine path, which the store keeps as one row.
     Result<std::string> moved = folder_.quarantine(name, error.to_string());
+    if (moved.is_ok()) {
+      log::debug(system(), "file_quarantined",
+                 {{"file", name}, {"quarantine", *moved}, {"error", error.to_string()}});
+    }
     return moved.status();
   }
+
+  const std::string& system() const { return folder_.paths().system; }
 
   DropFolder folder_;
   SegmentDefinitions defs_;
   std::size_t batch_size_;
+  TextEncoding encoding_;
   SystemClock system_clock_;
   const Clock* clock_;
 };
@@ -260,6 +305,7 @@ Result<std::unique_ptr<Connector>> create(const ConnectorContext& ctx) {
     work = !ctx.state_dir.empty() ? ctx.state_dir : (fs::path(inbound).parent_path() / "work").string();
   }
   DropFolderPaths paths;
+  paths.system = ctx.system;
   paths.inbound = inbound;
   paths.processing = work + "/processing";
   paths.archive = setting(s, "archive_dir");
@@ -282,11 +328,13 @@ Result<std::unique_ptr<Connector>> create(const ConnectorContext& ctx) {
     return Status(ErrorCode::kInvalidArgument,
                   where + ".batch_size must be at least 1, got " + std::to_string(batch_size));
   }
+  Result<TextEncoding> encoding = flat_encoding(ctx);
+  if (!encoding.is_ok()) return encoding.status();
   Result<SegmentDefinitions> defs = load_segments(ctx);
   if (!defs.is_ok()) return defs.status();
   return std::unique_ptr<Connector>(std::make_unique<SapIdocConnector>(
       DropFolder(std::move(paths)), std::move(defs).value(), static_cast<std::size_t>(batch_size),
-      ctx.clock));
+      *encoding, ctx.clock));
 }
 
 }  // namespace
@@ -311,6 +359,9 @@ ConnectorType connector_type() {
       {"batch_size", "integer", kDefaultBatchSize, false,
        "IDocs handed to the engine at a time, each batch with its cursor (the engine "
        "maps each batch at once and commits several together)"},
+      {"encoding", "string", "utf-8", false,
+       "how flat IDoc files are decoded: utf-8 or iso-8859-1 (IDoc-XML declares its own); "
+       "an IDoc that is not valid UTF-8 in a UTF-8 file is quarantined with the byte offset"},
       {"segments_dir", "path", nullptr, false,
        "folder of <IDOCTYP>.json flat-file segment layouts (default: segments/ in the "
        "system's mapping folder)"},

@@ -9,10 +9,23 @@
 // read moves to quarantine/<name> with a <name>.error text beside it.
 // All folders must be on one file system (rename is not atomic across).
 //
+// Only regular files are claimed. A symbolic link, FIFO, folder, device or
+// socket, and a file whose name is not valid UTF-8, holds control characters
+// or is longer than kMaxNameBytes, is refused: left where it is, with a
+// warning (once per name while it stays) naming it and the reason. The type
+// is checked with lstat(2) on the claimed path after the rename, so a name
+// swapped for a link between listing and claiming is refused too (and moved
+// back to inbound_dir).
+//
+// Modes, whatever the umask: folders this class creates are 0750, archived
+// and quarantined files 0640 (when this user owns them; a sender's file it
+// cannot chmod keeps its mode inside the 0750 folder), .error files 0640.
+//
 // Thread safety: one DropFolder per connector instance, one thread at a time.
 #pragma once
 
-#include <optional>
+#include <cstdint>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -27,6 +40,22 @@ struct DropFolderPaths {
   std::string archive;
   std::string quarantine;
   std::vector<std::string> patterns;  // fnmatch(3) globs, e.g. "*.xml"
+  std::string system;                 // the connector instance, for log lines
+};
+
+// Names longer than this are refused: the folder's own suffixes (".1",
+// ".error") must still fit in NAME_MAX (255).
+inline constexpr std::size_t kMaxNameBytes = 240;
+
+enum class ClaimOutcome {
+  kClaimed,  // now in processing/
+  kGone,     // another process took it first, or processing/ holds that name
+  kRefused,  // not a regular file: left in (or moved back to) inbound_dir
+};
+
+struct Claim {
+  ClaimOutcome outcome = ClaimOutcome::kGone;
+  std::uint64_t bytes = 0;  // its size, when claimed
 };
 
 class DropFolder {
@@ -35,19 +64,23 @@ class DropFolder {
 
   const DropFolderPaths& paths() const { return paths_; }
 
-  // Creates processing/, archive/ and quarantine/ if missing. kIoError if not.
+  // Creates processing/, archive/ and quarantine/ (0750) if missing.
+  // kIoError if not.
   Status prepare() const;
 
-  // Names of files in processing/ (claimed before, not finished), in name order.
-  Result<std::vector<std::string>> claimed() const;
+  // Names of regular files in processing/ (claimed before, not finished), in
+  // name order; anything else there is refused (logged, left alone).
+  Result<std::vector<std::string>> claimed();
 
   // Names of claimable files in inbound/ (matching a pattern; not dot files,
-  // *.tmp or *.part; regular files only), in name order.
-  Result<std::vector<std::string>> waiting() const;
+  // *.tmp or *.part; regular files with acceptable names), in name order.
+  // Refused entries that match a pattern are logged once and left alone.
+  Result<std::vector<std::string>> waiting();
 
-  // Moves inbound/<name> into processing/. Returns false if another process
-  // took it first or processing/ already holds that name; kIoError otherwise.
-  Result<bool> claim(const std::string& name) const;
+  // Moves inbound/<name> into processing/ and checks, there, that it is a
+  // regular file. kIoError when the rename fails for another reason than
+  // the name being gone or taken.
+  Result<Claim> claim(const std::string& name);
 
   std::string processing_path(const std::string& name) const;
 
@@ -58,15 +91,26 @@ class DropFolder {
   // Moves processing/<name> to `archive_path`, creating folders. kIoError if not.
   Status archive(const std::string& name, const std::string& archive_path) const;
 
-  // Moves processing/<name> into quarantine/ (renamed on a clash) and writes
-  // "<quarantined name>.error" with `why`. Returns the quarantined path.
+  // Writes "<quarantined name>.error" with `why`, then moves processing/<name>
+  // into quarantine/ (renamed on a clash). Returns the quarantined path.
+  // Written in that order so that a crash between the two leaves the file in
+  // processing/, and its replay picks the same path and rewrites the same
+  // .error (the store keeps one quarantine row for it).
   Result<std::string> quarantine(const std::string& name, const std::string& why) const;
 
   // The quarantine path `name` would get now.
   std::string quarantine_path(const std::string& name) const;
 
  private:
+  // Why the entry `name` of `dir` is not claimed ("" if it is claimable).
+  std::string refusal(const std::string& dir, const std::string& name) const;
+  // Logs the refusal of `path` unless it was logged while it stayed.
+  void refuse(const std::string& path, const std::string& reason, std::set<std::string>& now);
+  // Remembers `now` as the refused entries of `dir`.
+  void renew_refusals(const std::string& dir, const std::set<std::string>& now);
+
   DropFolderPaths paths_;
+  std::set<std::string> refused_;  // paths whose refusal was logged
 };
 
 }  // namespace arsync::connectors::sap_idoc
