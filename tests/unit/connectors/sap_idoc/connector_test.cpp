@@ -1,7 +1,12 @@
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <filesystem>
 
+#include "arsync/log/log.h"
+#include "arsync/store/store.h"
 #include "idoc_reader.h"
 #include "sap_idoc.h"
 #include "test_support.h"
@@ -12,6 +17,7 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using testing::fixture;
+using testing::LogCapture;
 using testing::read_all;
 using testing::TempDir;
 using testing::write_all;
@@ -229,6 +235,190 @@ TEST(SapIdocConfig, CreateRejectsBatchSizeBelowOne) {
   auto c = connector_type().create(ctx);
   ASSERT_FALSE(c.is_ok());
   EXPECT_EQ(c.status().message(), "systems.sap-ecc.settings.batch_size must be at least 1, got 0");
+}
+
+TEST_F(SapIdocConnectorTest, SymlinkInInboundIsNotRead) {
+  write_all(tmp_ / "passwd", "root:x:0:0:root:/root:/bin/bash\n");
+  fs::create_symlink(tmp_ / "passwd", tmp_ / "inbound/passwd.txt");
+  drop("invoic02_three.xml", "z.xml");
+  auto c = make();
+  RecordingSink sink;
+  ASSERT_TRUE(c->pull("", sink).is_ok());
+  EXPECT_EQ(sink.docnums().size(), 3u);  // the regular file next to it is read
+  for (const RecordBatch& b : sink.batches) EXPECT_TRUE(b.rejected.empty());
+  EXPECT_TRUE(fs::is_symlink(tmp_ / "inbound/passwd.txt"));
+  EXPECT_TRUE(fs::is_empty(tmp_ / "work/quarantine"));
+}
+
+TEST_F(SapIdocConnectorTest, IdocWithInvalidUtf8IsRejectedAloneAndTheOthersStored) {
+  std::string bytes = read_all(fixture("invoic02_three.xml"));
+  const std::size_t at = bytes.find("Acme");
+  bytes.replace(at, 4, "M\xFCl ");
+  write_all(tmp_ / "inbound/inv.xml", bytes);
+  auto c = make();
+  RecordingSink sink;
+  ASSERT_TRUE(c->pull("", sink).is_ok());
+  EXPECT_EQ(sink.docnums(), (std::vector<std::string>{"0000000000451234", "0000000000451236"}));
+  ASSERT_EQ(sink.batches[0].rejected.size(), 1u);
+  const RejectedRecord& r = sink.batches[0].rejected[0];
+  EXPECT_EQ(r.external_id, "0000000000451235");
+  EXPECT_EQ(r.error.to_string(),
+            "parse error: invalid UTF-8 at byte " + std::to_string(at + 1) +
+                " of the file (byte 0xFC): the file declares encoding UTF-8; have the sender "
+                "write UTF-8, or declare the encoding it writes (ISO-8859-1 is supported) (at file " +
+                archived("inv.xml") + ", line " + std::to_string(r.error.where().line) +
+                ", record 0000000000451235, segment E1EDKA1, field NAME1)");
+  EXPECT_TRUE(fs::exists(archived("inv.xml")));
+}
+
+TEST_F(SapIdocConnectorTest, EncodingSettingReadsLatin1FlatFiles) {
+  std::string bytes = read_all(fixture("invoic02_three.txt"));
+  bytes.replace(bytes.find("M\xC3\xBCller"), 3, "M\xFC");
+  write_all(tmp_ / "inbound/latin1.txt", bytes);
+  auto c = make({{"encoding", "ISO-8859-1"}});
+  RecordingSink sink;
+  ASSERT_TRUE(c->pull("", sink).is_ok());
+  ASSERT_EQ(sink.docnums().size(), 3u);
+  EXPECT_EQ(sink.batches[0].records[0].data["E1EDKA1"][0]["NAME1"], "M\xC3\xBCller Maschinenbau GmbH");
+}
+
+TEST(SapIdocConfig, CreateRejectsAnUnknownEncoding) {
+  ConnectorContext ctx;
+  ctx.system = "sap-ecc";
+  ctx.settings = {{"inbound_dir", "/in"}, {"encoding", "cp1252"}};
+  auto c = connector_type().create(ctx);
+  ASSERT_FALSE(c.is_ok());
+  EXPECT_EQ(c.status().message(),
+            "systems.sap-ecc.settings.encoding must be utf-8 or iso-8859-1, got 'cp1252'");
+}
+
+TEST_F(SapIdocConnectorTest, DebugLogNamesFilesClaimedArchivedQuarantinedAndIdocsSkipped) {
+  drop("invoic02_three.xml", "inv.xml");
+  write_all(tmp_ / "inbound/notes.txt", "hello world, this is not an IDoc\n");
+  auto c = make({{"batch_size", 1}});
+  LogCapture log;
+  RecordingSink sink;
+  sink.fail_on_call = 2;  // the first IDoc of inv.xml is committed, then the store fails
+  EXPECT_FALSE(c->pull("", sink).is_ok());
+  RecordingSink again;
+  ASSERT_TRUE(c->pull(sink.cursor, again).is_ok());
+  const std::string text = log.text();
+  const std::string size = std::to_string(fs::file_size(fixture("invoic02_three.xml")));
+  EXPECT_NE(text.find("level=debug system=sap-ecc event=file_claimed file=" +
+                      (tmp_ / "work/processing/inv.xml") + " bytes=" + size),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("event=idoc_skipped file=" + archived("inv.xml") +
+                      " idoc=0000000000451234 offset="),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("reason=\"committed by an earlier run (the cursor is at IDoc 1 of the file)\""),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("event=file_archived file=inv.xml archive=" + archived("inv.xml") + " idocs=3"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("event=file_quarantined file=notes.txt quarantine=" +
+                      (tmp_ / "work/quarantine/notes.txt") + " error=\"parse error: not an IDoc"),
+            std::string::npos)
+      << text;
+}
+
+TEST_F(SapIdocConnectorTest, QuarantinedFilesAndErrorFilesAre0640UnderUmask022) {
+  const mode_t old = ::umask(022);
+  write_all(tmp_ / "inbound/notes.txt", "hello world, this is not an IDoc\n");
+  drop("invoic02_three.xml", "inv.xml");
+  ::chmod((tmp_ / "inbound/inv.xml").c_str(), 0644);
+  auto c = make();
+  RecordingSink sink;
+  Status s = c->pull("", sink);
+  ::umask(old);
+  ASSERT_TRUE(s.is_ok()) << s.to_string();
+  auto mode = [](const std::string& p) {
+    struct stat st;
+    EXPECT_EQ(::stat(p.c_str(), &st), 0) << p;
+    return st.st_mode & 07777;
+  };
+  EXPECT_EQ(mode(tmp_ / "work/quarantine/notes.txt"), 0640u);
+  EXPECT_EQ(mode(tmp_ / "work/quarantine/notes.txt.error"), 0640u);
+  EXPECT_EQ(mode(archived("inv.xml")), 0640u);
+  EXPECT_EQ(mode(tmp_ / "work/archive/2026/11/25"), 0750u);
+  EXPECT_EQ(mode(tmp_ / "work/quarantine"), 0750u);
+}
+
+// Commits what the connector hands it to a real SQLite store, the rejected
+// records quarantined as the engine does; can die (the whole process) in
+// flush(), after its commits and before the connector moves the file.
+class StoreSink : public RecordSink {
+ public:
+  StoreSink(store::Store& st, const Clock& clock, bool die_in_flush)
+      : store_(st), clock_(clock), die_in_flush_(die_in_flush) {}
+  Status accept(RecordBatch batch) override {
+    store::DocumentBatch b;
+    b.system = "sap-ecc";
+    b.cursor_key = "files";
+    b.cursor = batch.cursor;
+    for (RejectedRecord& r : batch.rejected) {
+      store::QuarantineEntry q;
+      q.system = "sap-ecc";
+      q.entity = r.entity;
+      q.external_id = r.external_id;
+      q.source = r.error.where().file;
+      q.error = r.error.to_string();
+      q.location = r.error.where().to_string();
+      q.raw = std::move(r.raw);
+      q.at = clock_.now();
+      b.quarantined.push_back(std::move(q));
+    }
+    return store_.commit_batch(b, clock_.now()).status();
+  }
+  Status flush() override {
+    if (die_in_flush_) ::_exit(42);
+    return Status::ok();
+  }
+
+ private:
+  store::Store& store_;
+  const Clock& clock_;
+  bool die_in_flush_;
+};
+
+TEST_F(SapIdocConnectorTest, CrashBetweenQuarantineRowAndMoveIsReplayedWithoutASecondRow) {
+  write_all(tmp_ / "inbound/notes.txt", "hello world, this is not an IDoc\n");
+  store::SqliteOptions options;
+  options.path = tmp_ / "arsync.db";
+  pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    auto st = store::open_sqlite_store(options);
+    if (!st.is_ok()) ::_exit(1);
+    StoreSink dying(**st, clock_, /*die_in_flush=*/true);
+    (void)make()->pull("", dying);
+    ::_exit(0);  // not reached: the sink dies first
+  }
+  int wstatus = 0;
+  ASSERT_EQ(::waitpid(child, &wstatus, 0), child);
+  ASSERT_TRUE(WIFEXITED(wstatus));
+  ASSERT_EQ(WEXITSTATUS(wstatus), 42);
+  // The row is committed; the file has not moved.
+  auto st = store::open_sqlite_store(options);
+  ASSERT_TRUE(st.is_ok()) << st.status().to_string();
+  ASSERT_EQ((*st)->list_quarantine(10)->size(), 1u);
+  EXPECT_TRUE(fs::exists(tmp_ / "work/processing/notes.txt"));
+  auto cursor = (*st)->get_cursor("sap-ecc", "files");
+  ASSERT_TRUE(cursor.is_ok() && cursor->has_value());
+
+  // The restart reads the file again, reports it again, and moves it.
+  StoreSink sink(**st, clock_, /*die_in_flush=*/false);
+  ASSERT_TRUE(make()->pull(**cursor, sink).is_ok());
+  auto rows = (*st)->list_quarantine(10);
+  ASSERT_TRUE(rows.is_ok());
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ((*rows)[0].source, tmp_ / "work/quarantine/notes.txt");
+  EXPECT_TRUE(fs::exists(tmp_ / "work/quarantine/notes.txt"));
+  EXPECT_TRUE(fs::exists(tmp_ / "work/quarantine/notes.txt.error"));
+  EXPECT_FALSE(fs::exists(tmp_ / "work/quarantine/notes.txt.1"));
+  EXPECT_FALSE(fs::exists(tmp_ / "work/processing/notes.txt"));
 }
 
 }  // namespace

@@ -15,6 +15,7 @@ namespace arsync::connectors::sap_idoc {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::LogCapture;
 using testing::read_all;
 using testing::TempDir;
 using testing::write_all;
@@ -33,27 +34,6 @@ class Umask {
 
  private:
   mode_t old_;
-};
-
-// What log lines the code under test writes while it lives (stderr).
-class LogCapture {
- public:
-  LogCapture() : old_(log::level()) {
-    log::set_level(log::Level::kDebug);
-    ::testing::internal::CaptureStderr();
-  }
-  ~LogCapture() {
-    if (!taken_) (void)text();
-    log::set_level(old_);
-  }
-  std::string text() {
-    taken_ = true;
-    return ::testing::internal::GetCapturedStderr();
-  }
-
- private:
-  log::Level old_;
-  bool taken_ = false;
 };
 
 std::size_t count(const std::string& text, const std::string& what) {

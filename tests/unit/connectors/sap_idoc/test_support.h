@@ -1,12 +1,15 @@
 // Temp folders and file helpers for the sap_idoc tests.
 #pragma once
 
+#include <gtest/gtest.h>
 #include <stdlib.h>
 
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+
+#include "arsync/log/log.h"
 
 namespace arsync::connectors::sap_idoc::testing {
 
@@ -46,6 +49,30 @@ class TempDir {
 
  private:
   std::string path_;
+};
+
+// Log lines written (to stderr) while it lives, at debug level.
+class LogCapture {
+ public:
+  LogCapture() : old_(log::level()) {
+    log::set_level(log::Level::kDebug);
+    ::testing::internal::CaptureStderr();
+  }
+  ~LogCapture() {
+    if (!taken_) (void)text();
+    log::set_level(old_);
+  }
+  LogCapture(const LogCapture&) = delete;
+  LogCapture& operator=(const LogCapture&) = delete;
+  // What was written; call once.
+  std::string text() {
+    taken_ = true;
+    return ::testing::internal::GetCapturedStderr();
+  }
+
+ private:
+  log::Level old_;
+  bool taken_ = false;
 };
 
 }  // namespace arsync::connectors::sap_idoc::testing
