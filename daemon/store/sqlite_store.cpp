@@ -257,6 +257,9 @@ std::string os_refusal(const std::string& path, bool write) {
   struct stat st {};
   if (::stat(dir.c_str(), &st) != 0) return refusal("folder", dir, errno);
   if (!S_ISDIR(st.st_mode)) return refusal("folder", dir, ENOTDIR);
+  if (::faccessat(AT_FDCWD, dir.c_str(), X_OK, AT_EACCESS) != 0) {
+    return refusal("folder", dir, errno);
+  }
   const bool exists = ::stat(path.c_str(), &st) == 0;
   if (!exists && (errno != ENOENT || !write)) return refusal("file", path, errno);
   if (exists && S_ISDIR(st.st_mode)) return refusal("file", path, EISDIR);
@@ -264,7 +267,7 @@ std::string os_refusal(const std::string& path, bool write) {
   if (exists && ::faccessat(AT_FDCWD, path.c_str(), mode, AT_EACCESS) != 0) {
     return refusal("file", path, errno);
   }
-  if (::faccessat(AT_FDCWD, dir.c_str(), write ? W_OK | X_OK : X_OK, AT_EACCESS) != 0) {
+  if (write && ::faccessat(AT_FDCWD, dir.c_str(), W_OK, AT_EACCESS) != 0) {
     return refusal("folder", dir, errno);
   }
   return "";
