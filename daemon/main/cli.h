@@ -40,6 +40,10 @@ int cmd_recheck(Context& ctx, const Args& args);
 int cmd_mapping(Context& ctx, const std::string& sub, const Args& args);
 int cmd_connectors(Context& ctx, const std::string& sub, const Args& args);
 
+// Who runs this command, for --by: the login name (also under sudo), else the
+// effective user's name, else "uid N".
+std::string login_name();
+
 // Prints "arsync: <message>" to stderr and returns `code`.
 int fail(const std::string& message, int code = 1);
 

@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "arsync/model/clock.h"
+#include "arsync/model/discrepancy_json.h"
 #include "arsync/service/text_columns.h"
 
 namespace arsync::cli {
@@ -45,36 +46,17 @@ Result<std::int64_t> parse_id(const Args& args, const std::string& what) {
                 "'" + text + "' is not a " + what + " ID (a positive number)");
 }
 
-nlohmann::json discrepancy_json(const Discrepancy& d) {
-  return {{"id", d.id},
-          {"fingerprint", d.fingerprint},
-          {"rule", d.finding.rule},
-          {"kind", std::string(to_string(d.finding.kind))},
-          {"match_key", d.finding.match_key},
-          {"systems", d.finding.systems},
-          {"severity", std::string(to_string(d.finding.severity))},
-          {"customer_key", d.finding.customer_key},
-          {"summary", d.finding.summary},
-          {"details", d.finding.details},
-          {"status", std::string(to_string(d.status))},
-          {"owner", d.owner},
-          {"first_detected", format_instant(d.first_detected)},
-          {"last_detected", format_instant(d.last_detected)},
-          {"resolved_at", d.resolved_at ? nlohmann::json(format_instant(*d.resolved_at)) : nullptr},
-          {"resolution_note", d.resolution_note}};
-}
-
 std::string value_text(const nlohmann::json& v) {
   if (v.is_string()) return v.get<std::string>();
   if (v.is_null()) return "";
-  return v.dump();
+  return dump_for_output(v, -1);
 }
 
 // Prints details: {"sys": {field: value}} as a table with systems as columns;
 // other keys as "key: value" lines.
 void print_details(const nlohmann::json& details) {
   if (!details.is_object()) {
-    std::cout << "  " << details.dump() << "\n";
+    std::cout << "  " << dump_for_output(details, -1) << "\n";
     return;
   }
   std::vector<std::string> systems;
@@ -115,7 +97,11 @@ int cmd_status(Context& ctx, const Args&) {
   for (const auto& [system, n] : stats->documents_by_system) {
     std::cout << "  " << pad_column(system, 20) << n << "\n";
   }
-  std::cout << "Open discrepancies     " << stats->open_discrepancies << "\n"
+  // The words of `discrepancies list --status`, each status counted apart.
+  std::cout << "Discrepancies\n"
+            << "  " << pad_column("open", 20) << stats->open_discrepancies << "\n"
+            << "  " << pad_column("acknowledged", 20) << stats->acknowledged_discrepancies << "\n"
+            << "  " << pad_column("resolved", 20) << stats->resolved_discrepancies << "\n"
             << "Quarantined records    " << stats->quarantined << "\n"
             << "Groups to re-check     " << stats->dirty_keys << "\n"
             << "Mail pending/sent/dead " << stats->mail_pending << "/" << stats->mail_sent << "/"
@@ -143,8 +129,8 @@ int cmd_discrepancies(Context& ctx, const std::string& sub, const Args& args) {
     if (!list) return fail(list.status().to_string());
     if (args.flag("json")) {
       nlohmann::json out = nlohmann::json::array();
-      for (const Discrepancy& d : *list) out.push_back(discrepancy_json(d));
-      std::cout << out.dump(2) << "\n";
+      for (const Discrepancy& d : *list) out.push_back(to_json(d));
+      std::cout << dump_for_output(out) << "\n";
       return 0;
     }
     std::cout << pad_column("ID", 6) << pad_column("STATUS", 13) << pad_column("SEVERITY", 10) << pad_column("RULE", 24)
@@ -155,7 +141,8 @@ int cmd_discrepancies(Context& ctx, const std::string& sub, const Args& args) {
                 << pad_column(std::string(to_string(d.finding.kind)), 13) << pad_column(d.finding.match_key, 14)
                 << pad_column(join(d.finding.systems, ","), 18) << d.finding.summary << "\n";
     }
-    std::cout << list->size() << " discrepanc" << (list->size() == 1 ? "y" : "ies") << "\n";
+    std::cout << list->size() << " discrepanc" << (list->size() == 1 ? "y" : "ies")
+              << (status == "all" ? "" : " with status " + status) << "\n";
     return 0;
   }
   if (sub == "show") {
@@ -170,13 +157,10 @@ int cmd_discrepancies(Context& ctx, const std::string& sub, const Args& args) {
     if (!events) return fail(events.status().to_string());
     const Discrepancy& x = **d;
     if (args.flag("json")) {
-      nlohmann::json out = discrepancy_json(x);
+      nlohmann::json out = to_json(x);
       out["events"] = nlohmann::json::array();
-      for (const DiscrepancyEvent& e : *events) {
-        out["events"].push_back({{"at", format_instant(e.at)}, {"event", e.event},
-                                 {"actor", e.actor}, {"note", e.note}});
-      }
-      std::cout << out.dump(2) << "\n";
+      for (const DiscrepancyEvent& e : *events) out["events"].push_back(to_json(e));
+      std::cout << dump_for_output(out) << "\n";
       return 0;
     }
     std::cout << "Discrepancy #" << x.id << ": " << x.finding.summary << "\n"
@@ -205,11 +189,7 @@ int cmd_discrepancies(Context& ctx, const std::string& sub, const Args& args) {
     auto note = args.option("note");
     if (!note || note->empty()) return fail("--note TEXT is required: say why", 2);
     std::string by = args.option("by").value_or("");
-    if (by.empty()) {
-      const char* user = std::getenv("SUDO_USER");
-      if (!user) user = std::getenv("USER");
-      by = user ? user : "unknown";
-    }
+    if (by.empty()) by = login_name();
     Result<std::unique_ptr<store::Store>> st = open_store(ctx, true);
     if (!st) return fail(st.status().to_string());
     SystemClock clock;

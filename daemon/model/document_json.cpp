@@ -36,7 +36,8 @@ nlohmann::json to_json(const Document& doc) {
                     {"target_match_key", a.target_match_key},
                     {"target_number", a.target_number},
                     {"amount", money(a.amount)},
-                    {"discount", money(a.discount)}});
+                    {"discount", money(a.discount)},
+                    {"currency", std::string(a.amount.currency().code())}});
   }
   j["applications"] = apps;
   j["content_hash"] = content_hash(doc);

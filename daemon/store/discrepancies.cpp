@@ -35,15 +35,19 @@ constexpr char kAutoResolve[] =
     "UPDATE discrepancies SET status = 'resolved', resolved_at = ?2, notify_pending = 0"
     " WHERE id = ?1";
 
+// A person's resolution never overwrites an earlier one (its note is the
+// record of why): resolving a resolved discrepancy changes nothing.
 constexpr char kPersonResolve[] =
     "UPDATE discrepancies SET status = 'resolved', resolved_at = ?2, resolution_note = ?3,"
-    " notify_pending = 0 WHERE id = ?1";
+    " notify_pending = 0 WHERE id = ?1 AND status <> 'resolved'";
 
 constexpr char kAcknowledge[] =
     "UPDATE discrepancies SET status = 'acknowledged', owner = ?2"
     " WHERE id = ?1 AND status <> 'resolved'";
 
-constexpr char kExists[] = "SELECT 1 FROM discrepancies WHERE id = ?1";
+constexpr char kResolvedBy[] =
+    "SELECT resolved_at, (SELECT actor FROM discrepancy_events WHERE discrepancy_id = ?1"
+    " AND event = 'resolved' ORDER BY id DESC LIMIT 1) FROM discrepancies WHERE id = ?1";
 
 constexpr char kInsertEvent[] =
     "INSERT INTO discrepancy_events (discrepancy_id, at, event, actor, note)"
@@ -72,9 +76,17 @@ constexpr char kEvents[] =
     "SELECT id, discrepancy_id, at, event, actor, note FROM discrepancy_events"
     " WHERE discrepancy_id = ?1 ORDER BY id";
 
+// Text from sources and people may hold bytes that are not UTF-8 (a
+// mis-declared IDoc, a store written by an older arsync); nlohmann's dump
+// throws on them, which would stop reconciliation of the whole group. Such
+// bytes are stored as U+FFFD instead.
+std::string dump_json(const nlohmann::json& j) {
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 std::string systems_json(std::vector<std::string> systems) {
   std::sort(systems.begin(), systems.end());
-  return nlohmann::json(systems).dump();
+  return dump_json(nlohmann::json(systems));
 }
 
 // Binds ?3..?6 of kUpdatePersisting / kReopen.
@@ -83,6 +95,24 @@ void bind_observation(SQLite::Statement& s, const Finding& f, const std::string&
   s.bindNoCopy(4, f.summary);
   s.bind(5, std::string(to_string(f.severity)));
   s.bindNoCopy(6, f.customer_key);
+}
+
+// Why a person's resolve or acknowledge of `id` changed no row: kNotFound,
+// or kConflict saying who resolved it and when. A rare path: the statement
+// is not cached.
+Status refuse_person_change(SQLite::Database& db, std::int64_t id, const char* verb) {
+  SQLite::Statement q(db, kResolvedBy);
+  q.bind(1, id);
+  if (!q.executeStep()) {
+    return Status(ErrorCode::kNotFound, "no discrepancy with id " + std::to_string(id));
+  }
+  const std::string at = q.getColumn(0).isNull() ? "" : q.getColumn(0).getString();
+  const std::string by = q.getColumn(1).isNull() ? "" : q.getColumn(1).getString();
+  return Status(ErrorCode::kConflict,
+                "discrepancy " + std::to_string(id) + " is already resolved" +
+                    (by.empty() ? "" : " by " + by) + (at.empty() ? "" : " at " + at) +
+                    "; only open or acknowledged ones can be " + verb +
+                    " (it reopens by itself if the difference returns)");
 }
 
 }  // namespace
@@ -130,7 +160,7 @@ Result<FindingsOutcome> SqliteStore::apply_findings(DocumentKind kind,
     for (const Finding& f : findings) {
       const std::string fp = fingerprint(f);
       seen.insert(fp);
-      const std::string details = f.details.dump();
+      const std::string details = dump_json(f.details);
       std::int64_t id = 0;
       std::string status;
       std::string old_details;
@@ -288,9 +318,7 @@ Status SqliteStore::resolve_discrepancy(std::int64_t id, const std::string& acto
       u->bind(1, id);
       u->bindNoCopy(2, now_text);
       u->bindNoCopy(3, note);
-      if (u->exec() == 0) {
-        return Status(ErrorCode::kNotFound, "no discrepancy with id " + std::to_string(id));
-      }
+      if (u->exec() == 0) return refuse_person_change(*db_, id, "resolved");
     }
     add_event(id, now_text, "resolved", actor, note);
     add_audit({0, now, actor, "discrepancy.resolve", "discrepancy " + std::to_string(id), note});
@@ -308,15 +336,7 @@ Status SqliteStore::acknowledge_discrepancy(std::int64_t id, const std::string& 
       StatementUse u(statement(kAcknowledge));
       u->bind(1, id);
       u->bindNoCopy(2, actor);
-      if (u->exec() == 0) {
-        StatementUse e(statement(kExists));
-        e->bind(1, id);
-        if (!e->executeStep()) {
-          return Status(ErrorCode::kNotFound, "no discrepancy with id " + std::to_string(id));
-        }
-        return Status(ErrorCode::kConflict, "discrepancy " + std::to_string(id) +
-                                                " is resolved; only open ones can be acknowledged");
-      }
+      if (u->exec() == 0) return refuse_person_change(*db_, id, "acknowledged");
     }
     add_event(id, now_text, "acknowledged", actor, note);
     add_audit({0, now, actor, "discrepancy.acknowledge", "discrepancy " + std::to_string(id),

@@ -3,10 +3,16 @@
 // cursors and stats, which are one statement each.
 #include "sqlite_store.h"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <limits>
 #include <mutex>
 #include <string_view>
@@ -198,11 +204,13 @@ constexpr char kStatsDocuments[] =
     "SELECT system, count(*) FROM documents GROUP BY system ORDER BY system";
 constexpr char kStatsCounts[] =
     "SELECT (SELECT count(*) FROM quarantine),"
-    " (SELECT count(*) FROM discrepancies WHERE status IN ('open', 'acknowledged')),"
+    " (SELECT count(*) FROM discrepancies WHERE status = 'open'),"
     " (SELECT count(*) FROM dirty_keys),"
     " (SELECT count(*) FROM mail_outbox WHERE state = 'pending'),"
     " (SELECT count(*) FROM mail_outbox WHERE state = 'sent'),"
-    " (SELECT count(*) FROM mail_outbox WHERE state = 'dead')";
+    " (SELECT count(*) FROM mail_outbox WHERE state = 'dead'),"
+    " (SELECT count(*) FROM discrepancies WHERE status = 'acknowledged'),"
+    " (SELECT count(*) FROM discrepancies WHERE status = 'resolved')";
 }  // namespace
 
 Result<StoreStats> SqliteStore::stats() {
@@ -225,12 +233,47 @@ Result<StoreStats> SqliteStore::stats() {
       s.mail_pending = q->getColumn(3).getInt64();
       s.mail_sent = q->getColumn(4).getInt64();
       s.mail_dead = q->getColumn(5).getInt64();
+      s.acknowledged_discrepancies = q->getColumn(6).getInt64();
+      s.resolved_discrepancies = q->getColumn(7).getInt64();
     }
     tx.commit();
     return s;
   });
 }
 
+namespace {
+
+// Why the operating system refuses this process the store at `path`, as
+// "folder /var/lib/arsync: Permission denied", or "" when it would not.
+// SQLite says only "unable to open database file"; the folder is checked
+// first because SQLite creates the file and its -wal and -shm files there.
+std::string os_refusal(const std::string& path, bool write) {
+  namespace fs = std::filesystem;
+  std::string dir = fs::path(path).parent_path().string();
+  if (dir.empty()) dir = ".";
+  auto refusal = [](const char* what, const std::string& p, int err) {
+    return std::string(what) + " " + p + ": " + std::strerror(err);
+  };
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) != 0) return refusal("folder", dir, errno);
+  if (!S_ISDIR(st.st_mode)) return refusal("folder", dir, ENOTDIR);
+  if (::faccessat(AT_FDCWD, dir.c_str(), X_OK, AT_EACCESS) != 0) {
+    return refusal("folder", dir, errno);
+  }
+  const bool exists = ::stat(path.c_str(), &st) == 0;
+  if (!exists && (errno != ENOENT || !write)) return refusal("file", path, errno);
+  if (exists && S_ISDIR(st.st_mode)) return refusal("file", path, EISDIR);
+  const int mode = write ? R_OK | W_OK : R_OK;
+  if (exists && ::faccessat(AT_FDCWD, path.c_str(), mode, AT_EACCESS) != 0) {
+    return refusal("file", path, errno);
+  }
+  if (write && ::faccessat(AT_FDCWD, dir.c_str(), W_OK, AT_EACCESS) != 0) {
+    return refusal("folder", dir, errno);
+  }
+  return "";
+}
+
+}  // namespace
 }  // namespace sqlite
 
 Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& options) {
@@ -288,7 +331,9 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& options) {
     }
     return std::unique_ptr<Store>(std::make_unique<sqlite::SqliteStore>(options, std::move(db)));
   } catch (const std::exception& e) {
-    return fail(std::string("cannot open SQLite store: ") + e.what());
+    const std::string why = sqlite::os_refusal(options.path, !options.read_only);
+    return fail(std::string("cannot open SQLite store: ") + e.what() +
+                (why.empty() ? "" : " (" + why + ")"));
   }
 }
 

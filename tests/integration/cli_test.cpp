@@ -1,9 +1,16 @@
 // The executables as a user runs them: arsyncd --once on the demo, then the
 // arsync commands, asserting output and exit status.
+#include <pwd.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdio>
+#include <functional>
 
+#include <nlohmann/json.hpp>
+
+#include "arsync/model/money.h"
 #include "demo_env.h"
 
 namespace arsync::testing {
@@ -31,6 +38,30 @@ const std::string kSrc = ARSYNC_SOURCE_DIR;
 
 std::string arsync(const DemoEnv& env, const std::string& args) {
   return kBin + "arsync --config " + (env.root() / "arsync.json").string() + " " + args;
+}
+
+std::string arsyncd_once(const fs::path& config) {
+  return kBin + "arsyncd --once --config " + config.string();
+}
+
+// A config of one sap_idoc system in `root` with `extra` top-level keys
+// (each followed by a comma) and the store at `store_path`.
+fs::path write_config(const fs::path& root, const std::string& store_path,
+                      const std::string& extra = "") {
+  const fs::path config = root / "one.json";
+  write_file(config, "{" + extra + R"( "store": {"path": ")" + store_path + R"("},
+      "state_dir": "var", "mappings_dir": ")" + kSrc + R"(/mappings",
+      "systems": {"sap-ecc": {"type": "sap_idoc", "settings": {"inbound_dir": "inbound/sap-ecc"}}},
+      "mail": {"from": "a@test.example", "to": ["b@test.example"],
+               "transport": {"type": "file", "dir": "mail"}}})");
+  return config;
+}
+
+// The demo, run once: 6 open discrepancies (#1 missing_in_system of 2,380.00
+// EUR, #2 amount_differs by 90.00 EUR, ... #5 short_payment).
+void run_demo_once(const DemoEnv& env) {
+  CmdResult d = run(kBin + "arsyncd --once --config " + (env.root() / "arsync.json").string());
+  ASSERT_EQ(d.status, 0) << d.out;
 }
 
 // `arsync mapping test` of the shipped INVOIC02 mapping on a JSON record
@@ -211,6 +242,269 @@ TEST(Cli, ConnectorsDescribeListsConfigKeys) {
   EXPECT_EQ(r.status, 0) << r.out;
   EXPECT_NE(r.out.find("inbound_dir"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("required"), std::string::npos);
+}
+
+// ---- configuration and store errors, as arsyncd prints them -------------
+
+// arsyncd --once on a config with `extra` keys: exit 1 and `message` on stderr.
+void expect_config_refused(const std::string& extra, const std::string& message) {
+  DemoEnv env;
+  const fs::path config = write_config(env.root(), "var/arsync.db", extra);
+  CmdResult r = run(arsyncd_once(config));
+  EXPECT_EQ(r.status, 1) << r.out;
+  EXPECT_NE(r.out.find("arsyncd: invalid argument: " + message + " (at file " + config.string() + ")"),
+            std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("json.exception"), std::string::npos) << r.out;
+}
+
+TEST(Cli, ConfigValueOfTheWrongTypeNamesTheKeyAndTheType) {
+  expect_config_refused(R"("interval_seconds": "10",)",
+                        "interval_seconds: expected an integer, got the string \"10\"");
+}
+
+TEST(Cli, ConfigNumberWithAFractionIsRefused) {
+  expect_config_refused(R"("interval_seconds": 500.5,)",
+                        "interval_seconds: expected an integer, got the number 500.5");
+}
+
+TEST(Cli, ConfigNumberOutOfRangeIsRefused) {
+  expect_config_refused(R"("interval_seconds": 0,)",
+                        "interval_seconds must be between 1 and 604800, got 0");
+}
+
+// arsyncd creates a missing store folder; the CLI only reads, so it says why.
+TEST(Cli, StoreInAMissingFolderSaysNoSuchDirectory) {
+  DemoEnv env;
+  const fs::path store = env.root() / "no-such-folder" / "arsync.db";
+  CmdResult r = run(kBin + "arsync --db " + store.string() + " status");
+  EXPECT_EQ(r.status, 1) << r.out;
+  EXPECT_NE(r.out.find("arsync: I/O error: cannot open SQLite store: unable to open database "
+                       "file (folder " + store.parent_path().string() +
+                       ": No such file or directory) (at file " + store.string() + ")"),
+            std::string::npos) << r.out;
+  CmdResult file = run(kBin + "arsync --db " + (env.root() / "none.db").string() + " status");
+  EXPECT_NE(file.out.find("unable to open database file (file " + (env.root() / "none.db").string() +
+                          ": No such file or directory)"),
+            std::string::npos) << file.out;
+}
+
+// arsyncd --once with its store at `store` (the command line passed through
+// `wrap`): exit 1, naming the store's folder and the OS's `reason`.
+void expect_store_refused(const DemoEnv& env, const fs::path& store, const std::string& reason,
+                          const std::function<std::string(const std::string&)>& wrap) {
+  CmdResult r = run(wrap(arsyncd_once(write_config(env.root(), store.string()))));
+  EXPECT_EQ(r.status, 1) << r.out;
+  EXPECT_NE(r.out.find("unable to open database file (folder " + store.parent_path().string() +
+                       ": " + reason + ")"),
+            std::string::npos) << r.out;
+}
+
+std::string as_is(const std::string& cmd) { return cmd; }
+
+const char kAsNobody[] = "/usr/bin/setpriv --reuid=65534 --regid=65534 --clear-groups ";
+
+TEST(Cli, StoreUnderAFileSaysNotADirectory) {
+  DemoEnv env;
+  write_file(env.root() / "plain", "x");
+  expect_store_refused(env, env.root() / "plain" / "arsync.db", "Not a directory", as_is);
+}
+
+// Needs root to become another user (setpriv): root itself may write anywhere.
+TEST(Cli, StoreInAFolderTheUserMayNotWriteSaysPermissionDenied) {
+  if (::geteuid() != 0 || ::access("/usr/bin/setpriv", X_OK) != 0) {
+    GTEST_SKIP() << "needs root and setpriv to run arsyncd as user nobody";
+  }
+  DemoEnv env;
+  const fs::path locked = env.root() / "locked";
+  fs::create_directories(locked);
+  ::chmod(locked.c_str(), 0700);
+  ::chmod(env.root().c_str(), 0755);
+  expect_store_refused(env, locked / "arsync.db", "Permission denied",
+                       [](const std::string& cmd) { return kAsNobody + cmd; });
+  // The CLI reading it says the same.
+  CmdResult cli = run(kAsNobody + kBin + "arsync --db " + (locked / "arsync.db").string() + " status");
+  EXPECT_EQ(cli.status, 1) << cli.out;
+  EXPECT_NE(cli.out.find("(folder " + locked.string() + ": Permission denied)"), std::string::npos)
+      << cli.out;
+}
+
+// Needs root for a private mount namespace with a read-only tmpfs.
+TEST(Cli, StoreOnAReadOnlyFileSystemSaysSo) {
+  if (::geteuid() != 0 || ::access("/usr/bin/unshare", X_OK) != 0) {
+    GTEST_SKIP() << "needs root and unshare to mount a read-only file system";
+  }
+  DemoEnv env;
+  const fs::path ro = env.root() / "ro";
+  fs::create_directories(ro);
+  expect_store_refused(env, ro / "arsync.db", "Read-only file system", [&ro](const std::string& cmd) {
+    return "/usr/bin/unshare -m sh -c 'mount -t tmpfs -o ro tmpfs " + ro.string() + " && " + cmd + "'";
+  });
+}
+
+// ---- discrepancies as people and scripts see them ------------------------
+
+TEST(Cli, StatusCountsEachDiscrepancyStatusApartInTheWordsOfList) {
+  DemoEnv env;
+  env.drop_all_demo_files();
+  run_demo_once(env);
+  ASSERT_EQ(run(arsync(env, "discrepancies ack 2 --note 'asked S4 team' --by jane")).status, 0);
+  ASSERT_EQ(run(arsync(env, "discrepancies resolve 3 --note 'duplicate deleted' --by jane")).status, 0);
+  CmdResult status = run(arsync(env, "status"));
+  EXPECT_EQ(status.status, 0) << status.out;
+  EXPECT_NE(status.out.find("Discrepancies\n"
+                            "  open                4\n"
+                            "  acknowledged        1\n"
+                            "  resolved            1\n"),
+            std::string::npos) << status.out;
+  CmdResult open = run(arsync(env, "discrepancies list"));
+  EXPECT_NE(open.out.find("\n4 discrepancies with status open\n"), std::string::npos) << open.out;
+  CmdResult acked = run(arsync(env, "discrepancies list --status acknowledged"));
+  EXPECT_NE(acked.out.find("\n1 discrepancy with status acknowledged\n"), std::string::npos)
+      << acked.out;
+}
+
+TEST(Cli, ResolvingAResolvedDiscrepancyIsAConflictAndKeepsTheNote) {
+  DemoEnv env;
+  env.drop_all_demo_files();
+  run_demo_once(env);
+  ASSERT_EQ(run(arsync(env, "discrepancies resolve 4 --note 'rate fixed' --by jane")).status, 0);
+  CmdResult again = run(arsync(env, "discrepancies resolve 4 --note again"));
+  EXPECT_EQ(again.status, 1) << again.out;
+  EXPECT_NE(again.out.find("arsync: conflict: discrepancy 4 is already resolved by jane at "),
+            std::string::npos) << again.out;
+  EXPECT_NE(again.out.find("; only open or acknowledged ones can be resolved"), std::string::npos)
+      << again.out;
+  CmdResult ack = run(arsync(env, "discrepancies ack 4 --note later"));
+  EXPECT_EQ(ack.status, 1) << ack.out;
+  CmdResult show = run(arsync(env, "discrepancies show 4"));
+  EXPECT_NE(show.out.find("  note            rate fixed\n"), std::string::npos) << show.out;
+  EXPECT_EQ(show.out.find("again"), std::string::npos) << show.out;
+}
+
+TEST(Cli, ByDefaultsToTheLoginUserNotUnknown) {
+  DemoEnv env;
+  env.drop_all_demo_files();
+  run_demo_once(env);
+  const char* login = ::getlogin();
+  const passwd* pw = ::getpwuid(::geteuid());
+  ASSERT_NE(pw, nullptr);
+  const std::string expected = login && *login ? login : pw->pw_name;
+  // Without the environment's say: USER and SUDO_USER are not who runs it.
+  CmdResult r = run("env -u USER -u SUDO_USER -u LOGNAME " + arsync(env, "discrepancies ack 2 --note x"));
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_EQ(r.out, "discrepancy #2 acknowledged by " + expected + "\n");
+  EXPECT_NE(expected, "unknown");
+}
+
+TEST(Cli, JsonCarriesMoneyAsExactDecimalTextWithItsCurrency) {
+  DemoEnv env;
+  env.drop_all_demo_files();
+  run_demo_once(env);
+  CmdResult r = run(arsync(env, "discrepancies list --json"));
+  ASSERT_EQ(r.status, 0) << r.out;
+  const nlohmann::json list = nlohmann::json::parse(r.out);
+  ASSERT_EQ(list.size(), 6u);
+  EXPECT_EQ(list[0]["details"]["sap-ecc"]["amount"], "2380.00");
+  EXPECT_EQ(list[0]["details"]["sap-ecc"]["open_amount"], "2380.00");
+  EXPECT_EQ(list[0]["details"]["sap-ecc"]["currency"], "EUR");
+  EXPECT_EQ(list[1]["details"]["sap-ecc"]["amount"], "4760.00");
+  EXPECT_EQ(list[1]["details"]["difference"], nlohmann::json::parse(R"({"amount": "90.00", "currency": "EUR"})"));
+  EXPECT_EQ(list[1]["details"]["tolerance"], nlohmann::json::parse(R"({"amount": "0.00", "currency": "EUR"})"));
+  EXPECT_EQ(list[4]["details"]["paid"], nlohmann::json::parse(R"({"amount": "1100.00", "currency": "EUR"})"));
+  EXPECT_EQ(list[4]["details"]["shortfall"], nlohmann::json::parse(R"({"amount": "90.00", "currency": "EUR"})"));
+  CmdResult show = run(arsync(env, "discrepancies show 2 --json"));
+  ASSERT_EQ(show.status, 0) << show.out;
+  EXPECT_EQ(nlohmann::json::parse(show.out)["details"]["sap-s4"]["amount"], "4670.00");
+  // The table stays formatted for people.
+  CmdResult table = run(arsync(env, "discrepancies show 2"));
+  EXPECT_NE(table.out.find("4,760.00 EUR"), std::string::npos) << table.out;
+}
+
+TEST(Cli, JsonMoneyUsesEachCurrencysExponentAndALeadingMinus) {
+  DemoEnv env;
+  auto store = env.open_store();
+  auto money = [](const char* text, const char* code) { return Money::parse(text, code)->to_display(); };
+  Finding f;
+  f.rule = "amount_differs";
+  f.match_key = "4711";
+  f.systems = {"sap-jp", "sap-kw"};
+  f.summary = "invoice 4711";
+  f.details = {{"sap-jp", {{"amount", money("1234567", "JPY")}, {"currency", "JPY"}}},
+               {"sap-kw", {{"amount", money("-1234.567", "KWD")}, {"currency", "KWD"}}},
+               {"difference", money("-0.5", "USD")},
+               {"tolerance", "overflow"}};
+  ASSERT_EQ(f.details["sap-jp"]["amount"], "1,234,567 JPY");
+  ASSERT_TRUE(store->apply_findings(DocumentKind::kInvoice, "4711", {f}, SystemClock().now()));
+  store.reset();
+  CmdResult r = run(kBin + "arsync --db " + (env.root() / "var" / "arsync.db").string() +
+                    " discrepancies list --json");
+  ASSERT_EQ(r.status, 0) << r.out;
+  const nlohmann::json d = nlohmann::json::parse(r.out).at(0)["details"];
+  EXPECT_EQ(d["sap-jp"]["amount"], "1234567");
+  EXPECT_EQ(d["sap-kw"]["amount"], "-1234.567");
+  EXPECT_EQ(d["difference"], nlohmann::json::parse(R"({"amount": "-0.50", "currency": "USD"})"));
+  EXPECT_EQ(d["tolerance"], "overflow");  // not money: left as it is
+}
+
+// ---- input that is not UTF-8, and options that do not exist --------------
+
+TEST(Cli, NoteThatIsNotUtf8IsRefusedNamingTheOption) {
+  DemoEnv env;
+  env.drop_all_demo_files();
+  run_demo_once(env);
+  CmdResult r = run(arsync(env, "discrepancies ack 2 --note 'caf\xE9'"));
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_NE(r.out.find("arsync: the value of --note is not valid UTF-8 (byte 0xE9 at offset 3)"),
+            std::string::npos) << r.out;
+  CmdResult by = run(arsync(env, "discrepancies resolve 2 --note ok --by 'J\xC3\x28'"));
+  EXPECT_EQ(by.status, 2) << by.out;
+  EXPECT_NE(by.out.find("the value of --by is not valid UTF-8 (byte 0xC3 at offset 1)"),
+            std::string::npos) << by.out;
+  CmdResult show = run(arsync(env, "discrepancies show 2"));
+  EXPECT_NE(show.out.find("  status          open\n"), std::string::npos) << show.out;
+  // UTF-8 text is taken as it is.
+  CmdResult good = run(arsync(env, "discrepancies ack 2 --note 'caf\xC3\xA9 \xE2\x82\xAC'"));
+  EXPECT_EQ(good.status, 0) << good.out;
+}
+
+// A store written by an older arsync may hold bytes that are not UTF-8 (it
+// took them from the command line): listing it must still work.
+TEST(Cli, StoreHoldingBytesThatAreNotUtf8StillListsAsJson) {
+  DemoEnv env;
+  env.drop_all_demo_files();
+  run_demo_once(env);
+  {
+    auto store = env.open_store();
+    ASSERT_TRUE(store->acknowledge_discrepancy(2, "J\xE9r\xF4me", "caf\xE9", SystemClock().now()));
+    ASSERT_TRUE(store->resolve_discrepancy(3, "x", "r\xE9gl\xE9", SystemClock().now()));
+  }
+  CmdResult list = run(arsync(env, "discrepancies list --status all --json"));
+  ASSERT_EQ(list.status, 0) << list.out;
+  const nlohmann::json all = nlohmann::json::parse(list.out);
+  EXPECT_EQ(all[1]["owner"], "J\xEF\xBF\xBDr\xEF\xBF\xBDme");
+  EXPECT_EQ(all[2]["resolution_note"], "r\xEF\xBF\xBDgl\xEF\xBF\xBD");
+  CmdResult show = run(arsync(env, "discrepancies show 2 --json"));
+  ASSERT_EQ(show.status, 0) << show.out;
+  EXPECT_EQ(nlohmann::json::parse(show.out)["events"].back()["note"], "caf\xEF\xBF\xBD");
+  CmdResult table = run(arsync(env, "discrepancies show 2"));
+  EXPECT_EQ(table.status, 0) << table.out;
+}
+
+TEST(Cli, UnknownOptionIsRefusedWithASuggestion) {
+  DemoEnv env;
+  CmdResult typo = run(arsync(env, "discrepancies list --limt 5"));
+  EXPECT_EQ(typo.status, 2) << typo.out;
+  EXPECT_NE(typo.out.find("arsync: unknown option --limt (did you mean --limit?)\n"),
+            std::string::npos) << typo.out;
+  CmdResult far = run(arsync(env, "discrepancies list --frobnicate"));
+  EXPECT_EQ(far.status, 2) << far.out;
+  EXPECT_NE(far.out.find("arsync: unknown option --frobnicate\n"), std::string::npos) << far.out;
+  CmdResult eq = run(arsync(env, "discrepancies list --limit=5"));
+  EXPECT_EQ(eq.status, 2) << eq.out;
+  EXPECT_NE(eq.out.find("arsync: option --limit takes its value as the next argument: --limit 5"),
+            std::string::npos) << eq.out;
+  CmdResult flag = run(arsync(env, "discrepancies list --jsn"));
+  EXPECT_NE(flag.out.find("(did you mean --json?)"), std::string::npos) << flag.out;
 }
 
 }  // namespace

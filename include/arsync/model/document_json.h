@@ -1,5 +1,7 @@
 // JSON form of a canonical Document, as `arsync mapping test` and
-// `arsync show` print it. Money is printed as decimal text with its currency
+// `arsync show` print it. Money is printed as exact decimal text ("2380.00",
+// no grouping, the currency's decimals, a leading minus) with the currency in
+// the same object: the document's "currency", and each application's own
 // (never a JSON number, which readers may turn into floating point).
 //
 // Thread safety: pure functions.

@@ -109,7 +109,11 @@ struct AuditEntry {
 struct StoreStats {
   std::map<std::string, std::int64_t> documents_by_system;
   std::int64_t quarantined = 0;
+  // Discrepancies by status, each counted apart (the words of
+  // DiscrepancyStatus: open, acknowledged, resolved).
   std::int64_t open_discrepancies = 0;
+  std::int64_t acknowledged_discrepancies = 0;
+  std::int64_t resolved_discrepancies = 0;
   std::int64_t dirty_keys = 0;
   std::int64_t mail_pending = 0;
   std::int64_t mail_sent = 0;

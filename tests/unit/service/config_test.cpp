@@ -97,5 +97,61 @@ TEST(Config, SystemNameWithSeparatorIsRefused) {
   EXPECT_NE(c.status().message().find("may not contain"), std::string::npos);
 }
 
+// `text` with `key_value` put first into the top-level object of kMinimal.
+std::string minimal_with(const std::string& key_value) {
+  std::string text = kMinimal;
+  text.insert(text.find('{') + 1, key_value + ",");
+  return text;
+}
+
+std::string error_of(const std::string& text) {
+  auto c = parse_config(text, "/etc/arsync", "/etc/arsync/arsync.json");
+  EXPECT_FALSE(c.is_ok());
+  return c.is_ok() ? "" : c.status().message();
+}
+
+TEST(Config, IntervalGivenAsTextNamesTheKeyAndTheExpectedType) {
+  EXPECT_EQ(error_of(minimal_with(R"("interval_seconds": "10")")),
+            "interval_seconds: expected an integer, got the string \"10\"");
+}
+
+TEST(Config, NumberWithAFractionIsRefused) {
+  std::string text = kMinimal;
+  text.replace(text.find(R"("synchronous")"), 0, R"("commit_records": 500.5, )");
+  EXPECT_EQ(error_of(text), "store.commit_records: expected an integer, got the number 500.5");
+  EXPECT_EQ(error_of(minimal_with(R"("interval_seconds": 1e3)")),
+            "interval_seconds: expected an integer, got the number 1000.0");
+}
+
+TEST(Config, IntervalOutOfRangeIsRefused) {
+  EXPECT_EQ(error_of(minimal_with(R"("interval_seconds": 0)")),
+            "interval_seconds must be between 1 and 604800, got 0");
+  EXPECT_EQ(error_of(minimal_with(R"("interval_seconds": -5)")),
+            "interval_seconds must be between 1 and 604800, got -5");
+  EXPECT_EQ(error_of(minimal_with(R"("interval_seconds": 18446744073709551615)")),
+            "interval_seconds must be between 1 and 604800, got 18446744073709551615");
+  auto week = parse_config(minimal_with(R"("interval_seconds": 604800)"), "/", "x.json");
+  ASSERT_TRUE(week.is_ok()) << week.status().to_string();
+  EXPECT_EQ(week->interval, std::chrono::seconds(604800));
+}
+
+TEST(Config, TextKeysOfTheWrongTypeNameTheirPath) {
+  EXPECT_EQ(error_of(minimal_with(R"("state_dir": 5)")),
+            "state_dir: expected a string, got the number 5");
+  EXPECT_EQ(error_of(minimal_with(R"("log_level": ["debug"])")),
+            "log_level: expected a string, got an array");
+  std::string text = kMinimal;
+  text.replace(text.find(R"("path": "var/arsync.db")"), 23, R"("path": true)");
+  EXPECT_EQ(error_of(text), "store.path: expected a string, got true");
+  EXPECT_EQ(error_of(R"({"systems": {"sap-ecc": {"type": null}}})"),
+            "systems.sap-ecc.type: expected a string, got null");
+  EXPECT_EQ(error_of(R"({"systems": {"sap-ecc": {"type": "sap_idoc", "settings": "in/ecc"}}})"),
+            "systems.sap-ecc.settings: expected an object, got the string \"in/ecc\"");
+  EXPECT_EQ(error_of(R"({"store": [], "systems": {"a": {"type": "sap_idoc"}}})"),
+            "store: expected an object, got an array");
+  EXPECT_EQ(error_of(R"({"systems": {"a": {"type": "sap_idoc"}}, "mail": "x"})"),
+            "mail: expected an object, got the string \"x\"");
+}
+
 }  // namespace
 }  // namespace arsync::service

@@ -211,5 +211,73 @@ TEST_F(DiscrepancyTest, ListFiltersByStatusRuleAndSystem) {
   EXPECT_TRUE(resolved->empty());
 }
 
+TEST_F(DiscrepancyTest, ResolvingAResolvedDiscrepancyIsAConflictThatKeepsTheFirstNote) {
+  const std::int64_t id = open_one();
+  ASSERT_TRUE(store_->resolve_discrepancy(id, "maria", "credit memo issued", later(1)));
+  Status again = store_->resolve_discrepancy(id, "unknown", "again", later(2));
+  EXPECT_EQ(again.code(), ErrorCode::kConflict);
+  EXPECT_EQ(again.message(), "discrepancy " + std::to_string(id) +
+                                 " is already resolved by maria at 2026-11-25T11:00:00Z; only "
+                                 "open or acknowledged ones can be resolved (it reopens by itself "
+                                 "if the difference returns)");
+  auto d = store_->get_discrepancy(id);
+  ASSERT_TRUE(d && d->has_value());
+  EXPECT_EQ((*d)->resolution_note, "credit memo issued");
+  EXPECT_EQ((*d)->resolved_at, later(1));
+  EXPECT_EQ(event_names(*store_, id),
+            (std::vector<std::string>{"opened/reconciler", "resolved/maria"}));
+  EXPECT_EQ(store_->audit_log(10)->size(), 1u);
+}
+
+TEST_F(DiscrepancyTest, AcknowledgingOneTheReconcilerResolvedIsAConflict) {
+  const std::int64_t id = open_one();
+  ASSERT_TRUE(store_->apply_findings(DocumentKind::kInvoice, "451", {}, later(1)));
+  Status a = store_->acknowledge_discrepancy(id, "maria", "x", later(2));
+  EXPECT_EQ(a.code(), ErrorCode::kConflict);
+  EXPECT_EQ(a.message(), "discrepancy " + std::to_string(id) +
+                             " is already resolved by reconciler at 2026-11-25T11:00:00Z; only "
+                             "open or acknowledged ones can be acknowledged (it reopens by "
+                             "itself if the difference returns)");
+}
+
+TEST_F(DiscrepancyTest, AnAcknowledgedDiscrepancyCanStillBeResolved) {
+  const std::int64_t id = open_one();
+  ASSERT_TRUE(store_->acknowledge_discrepancy(id, "maria", "calling", later(1)));
+  ASSERT_TRUE(store_->resolve_discrepancy(id, "maria", "paid", later(2)));
+  EXPECT_EQ((*store_->get_discrepancy(id))->resolution_note, "paid");
+}
+
+TEST_F(DiscrepancyTest, StatsCountEachStatusApart) {
+  ASSERT_TRUE(store_->apply_findings(DocumentKind::kInvoice, "451",
+                                     {amount_differs(1), missing()}, now_));
+  Finding other = missing();
+  other.match_key = "452";
+  auto r = store_->apply_findings(DocumentKind::kInvoice, "452", {other}, now_);
+  ASSERT_TRUE(r);
+  auto list = store_->list_discrepancies({std::nullopt, "", "", 100});
+  ASSERT_TRUE(list);
+  ASSERT_EQ(list->size(), 3u);
+  ASSERT_TRUE(store_->acknowledge_discrepancy((*list)[0].id, "maria", "calling", later(1)));
+  ASSERT_TRUE(store_->resolve_discrepancy((*list)[1].id, "maria", "fixed", later(1)));
+  auto stats = store_->stats();
+  ASSERT_TRUE(stats);
+  EXPECT_EQ(stats->open_discrepancies, 1);
+  EXPECT_EQ(stats->acknowledged_discrepancies, 1);
+  EXPECT_EQ(stats->resolved_discrepancies, 1);
+}
+
+// One source's bytes that are not UTF-8 must not stop the reconciliation of
+// its group (nlohmann's dump throws type_error.316 on them).
+TEST_F(DiscrepancyTest, DetailsWithBytesThatAreNotUtf8AreStoredWithReplacementCharacters) {
+  Finding f = amount_differs(1);
+  f.details["sap-ecc"]["customer_name"] = "M\xFCller GmbH";  // ISO-8859-1, mis-declared
+  auto r = store_->apply_findings(DocumentKind::kInvoice, "451", {f}, now_);
+  ASSERT_TRUE(r) << r.status().to_string();
+  ASSERT_EQ(r->opened.size(), 1u);
+  auto d = store_->get_discrepancy(r->opened[0]);
+  ASSERT_TRUE(d && d->has_value()) << d.status().to_string();
+  EXPECT_EQ((*d)->finding.details["sap-ecc"]["customer_name"], "M\xEF\xBF\xBDller GmbH");
+}
+
 }  // namespace
 }  // namespace arsync::store::testing

@@ -1,6 +1,8 @@
 // Opening: migrations, pragmas, read-only connections.
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include <fstream>
+
 #include "arsync/store/migrations.h"
 #include "store_test_util.h"
 
@@ -12,9 +14,29 @@ int user_version(const std::string& path) {
   return db.execAndGet("PRAGMA user_version").getInt();
 }
 
+std::vector<std::string> tables(const std::string& path) {
+  SQLite::Database db(path, SQLite::OPEN_READONLY);
+  SQLite::Statement q(db, "SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name");
+  std::vector<std::string> out;
+  while (q.executeStep()) out.push_back(q.getColumn(0).getString());
+  return out;
+}
+
 TEST_F(StoreTest, FreshFileIsMigratedToTheLatestSchemaVersion) {
   EXPECT_EQ(user_version(db_path_), sqlite_schema_version());
   EXPECT_EQ(sqlite_schema_version(), static_cast<int>(sqlite_migrations().size()));
+}
+
+// The schema as written, not as the code under test reports it: a migration
+// that drops or renames a table, or forgets to bump the version, fails here.
+// A new migration updates both literals.
+TEST_F(StoreTest, FreshFileHasTheLiteralSchemaVersionAndTables) {
+  EXPECT_EQ(user_version(db_path_), 1);
+  EXPECT_EQ(tables(db_path_),
+            (std::vector<std::string>{"applications", "audit_log", "counters", "cursors",
+                                      "dirty_keys", "discrepancies", "discrepancy_events",
+                                      "documents", "mail_discrepancies", "mail_outbox",
+                                      "quarantine", "secrets"}));
 }
 
 TEST_F(StoreTest, ReopeningIsANoOpThatKeepsData) {
@@ -43,9 +65,33 @@ TEST_F(StoreTest, ReadOnlyOpenOfMissingFileFailsNamingThePath) {
   auto s = open_sqlite_store(o);
   ASSERT_FALSE(s);
   EXPECT_EQ(s.status().code(), ErrorCode::kIoError);
-  EXPECT_EQ(s.status().message(), "cannot open SQLite store: unable to open database file");
+  EXPECT_EQ(s.status().message(),
+            "cannot open SQLite store: unable to open database file (file " + o.path +
+                ": No such file or directory)");
   EXPECT_EQ(s.status().where().file, o.path);
   EXPECT_FALSE(std::filesystem::exists(o.path));
+}
+
+TEST_F(StoreTest, OpenInAMissingFolderNamesTheFolder) {
+  SqliteOptions o;
+  o.path = (dir_ / "no-such-folder" / "arsync.db").string();
+  auto s = open_sqlite_store(o);
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.status().message(),
+            "cannot open SQLite store: unable to open database file (folder " +
+                (dir_ / "no-such-folder").string() + ": No such file or directory)");
+}
+
+TEST_F(StoreTest, OpenUnderAFileSaysItIsNotADirectory) {
+  const std::string file = (dir_ / "plain-file").string();
+  { std::ofstream(file) << "x"; }
+  SqliteOptions o;
+  o.path = file + "/arsync.db";
+  auto s = open_sqlite_store(o);
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.status().message(),
+            "cannot open SQLite store: unable to open database file (folder " + file +
+                ": Not a directory)");
 }
 
 TEST_F(StoreTest, ReadOnlyOpenRefusesAnOlderSchema) {
