@@ -130,7 +130,9 @@ Result<FindingsOutcome> SqliteStore::apply_findings(DocumentKind kind,
     for (const Finding& f : findings) {
       const std::string fp = fingerprint(f);
       seen.insert(fp);
-      const std::string details = f.details.dump();
+      // Replace, not throw: document text in details may be invalid UTF-8.
+      const std::string details =
+          f.details.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
       std::int64_t id = 0;
       std::string status;
       std::string old_details;
