@@ -18,7 +18,7 @@
 namespace arsync::testing {
 namespace {
 
-struct Run {
+struct Ran {
   int status = -1;
   std::string out;  // stdout
   std::string err;  // stderr (the log)
@@ -26,9 +26,9 @@ struct Run {
 
 const std::string kBin = std::string(ARSYNC_BINARY_DIR) + "/daemon/main/";
 
-Run run(const DemoEnv& env, const std::string& cmd) {
+Ran run(const DemoEnv& env, const std::string& cmd) {
   const fs::path err = env.root() / "stderr.txt";
-  Run r;
+  Ran r;
   FILE* p = ::popen((cmd + " 2>" + err.string()).c_str(), "r");
   if (!p) return r;
   char buf[4096];
@@ -40,12 +40,12 @@ Run run(const DemoEnv& env, const std::string& cmd) {
   return r;
 }
 
-Run once(const DemoEnv& env, const std::string& extra = "") {
+Ran once(const DemoEnv& env, const std::string& extra = "") {
   return run(env, kBin + "arsyncd --once --config " + (env.root() / "arsync.json").string() +
                       extra);
 }
 
-Run arsync(const DemoEnv& env, const std::string& args) {
+Ran arsync(const DemoEnv& env, const std::string& args) {
   return run(env, kBin + "arsync --config " + (env.root() / "arsync.json").string() + " " + args);
 }
 
@@ -77,7 +77,7 @@ TEST(ArsyncdDegraded, EveryRecordQuarantinedIsDegradedInSummaryLogStatusAndExitS
                             "\"mappings_dir\": \"" + std::string(ARSYNC_SOURCE_DIR) + "/mappings\"",
                             "\"mappings_dir\": \"mappings\""));
 
-  Run d = once(env);
+  Ran d = once(env);
   EXPECT_EQ(d.status, 1) << d.out << d.err;
   EXPECT_NE(d.out.find(" (with errors)\n"), std::string::npos) << d.out;
   EXPECT_NE(d.out.find("  sap-ecc         7        0      0        0      7            "
@@ -100,7 +100,7 @@ TEST(ArsyncdDegraded, EveryRecordQuarantinedIsDegradedInSummaryLogStatusAndExitS
             std::string::npos)
       << d.err;
 
-  Run status = arsync(env, "status");
+  Ran status = arsync(env, "status");
   EXPECT_EQ(status.status, 0) << status.out << status.err;
   EXPECT_NE(status.out.find("Last pull by system\n  sap-ecc             degraded  "),
             std::string::npos)
@@ -121,7 +121,7 @@ TEST(ArsyncdDegraded, MoreThanTheDefaultShareQuarantinedIsDegraded) {
   DemoEnv env;
   env.drop_all_demo_files();
   env.write_config(default_share_config(env));
-  Run d = once(env);
+  Ran d = once(env);
   EXPECT_EQ(d.status, 1) << d.out << d.err;
   EXPECT_NE(d.out.find("  sap-ecc         7        6      0        0      1            "
                        "degraded: 1 of 7 records quarantined (14.3%), more than "
@@ -136,7 +136,7 @@ TEST(ArsyncdDegraded, MoreThanTheDefaultShareQuarantinedIsDegraded) {
                        "quarantine_alert_share (10%)\""),
             std::string::npos)
       << d.err;
-  Run status = arsync(env, "status");
+  Ran status = arsync(env, "status");
   EXPECT_NE(status.out.find("  sap-ecc             degraded  "), std::string::npos) << status.out;
   EXPECT_NE(status.out.find("  sap-s4              ok        "), std::string::npos) << status.out;
 }
@@ -144,7 +144,7 @@ TEST(ArsyncdDegraded, MoreThanTheDefaultShareQuarantinedIsDegraded) {
 TEST(ArsyncdDegraded, AShareTheConfigAllowsIsOk) {
   DemoEnv env;  // quarantine_alert_share 0.2, as the demo's config
   env.drop_all_demo_files();
-  Run d = once(env);
+  Ran d = once(env);
   EXPECT_EQ(d.status, 0) << d.out << d.err;
   EXPECT_NE(d.out.find("  sap-ecc         7        6      0        0      1            ok\n"),
             std::string::npos)
@@ -156,7 +156,7 @@ TEST(ArsyncdDegraded, AShareOutsideZeroToOneIsRefusedAtStart) {
   DemoEnv env;
   env.write_config(replaced(env.config_text(), "\"quarantine_alert_share\": 0.2",
                             "\"quarantine_alert_share\": 10"));
-  Run d = once(env);
+  Ran d = once(env);
   EXPECT_EQ(d.status, 1);
   EXPECT_NE(d.err.find("quarantine_alert_share must be a number from 0 to 1 (the share of a "
                        "pull's records that may be quarantined, e.g. 0.1), got 10"),
@@ -175,7 +175,7 @@ TEST(ArsyncdReconcile, AGroupThatCannotBeReconciledIsLoggedAndOnceExitsNonZero) 
               1);
   }
   ASSERT_EQ(arsync(env, "recheck").status, 0);
-  Run d = once(env);
+  Ran d = once(env);
   EXPECT_EQ(d.status, 1) << d.out << d.err;
   EXPECT_NE(d.err.find("level=error event=reconcile_group_failed kind=invoice match_key=90001238 "
                        "attempts=1 retry_at="),
@@ -196,13 +196,13 @@ TEST(ArsyncdReconcile, AGroupThatCannotBeReconciledIsLoggedAndOnceExitsNonZero) 
 TEST(ArsyncdLog, DebugLevelLogsEachBatchWithItsCursorAndEachRecord) {
   DemoEnv env;
   env.drop_all_demo_files();
-  Run info = once(env);
+  Ran info = once(env);
   EXPECT_EQ(info.status, 0) << info.err;
   EXPECT_EQ(info.err.find("level=debug"), std::string::npos) << info.err;
 
   DemoEnv again;
   again.drop_all_demo_files();
-  Run debug = once(again, " --log-level debug");
+  Ran debug = once(again, " --log-level debug");
   EXPECT_EQ(debug.status, 0) << debug.err;
   EXPECT_NE(debug.err.find("level=debug system=sap-ecc event=pull_started cursor=\"\""),
             std::string::npos)
