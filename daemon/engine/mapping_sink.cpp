@@ -17,7 +17,9 @@ namespace {
 // received, or its JSON when the connector kept no bytes (the JSON may hold
 // only what the mapping reads).
 std::string raw_or_json(RawRecord& rec) {
-  return rec.raw.empty() ? rec.data.dump() : std::move(rec.raw);
+  // Replace, not throw: a connector may hand over text that is not UTF-8.
+  return rec.raw.empty() ? rec.data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+                         : std::move(rec.raw);
 }
 
 // Moves the elements of `from` to the end of `to`.
@@ -78,6 +80,15 @@ Status MappingSink::accept(RecordBatch batch) {
                   {}, /*retryable=*/true);
   }
   const Instant now = clock_.now();
+  // Field values are built only when debug lines are written: this is the
+  // per-record path.
+  const bool debug = log::enabled(log::Level::kDebug);
+  if (debug) {
+    log::debug(system_, "batch_accepted",
+               {{"records", std::to_string(batch.records.size())},
+                {"rejected", std::to_string(batch.rejected.size())},
+                {"cursor", batch.cursor}});
+  }
   if (building_.batches++ == 0) {
     building_.batch.system = system_;
     building_.batch.cursor_key = cursor_key_;
@@ -124,6 +135,11 @@ Status MappingSink::accept(RecordBatch batch) {
     if (!doc) {
       quarantine(rec.entity, rec.external_id, rec.source, doc.status(), raw_or_json(rec));
       continue;
+    }
+    if (debug) {
+      log::debug(system_, "record_mapped",
+                 {{"entity", rec.entity}, {"record", rec.external_id},
+                  {"kind", std::string(to_string(doc->kind))}, {"match_key", doc->match_key}});
     }
     doc->raw_ref = std::move(rec.raw_ref);
     if (doc->raw_ref.sha256.empty() && !rec.raw.empty()) {
@@ -202,6 +218,16 @@ void MappingSink::writer_loop() {
     hash_raw_bytes(pending);
     Result<store::BatchOutcome> outcome = store_.commit_batch(pending.batch, clock_.now());
     const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
+    if (outcome && log::enabled(log::Level::kDebug)) {
+      log::debug(system_, "batch_committed",
+                 {{"batches", std::to_string(pending.batches)},
+                  {"records", std::to_string(pending.records)},
+                  {"inserted", std::to_string(outcome->inserted)},
+                  {"updated", std::to_string(outcome->updated)},
+                  {"unchanged", std::to_string(outcome->unchanged)},
+                  {"quarantined", std::to_string(outcome->quarantined)},
+                  {"cursor", pending.batch.cursor.value_or("")}});
+    }
     std::lock_guard<std::mutex> lock(mu_);
     totals_.commit_seconds += took.count();
     writing_ = false;

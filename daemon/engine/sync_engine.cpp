@@ -1,5 +1,6 @@
 #include "arsync/engine/sync_engine.h"
 
+#include <algorithm>
 #include <filesystem>
 
 #include "arsync/engine/mapping_sink.h"
@@ -13,11 +14,53 @@ struct SyncEngine::System {
   mapping::MappingSet mappings;
 };
 
+namespace {
+
+// `part` of `whole` as a percentage with one decimal where it matters:
+// "100%", "14.3%", "0.1%".
+std::string percent(std::size_t part, std::size_t whole) {
+  const std::size_t tenths = whole == 0 ? 0 : (part * 1000 + whole / 2) / whole;
+  std::string out = std::to_string(tenths / 10);
+  if (tenths % 10 != 0) out += "." + std::to_string(tenths % 10);
+  return out + "%";
+}
+
+}  // namespace
+
+const char* to_string(PullState state) {
+  switch (state) {
+    case PullState::kOk: return "ok";
+    case PullState::kDegraded: return "degraded";
+    case PullState::kFailed: return "failed";
+  }
+  return "failed";
+}
+
+PullState SystemRun::state() const {
+  if (!status.is_ok()) return PullState::kFailed;
+  return degraded.empty() ? PullState::kOk : PullState::kDegraded;
+}
+
+std::string degraded_reason(const SinkTotals& totals, double share) {
+  if (totals.quarantined == 0) return "";
+  const std::size_t records = std::max(totals.records, totals.quarantined);
+  const std::string counts = std::to_string(totals.quarantined) + " of " +
+                             std::to_string(records) + " records quarantined (" +
+                             percent(totals.quarantined, records) + ")";
+  if (totals.inserted + totals.updated + totals.unchanged == 0) return counts + ", none stored";
+  // Exact, without floating point at the boundary: quarantined / records > share.
+  const auto share_ppm = static_cast<std::size_t>(share * 1e6 + 0.5);
+  if (totals.quarantined * 1000000 > share_ppm * records) {
+    return counts + ", more than quarantine_alert_share (" + percent(share_ppm, 1000000) + ")";
+  }
+  return "";
+}
+
 bool CycleReport::ok() const {
   for (const SystemRun& s : systems) {
-    if (!s.status.is_ok()) return false;
+    if (s.state() != PullState::kOk) return false;
   }
-  return reconcile_status.is_ok() && alert_status.is_ok();
+  return reconcile_status.is_ok() && reconcile.groups_failed == 0 && alert_status.is_ok();
 }
 
 SyncEngine::SyncEngine(EngineOptions options, store::Store& store, const Clock& clock)
@@ -83,6 +126,7 @@ SystemRun SyncEngine::pull_system(System& system) {
     run.status = cursor.status();
     return run;
   }
+  log::debug(run.system, "pull_started", {{"cursor", cursor->value_or("")}});
   MappingSink sink(run.system, kPullCursorKey, system.mappings, store_, clock_, &stop_,
                    options_.sink);
   run.status = system.connector->pull(cursor->value_or(""), sink);
@@ -91,7 +135,74 @@ SystemRun SyncEngine::pull_system(System& system) {
   Status flushed = sink.flush();
   if (run.status.is_ok()) run.status = flushed;
   static_cast<SinkTotals&>(run) = sink.totals();
+  if (run.status.is_ok()) run.degraded = degraded_reason(run, options_.quarantine_alert_share);
   return run;
+}
+
+void SyncEngine::report_pull(const SystemRun& run) {
+  const PullState state = run.state();
+  if (state == PullState::kFailed) {
+    log::error(run.system, "pull_failed", {{"error", run.status.to_string()}});
+  } else {
+    log::info(run.system, "pull_done",
+              {{"records", std::to_string(run.records)},
+               {"inserted", std::to_string(run.inserted)},
+               {"updated", std::to_string(run.updated)},
+               {"unchanged", std::to_string(run.unchanged)},
+               {"quarantined", std::to_string(run.quarantined)}});
+  }
+  if (state == PullState::kDegraded) {
+    log::warn(run.system, "pull_degraded",
+              {{"records", std::to_string(run.records)},
+               {"stored", std::to_string(run.stored())},
+               {"quarantined", std::to_string(run.quarantined)},
+               {"reason", run.degraded},
+               {"action", "see `arsync quarantine list`: fix the mapping or the source, "
+                          "then have the records sent again"}});
+  }
+
+  store::PullOutcome outcome;
+  outcome.system = run.system;
+  outcome.at = clock_.now();
+  outcome.state = to_string(state);
+  outcome.records = static_cast<std::int64_t>(run.records);
+  outcome.stored = static_cast<std::int64_t>(run.stored());
+  outcome.quarantined = static_cast<std::int64_t>(run.quarantined);
+  outcome.message = state == PullState::kFailed ? run.status.to_string() : run.degraded;
+  if (Status kept = store_.record_pull_outcome(outcome); !kept) {
+    log::error(run.system, "pull_outcome_not_kept",
+               {{"error", kept.to_string()}, {"action", "`arsync status` shows an older pull"}});
+  }
+}
+
+void SyncEngine::reconcile(CycleReport& report) {
+  Result<reconcile::RunStats> stats = reconciler_->run_dirty();
+  if (!stats) {
+    report.reconcile_status = stats.status();
+    log::error("", "reconcile_failed", {{"error", stats.status().to_string()}});
+    return;
+  }
+  report.reconcile = *stats;
+  for (const reconcile::GroupFailure& f : stats->failures) {
+    log::error("", "reconcile_group_failed",
+               {{"kind", std::string(to_string(f.kind))},
+                {"match_key", f.match_key},
+                {"attempts", std::to_string(f.attempts)},
+                {"retry_at", format_instant(f.retry_at)},
+                {"error", f.error.to_string()},
+                {"action", "retried at retry_at; the other groups go on. If it keeps failing, "
+                           "the error names what to fix"}});
+  }
+  if (stats->groups_failed > stats->failures.size()) {
+    log::error("", "reconcile_groups_failed",
+               {{"unlisted", std::to_string(stats->groups_failed - stats->failures.size())}});
+  }
+  log::info("", "reconcile_done",
+            {{"groups", std::to_string(stats->groups_checked)},
+             {"failed", std::to_string(stats->groups_failed)},
+             {"opened", std::to_string(stats->opened)},
+             {"reopened", std::to_string(stats->reopened)},
+             {"resolved", std::to_string(stats->resolved)}});
 }
 
 CycleReport SyncEngine::run_cycle() {
@@ -103,33 +214,11 @@ CycleReport SyncEngine::run_cycle() {
       break;
     }
     SystemRun run = pull_system(*system);
-    if (run.status.is_ok()) {
-      log::info(run.system, "pull_done",
-                {{"records", std::to_string(run.records)},
-                 {"inserted", std::to_string(run.inserted)},
-                 {"updated", std::to_string(run.updated)},
-                 {"unchanged", std::to_string(run.unchanged)},
-                 {"quarantined", std::to_string(run.quarantined)}});
-    } else {
-      log::error(run.system, "pull_failed", {{"error", run.status.to_string()}});
-    }
+    report_pull(run);
     report.systems.push_back(std::move(run));
   }
 
-  if (!stop_) {
-    Result<reconcile::RunStats> stats = reconciler_->run_dirty();
-    if (stats) {
-      report.reconcile = *stats;
-      log::info("", "reconcile_done",
-                {{"groups", std::to_string(stats->groups_checked)},
-                 {"opened", std::to_string(stats->opened)},
-                 {"reopened", std::to_string(stats->reopened)},
-                 {"resolved", std::to_string(stats->resolved)}});
-    } else {
-      report.reconcile_status = stats.status();
-      log::error("", "reconcile_failed", {{"error", stats.status().to_string()}});
-    }
-  }
+  if (!stop_) reconcile(report);
 
   // Alerts are queued and delivered even after a failed pull: discrepancies
   // already found must still reach the AR team.

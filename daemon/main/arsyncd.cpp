@@ -2,6 +2,8 @@
 // foreground (systemd Type=notify), reloads its config on SIGHUP, finishes the
 // current batch and exits on SIGTERM/SIGINT. `--once` runs one cycle, prints
 // the summary and exits (the demo and cron-style use).
+#include <sys/stat.h>
+
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -48,7 +50,8 @@ int usage(int code) {
       << "usage: arsyncd --config FILE [--once] [--log-level debug|info|warning|error]\n"
          "  --config FILE   configuration file (default /etc/arsync/arsync.json)\n"
          "  --once          run one sync cycle, print a summary and exit\n"
-         "                  (exit status 1 if any system failed)\n"
+         "                  (exit status 1 if a system failed or was degraded,\n"
+         "                  a match group could not be reconciled or alerting failed)\n"
          "  --log-level L   override the config's log_level\n";
   return code;
 }
@@ -94,6 +97,10 @@ arsync::Result<Runtime> build_runtime(const std::string& config_path, const std:
 
 int main(int argc, char** argv) {
   using namespace arsync;
+  // The store, spool and archive hold customer names, amounts and bank
+  // details: files at most 0640 and folders at most 0750, whatever umask
+  // arsyncd inherits (a stricter one is kept).
+  ::umask(::umask(027) | 027);
   std::string config_path = "/etc/arsync/arsync.json";
   std::string level;
   bool once = false;

@@ -86,6 +86,20 @@ void print_details(const nlohmann::json& details) {
   }
 }
 
+// `arsync status`'s last section: how each system's last pull ended.
+int print_pull_outcomes(store::Store& st) {
+  Result<std::vector<store::PullOutcome>> pulls = st.pull_outcomes();
+  if (!pulls) return fail(pulls.status().to_string());
+  std::cout << "Last pull by system\n";
+  for (const store::PullOutcome& p : *pulls) {
+    std::cout << "  " << pad_column(p.system, 20) << pad_column(p.state, 10)
+              << format_instant(p.at) << "  " << p.records << " records, " << p.stored
+              << " stored, " << p.quarantined << " quarantined\n";
+    if (!p.message.empty()) std::cout << "    " << p.message << "\n";
+  }
+  return 0;
+}
+
 }  // namespace
 
 int cmd_status(Context& ctx, const Args&) {
@@ -106,7 +120,7 @@ int cmd_status(Context& ctx, const Args&) {
             << "Groups to re-check     " << stats->dirty_keys << "\n"
             << "Mail pending/sent/dead " << stats->mail_pending << "/" << stats->mail_sent << "/"
             << stats->mail_dead << "\n";
-  return 0;
+  return print_pull_outcomes(**st);
 }
 
 int cmd_discrepancies(Context& ctx, const std::string& sub, const Args& args) {

@@ -1,6 +1,8 @@
 #include "arsync/reconcile/reconciler.h"
 
 #include <algorithm>
+#include <chrono>
+#include <exception>
 #include <set>
 #include <tuple>
 #include <utility>
@@ -58,6 +60,22 @@ Status Reconciler::check_group(const store::DirtyKey& key, Instant now, RunStats
 
   auto outcome = store_.apply_findings(key.kind, key.match_key, eval.findings, now);
   if (!outcome) return outcome.status().with_context("reconcile " + where);
+
+  // Clear first, then re-mark: mark_dirty keeps the earlier due time of an
+  // existing mark, so marking first would leave this one due now. If new
+  // data re-marked the group while we evaluated, the clear is a no-op (seq)
+  // and the group is checked again anyway. Should either fail, the group is
+  // deferred and checked again: applying the same findings again changes
+  // nothing and sends no second alert.
+  ARSYNC_RETURN_IF_ERROR(store_.clear_dirty_key(key));
+  if (eval.recheck_at) {
+    store::DirtyKey again;
+    again.kind = key.kind;
+    again.match_key = key.match_key;
+    again.due = *eval.recheck_at;
+    ARSYNC_RETURN_IF_ERROR(store_.mark_dirty({again}));
+  }
+
   stats.groups_checked += 1;
   stats.findings += eval.findings.size();
   stats.opened += outcome->opened.size();
@@ -67,18 +85,26 @@ Status Reconciler::check_group(const store::DirtyKey& key, Instant now, RunStats
   stats.opened_ids.insert(stats.opened_ids.end(), outcome->opened.begin(), outcome->opened.end());
   stats.reopened_ids.insert(stats.reopened_ids.end(), outcome->reopened.begin(),
                             outcome->reopened.end());
+  return Status::ok();
+}
 
-  // Clear first, then re-mark: mark_dirty keeps the earlier due time of an
-  // existing mark, so marking first would leave this one due now. If new
-  // data re-marked the group while we evaluated, the clear is a no-op (seq)
-  // and the group is checked again anyway.
-  ARSYNC_RETURN_IF_ERROR(store_.clear_dirty_key(key));
-  if (eval.recheck_at) {
-    store::DirtyKey again;
-    again.kind = key.kind;
-    again.match_key = key.match_key;
-    again.due = *eval.recheck_at;
-    ARSYNC_RETURN_IF_ERROR(store_.mark_dirty({again}));
+Status Reconciler::defer_group(const store::DirtyKey& key, const Status& error, Instant now,
+                               RunStats& stats) {
+  // retry_first << (attempts so far), capped; at least a second, so that the
+  // mark is not due again within this run (whose `now` is fixed).
+  auto wait = std::max(config_.retry_first, std::chrono::seconds(1));
+  for (int i = 0; i < key.attempts && wait < config_.retry_max; ++i) wait *= 2;
+  wait = std::min(wait, std::max(config_.retry_max, std::chrono::seconds(1)));
+  const Instant retry_at = now + wait;
+  Status deferred = store_.defer_dirty_key(key, error.to_string(), retry_at);
+  if (!deferred) {
+    return deferred.with_context("reconcile: cannot record that checking " +
+                                 std::string(to_string(key.kind)) + " " + key.match_key +
+                                 " failed (" + error.to_string() + ")");
+  }
+  stats.groups_failed += 1;
+  if (stats.failures.size() < RunStats::kMaxListedFailures) {
+    stats.failures.push_back({key.kind, key.match_key, error, key.attempts + 1, retry_at});
   }
   return Status::ok();
 }
@@ -89,8 +115,9 @@ Result<RunStats> Reconciler::run_dirty(std::size_t max_groups) {
   // A mark we cleared must not come back with the same seq; if it does the
   // store is not clearing and looping would never end.
   std::set<std::tuple<DocumentKind, std::string, std::int64_t>> done;
-  while (stats.groups_checked < max_groups) {
-    std::size_t want = std::min(kBatch, max_groups - stats.groups_checked);
+  auto handled = [&stats] { return stats.groups_checked + stats.groups_failed; };
+  while (handled() < max_groups) {
+    std::size_t want = std::min(kBatch, max_groups - handled());
     auto keys = store_.due_dirty_keys(now, want);
     if (!keys) return keys.status().with_context("reconcile");
     if (keys->empty()) break;
@@ -100,8 +127,15 @@ Result<RunStats> Reconciler::run_dirty(std::size_t max_groups) {
                       "reconcile: dirty mark for " + std::string(to_string(key.kind)) + " " +
                           key.match_key + " was not cleared by the store");
       }
-      ARSYNC_RETURN_IF_ERROR(check_group(key, now, stats));
-      if (stats.groups_checked >= max_groups) break;
+      Status checked;
+      try {
+        checked = check_group(key, now, stats);
+      } catch (const std::exception& e) {  // a rule or library that threw
+        checked = Status(ErrorCode::kInternal, "reconcile " + std::string(to_string(key.kind)) +
+                                                   " " + key.match_key + ": " + e.what());
+      }
+      if (!checked) ARSYNC_RETURN_IF_ERROR(defer_group(key, checked, now, stats));
+      if (handled() >= max_groups) break;
     }
   }
   return stats;

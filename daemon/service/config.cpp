@@ -113,7 +113,7 @@ Result<Config> parse_config(std::string_view text, const std::string& base_dir,
   ARSYNC_RETURN_IF_ERROR(check_keys(
       root, "",
       {"store", "state_dir", "mappings_dir", "interval_seconds", "log_level", "systems",
-       "reconcile", "mail"},
+       "reconcile", "mail", "quarantine_alert_share"},
       file_name));
 
   Config c;
@@ -159,6 +159,15 @@ Result<Config> parse_config(std::string_view text, const std::string& base_dir,
           c.log_level != "error") {
         return bad(f, "log_level must be one of debug, info, warning, error");
       }
+    }
+    if (root.contains("quarantine_alert_share")) {
+      const nlohmann::json& v = root["quarantine_alert_share"];
+      if (!v.is_number() || v.get<double>() < 0 || v.get<double>() > 1) {
+        return bad(file_name, "quarantine_alert_share must be a number from 0 to 1 (the share "
+                              "of a pull's records that may be quarantined, e.g. 0.1), got " +
+                                  v.dump());
+      }
+      c.quarantine_alert_share = v.get<double>();
     }
     c.store_path = resolve_path(base_dir, c.store_path);
     c.state_dir = resolve_path(base_dir, c.state_dir);

@@ -12,6 +12,7 @@ Result<engine::EngineOptions> make_engine_options(const Config& config,
   engine::EngineOptions opts;
   opts.state_dir = config.state_dir;
   opts.sink.commit_records = config.commit_records;
+  opts.quarantine_alert_share = config.quarantine_alert_share;
   std::vector<std::string> names;
   for (const SystemConfig& s : config.systems) {
     nlohmann::json settings = s.settings;

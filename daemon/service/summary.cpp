@@ -8,6 +8,15 @@
 namespace arsync::service {
 namespace {
 
+// The status column of a system's row: "ok", "degraded: why", or the error.
+std::string pull_status(const engine::SystemRun& s) {
+  switch (s.state()) {
+    case engine::PullState::kOk: return "ok";
+    case engine::PullState::kDegraded: return "degraded: " + s.degraded;
+    case engine::PullState::kFailed: break;
+  }
+  return "failed: " + s.status.to_string();
+}
 
 }  // namespace
 
@@ -24,7 +33,7 @@ std::string format_cycle_summary(const engine::CycleReport& report, store::Store
     out << "  " << pad_column(s.system, 16) << pad_column(std::to_string(s.records), 9)
         << pad_column(std::to_string(s.inserted), 7) << pad_column(std::to_string(s.updated), 9)
         << pad_column(std::to_string(s.unchanged), 7) << pad_column(std::to_string(s.quarantined), 13)
-        << (s.status.is_ok() ? "ok" : s.status.to_string()) << "\n";
+        << pull_status(s) << "\n";
   }
 
   Result<std::vector<store::QuarantineEntry>> quarantine = store.list_quarantine(50);
@@ -51,6 +60,14 @@ std::string format_cycle_summary(const engine::CycleReport& report, store::Store
   }
   if (!report.reconcile_status.is_ok()) {
     out << "  reconciliation failed: " << report.reconcile_status.to_string() << "\n";
+  }
+  if (const reconcile::RunStats& r = report.reconcile; r.groups_failed > 0) {
+    out << "  " << r.groups_failed << " match group" << (r.groups_failed == 1 ? "" : "s")
+        << " could not be reconciled (the others were; each is retried later):\n";
+    for (const reconcile::GroupFailure& f : r.failures) {
+      out << "    " << to_string(f.kind) << " " << f.match_key << ": " << f.error.to_string()
+          << " (attempt " << f.attempts << ", next " << format_instant(f.retry_at) << ")\n";
+    }
   }
 
   out << "\nEmails: " << report.emails_queued << " queued this cycle, " << report.delivery.sent

@@ -2,7 +2,9 @@
 //
 // A mark keeps its earliest due time and takes a new seq each time it is
 // marked again; clear_dirty_key deletes only the mark it read, so a group
-// re-marked while it was being checked is checked again.
+// re-marked while it was being checked is checked again. A check that
+// failed leaves the mark, later due and with its attempts counted
+// (defer_dirty_key), so the reconciler backs off from a group it cannot check.
 #include "sqlite_store.h"
 
 namespace arsync::store::sqlite {
@@ -31,8 +33,12 @@ constexpr char kMarkAllDirty[] =
     " due = min(dirty_keys.due, excluded.due), seq = excluded.seq";
 
 constexpr char kDueDirtyKeys[] =
-    "SELECT kind, match_key, due, seq FROM dirty_keys WHERE due <= ?1"
+    "SELECT kind, match_key, due, seq, attempts, last_error FROM dirty_keys WHERE due <= ?1"
     " ORDER BY due, seq, kind, match_key LIMIT ?2";
+
+constexpr char kDeferDirtyKey[] =
+    "UPDATE dirty_keys SET due = ?3, attempts = attempts + 1, last_error = ?4"
+    " WHERE kind = ?1 AND match_key = ?2";
 
 constexpr char kClearDirtyKey[] =
     "DELETE FROM dirty_keys WHERE kind = ?1 AND match_key = ?2 AND seq = ?3";
@@ -90,6 +96,8 @@ Result<std::vector<DirtyKey>> SqliteStore::due_dirty_keys(Instant now, std::size
       k.match_key = q->getColumn(1).getString();
       k.due = read_instant(q->getColumn(2).getString());
       k.seq = q->getColumn(3).getInt64();
+      k.attempts = q->getColumn(4).getInt();
+      k.last_error = q->getColumn(5).getString();
       keys.push_back(std::move(k));
     }
     return keys;
@@ -102,6 +110,19 @@ Status SqliteStore::clear_dirty_key(const DirtyKey& key) {
     q->bindNoCopy(1, kind_text(key.kind));
     q->bindNoCopy(2, key.match_key);
     q->bind(3, key.seq);
+    q->exec();
+    return Status::ok();
+  });
+}
+
+Status SqliteStore::defer_dirty_key(const DirtyKey& key, const std::string& error,
+                                    Instant retry_at) {
+  return guarded("defer_dirty_key", [&]() -> Status {
+    StatementUse q(statement(kDeferDirtyKey));
+    q->bindNoCopy(1, kind_text(key.kind));
+    q->bindNoCopy(2, key.match_key);
+    q->bind(3, instant_text(retry_at));
+    q->bindNoCopy(4, error);
     q->exec();
     return Status::ok();
   });

@@ -197,12 +197,31 @@ CREATE UNIQUE INDEX quarantine_fingerprint ON quarantine (fingerprint)
   WHERE fingerprint IS NOT NULL;
 )sql";
 
-constexpr std::array<Migration, 3> kMigrations = {{
+// A match group whose check failed is retried with backoff: the mark keeps
+// how often it failed and why. Each system's last pull outcome, so that
+// `arsync status` can say a system is degraded or failing.
+constexpr char kFailedChecksAndPullOutcomes[] = R"sql(
+ALTER TABLE dirty_keys ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE dirty_keys ADD COLUMN last_error TEXT NOT NULL DEFAULT '';
+
+CREATE TABLE pull_outcomes (
+  system      TEXT PRIMARY KEY,
+  at          TEXT NOT NULL,
+  state       TEXT NOT NULL CHECK (state IN ('ok', 'degraded', 'failed')),
+  records     INTEGER NOT NULL,
+  stored      INTEGER NOT NULL,
+  quarantined INTEGER NOT NULL,
+  message     TEXT NOT NULL
+) WITHOUT ROWID;
+)sql";
+
+constexpr std::array<Migration, 4> kMigrations = {{
     {1, "initial schema", kInitialSchema},
     // MERGE: number 2 belongs to another branch; this placeholder only keeps
     // the versions gapless on this one and goes when that branch lands.
     {2, "placeholder for another branch's migration", "SELECT 1;"},
     {3, "quarantine fingerprint", kQuarantineFingerprint},
+    {4, "failed group checks and pull outcomes", kFailedChecksAndPullOutcomes},
 }};
 
 }  // namespace

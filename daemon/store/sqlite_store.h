@@ -3,7 +3,7 @@
 //
 // Its methods are spread over files by concern (documents.cpp,
 // dirty_keys.cpp, discrepancies.cpp, mail_outbox.cpp, quarantine.cpp,
-// audit.cpp); this file and sqlite_store.cpp hold what they share: the
+// audit.cpp, pull_outcomes.cpp); this file and sqlite_store.cpp hold what they share: the
 // connection, the prepared-statement cache and the exception edge.
 //
 // Thread safety: one thread at a time (see store.h).
@@ -91,6 +91,8 @@ class SqliteStore final : public Store {
   Result<std::vector<DirtyKey>> due_dirty_keys(Instant now, std::size_t limit) override;
   Status clear_dirty_key(const DirtyKey& key) override;
   Status mark_all_dirty(Instant now) override;
+  Status defer_dirty_key(const DirtyKey& key, const std::string& error,
+                         Instant retry_at) override;
 
   Result<FindingsOutcome> apply_findings(DocumentKind kind, const std::string& match_key,
                                          const std::vector<Finding>& findings,
@@ -120,6 +122,9 @@ class SqliteStore final : public Store {
   Status append_audit(const AuditEntry& entry) override;
   Result<std::vector<AuditEntry>> audit_log(std::size_t limit) override;
   Result<StoreStats> stats() override;
+
+  Status record_pull_outcome(const PullOutcome& outcome) override;
+  Result<std::vector<PullOutcome>> pull_outcomes() override;
 
  private:
   // The prepared statement for `sql`, compiled on first use and kept.

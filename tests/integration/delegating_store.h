@@ -40,6 +40,9 @@ class DelegatingStore : public store::Store {
   }
   Status clear_dirty_key(const store::DirtyKey& k) override { return inner_.clear_dirty_key(k); }
   Status mark_all_dirty(Instant n) override { return inner_.mark_all_dirty(n); }
+  Status defer_dirty_key(const store::DirtyKey& k, const std::string& e, Instant r) override {
+    return inner_.defer_dirty_key(k, e, r);
+  }
   Result<store::FindingsOutcome> apply_findings(DocumentKind k, const std::string& m,
                                                 const std::vector<Finding>& f, Instant n) override {
     return inner_.apply_findings(k, m, f, n);
@@ -89,6 +92,10 @@ class DelegatingStore : public store::Store {
   Status append_audit(const store::AuditEntry& a) override { return inner_.append_audit(a); }
   Result<std::vector<store::AuditEntry>> audit_log(std::size_t l) override { return inner_.audit_log(l); }
   Result<store::StoreStats> stats() override { return inner_.stats(); }
+  Status record_pull_outcome(const store::PullOutcome& o) override {
+    return inner_.record_pull_outcome(o);
+  }
+  Result<std::vector<store::PullOutcome>> pull_outcomes() override { return inner_.pull_outcomes(); }
 
  protected:
   store::Store& inner_;

@@ -69,7 +69,8 @@ class DemoEnv {
                                "kinds": ["invoice", "credit_memo", "debit_memo"],
                                "missing_grace": "24h"}]},
       "mail": {"from": "arsync@test.example", "to": ["ar@test.example"],
-               "transport": {"type": "file", "dir": "mail"}}
+               "transport": {"type": "file", "dir": "mail"}},
+      "quarantine_alert_share": 0.2
     })";
     write_file(root_ / "arsync.json", config_text_);
     register_builtin_connectors(registry_);
@@ -80,6 +81,10 @@ class DemoEnv {
   }
 
   const fs::path& root() const { return root_; }
+  // The config as written (like packaging/demo/arsync.json, which tolerates
+  // its one malformed IDoc in seven); tests may write a changed one.
+  const std::string& config_text() const { return config_text_; }
+  void write_config(const std::string& text) { write_file(root_ / "arsync.json", text); }
   fs::path mail_dir() const { return root_ / "mail"; }
 
   // Copies one of packaging/demo/inbound/<system>/<file> into this inbound.

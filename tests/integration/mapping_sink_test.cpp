@@ -275,5 +275,40 @@ TEST_F(MappingSinkTest, AStopCommitsTheGatheredBatchesAndRefusesTheNext) {
   EXPECT_EQ(sink.totals().transactions, 1u);
 }
 
+// A connector that kept no bytes hands over JSON whose text is not UTF-8 (a
+// QuickBooks name in Latin-1, say) for a type no mapping takes: the record is
+// quarantined with its JSON, the bad byte replaced, instead of the dump
+// throwing out of accept() and ending the pull.
+TEST_F(MappingSinkTest, AnUnmappedRecordWithInvalidUtf8IsQuarantinedWithItsJson) {
+  RecordBatch b;
+  RawRecord r;
+  r.entity = "Customer";
+  r.external_id = "58";
+  r.source = "https://quickbooks.example/v3/company/1/query";
+  r.data = nlohmann::json::object();
+  r.data["DisplayName"] = "M\xFCller GmbH";
+  b.records.push_back(std::move(r));
+  b.cursor = "c1";
+  Status accepted;
+  {
+    engine::MappingSink sink("qbo-eu", "Customer", mappings_, *store_, clock_);
+    accepted = sink.accept(std::move(b));
+    ASSERT_TRUE(sink.flush().is_ok());
+  }
+  ASSERT_TRUE(accepted.is_ok()) << accepted.to_string();
+  auto q = store_->list_quarantine(10);
+  ASSERT_TRUE(q.is_ok());
+  ASSERT_EQ(q->size(), 1u);
+  auto whole = store_->find_quarantine((*q)[0].id);
+  ASSERT_TRUE(whole.is_ok() && whole->has_value());
+  EXPECT_EQ((**whole).raw, "{\"DisplayName\":\"M\xEF\xBF\xBDller GmbH\"}");
+  EXPECT_NE((**whole).error.find("no mapping file handles record type 'Customer'"),
+            std::string::npos)
+      << (**whole).error;
+  auto cursor = store_->get_cursor("qbo-eu", "Customer");
+  ASSERT_TRUE(cursor.is_ok());
+  EXPECT_EQ(cursor->value_or(""), "c1");
+}
+
 }  // namespace
 }  // namespace arsync::testing

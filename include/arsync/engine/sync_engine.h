@@ -6,6 +6,12 @@
 //
 // A system that fails (unreachable, a sink error) is reported and the other
 // systems go on; the next cycle resumes it from its last committed cursor.
+// A pull that ends OK but quarantined every record it read, or more than
+// EngineOptions::quarantine_alert_share of them, is "degraded": reported as
+// a problem like a failure (the data is not arriving), though nothing is
+// retried. Each system's last outcome is kept in the store (`arsync status`).
+// A match group that cannot be reconciled is reported and retried later
+// (reconciler.h); the other groups go on.
 //
 // Thread safety: one SyncEngine runs on one thread (the store's writer).
 // request_stop() may be called from any thread (a signal handler's flag).
@@ -44,15 +50,33 @@ struct EngineOptions {
   SinkLimits sink;  // how each pull's MappingSink gathers and queues batches
   reconcile::ReconcileConfig reconcile;
   alert::MailConfig mail;
+  // A pull that quarantines more than this share of the records it read
+  // (0 to 1) is degraded; so is one that stored nothing and quarantined some.
+  double quarantine_alert_share = 0.10;
 };
+
+// How one pull ended: "ok", "degraded" (it ran, but quarantined what the AR
+// team cannot do without) or "failed" (it stopped with an error).
+enum class PullState { kOk, kDegraded, kFailed };
+const char* to_string(PullState state);
 
 // Per-system outcome of one cycle: the sink's totals (records read, mapped or
 // quarantined; documents inserted, updated, unchanged) and how the pull ended.
 struct SystemRun : SinkTotals {
   std::string system;
   std::string type;
-  Status status;  // OK, or why the pull stopped
+  Status status;         // OK, or why the pull stopped
+  std::string degraded;  // why an OK pull is degraded ("" when it is not)
+
+  PullState state() const;
+  // Documents stored by the pull: inserted, updated or unchanged.
+  std::size_t stored() const { return inserted + updated + unchanged; }
 };
+
+// Why a pull with `totals` is degraded under `share` (see
+// EngineOptions::quarantine_alert_share), e.g. "7 of 7 records quarantined
+// (100%), none stored"; "" when it is not.
+std::string degraded_reason(const SinkTotals& totals, double share);
 
 struct CycleReport {
   Instant started{};
@@ -65,6 +89,8 @@ struct CycleReport {
   Status alert_status;
   bool stopped_early = false;
 
+  // False when a pull failed or was degraded, a match group could not be
+  // reconciled, or alerting failed: `arsyncd --once` then exits 1.
   bool ok() const;
 };
 
@@ -92,6 +118,9 @@ class SyncEngine {
   struct System;
   SyncEngine(EngineOptions options, store::Store& store, const Clock& clock);
   SystemRun pull_system(System& system);
+  // Logs how `run` ended and keeps it as the system's last pull outcome.
+  void report_pull(const SystemRun& run);
+  void reconcile(CycleReport& report);
 
   EngineOptions options_;
   store::Store& store_;

@@ -3,8 +3,9 @@
 // Under systemd (JOURNAL_STREAM set) each line starts with the syslog
 // priority prefix "<N>" so journald records the level.
 //
-// Values are quoted when they contain spaces or quotes; control characters
-// are escaped, so a record's content can never forge a log line.
+// Values are quoted when they contain spaces, '=', quotes, control
+// characters or bytes that are not UTF-8; inside quotes those are escaped
+// (format_value), so a record's content can never forge a log line or field.
 // Secrets must never be passed here.
 //
 // Thread safety: log() may be called from any thread; lines do not interleave.
@@ -22,6 +23,9 @@ enum class Level { kDebug = 0, kInfo, kWarning, kError };
 // Lines below `level` are dropped. Default: kInfo.
 void set_level(Level level);
 Level level();
+// Whether lines at `lvl` are written: callers on hot paths test it before
+// building the fields of a debug line.
+inline bool enabled(Level lvl) { return static_cast<int>(lvl) >= static_cast<int>(level()); }
 // "debug", "info", "warning", "error"; false if unknown.
 bool parse_level(std::string_view text, Level* out);
 

@@ -68,6 +68,11 @@ struct PairConfig {
 struct ReconcileConfig {
   std::vector<PairConfig> pairs;
   std::map<std::string, Severity> severities;  // rule -> severity override
+  // A group whose check fails is retried after retry_first, the wait
+  // doubling with each further failure up to retry_max (not read from the
+  // config file).
+  std::chrono::seconds retry_first = std::chrono::minutes(5);
+  std::chrono::seconds retry_max = std::chrono::hours(6);
 
   // The override for `rule` if any, else default_severity(rule).
   Severity severity_of(std::string_view rule) const;

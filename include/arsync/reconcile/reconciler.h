@@ -13,6 +13,13 @@
 // finding until the invoice arrives: the store marks the groups applying to a
 // changed group dirty (commit_batch), so the payment group is re-checked.
 //
+// A failure on one group (a store error, a stored document the rules or the
+// store cannot handle) never stops the others: the group's mark stays, with
+// the attempt and the error counted in the store, due again after a backoff
+// (ReconcileConfig::retry_first, doubling to retry_max), and the run goes on.
+// The run reports each such failure. Only an error that stops the store from
+// recording a failure, or from listing the dirty groups, ends the run.
+//
 // Thread safety: one thread at a time (it uses the store, which is
 // single-threaded).
 #pragma once
@@ -29,8 +36,22 @@
 
 namespace arsync::reconcile {
 
+// A group whose check failed in a run. It stays dirty and is checked again
+// at retry_at (or sooner, when new data marks it).
+struct GroupFailure {
+  DocumentKind kind = DocumentKind::kInvoice;
+  std::string match_key;
+  Status error;
+  int attempts = 0;  // failed checks of this group in a row, this one included
+  Instant retry_at{};
+};
+
 struct RunStats {
-  std::size_t groups_checked = 0;
+  std::size_t groups_checked = 0;  // checked and recorded
+  std::size_t groups_failed = 0;   // failed and deferred (see GroupFailure)
+  // The first kMaxListedFailures of them.
+  std::vector<GroupFailure> failures;
+  static constexpr std::size_t kMaxListedFailures = 100;
   std::size_t findings = 0;  // current findings over all checked groups
   std::size_t opened = 0;
   std::size_t reopened = 0;
@@ -45,9 +66,10 @@ class Reconciler {
   // `store` and `clock` must outlive the Reconciler.
   Reconciler(store::Store& store, ReconcileConfig config, const Clock& clock);
 
-  // Checks due dirty groups until none is due or `max_groups` were checked.
-  // Returns the counts; on a store error, that error (groups checked before
-  // it keep their results, the failed group stays dirty).
+  // Checks due dirty groups until none is due or `max_groups` were checked
+  // or failed. Returns the counts and the failed groups; an error only when
+  // the store cannot list the dirty groups or record a failure (groups
+  // checked before it keep their results; unchecked ones stay dirty).
   Result<RunStats> run_dirty(std::size_t max_groups = std::numeric_limits<std::size_t>::max());
 
   // Marks every group dirty (due now) and checks them all.
@@ -55,6 +77,9 @@ class Reconciler {
 
  private:
   Status check_group(const store::DirtyKey& key, Instant now, RunStats& stats);
+  // Records that `key`'s check failed with `error` and when to retry it.
+  Status defer_group(const store::DirtyKey& key, const Status& error, Instant now,
+                     RunStats& stats);
 
   store::Store& store_;
   ReconcileConfig config_;

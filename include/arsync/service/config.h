@@ -35,6 +35,7 @@ struct Config {
   std::string mappings_root = "/usr/share/arsync/mappings";
   std::chrono::seconds interval{300};
   std::string log_level = "info";
+  double quarantine_alert_share = 0.10;  // a pull quarantining more is degraded
 
   std::vector<SystemConfig> systems;
   nlohmann::json reconcile = nlohmann::json::object();  // see reconcile::parse_reconcile_config

@@ -64,6 +64,21 @@ struct DirtyKey {
   std::string match_key;
   Instant due{};
   std::int64_t seq = 0;  // set by the store; clear_dirty_key only clears this mark
+  // Set by the store: checks of this mark that failed so far, and the last
+  // one's error (defer_dirty_key). A successful check clears the mark.
+  int attempts = 0;
+  std::string last_error;
+};
+
+// How a system's last pull ended, kept for `arsync status`.
+struct PullOutcome {
+  std::string system;
+  Instant at{};              // when the pull ended
+  std::string state;         // "ok", "degraded" or "failed"
+  std::int64_t records = 0;  // read from the source (stored, quarantined or skipped)
+  std::int64_t stored = 0;   // documents inserted, updated or unchanged
+  std::int64_t quarantined = 0;
+  std::string message;       // why degraded or failed; empty when ok
 };
 
 // What apply_findings changed, by discrepancy id.
@@ -165,6 +180,10 @@ class Store {
   virtual Status clear_dirty_key(const DirtyKey& key) = 0;
   // Marks every match group dirty, due `now` (full re-check).
   virtual Status mark_all_dirty(Instant now) = 0;
+  // Checking `key`'s group failed: counts the attempt, keeps `error` and
+  // makes the mark due at `retry_at` (the mark stays; its seq is unchanged).
+  virtual Status defer_dirty_key(const DirtyKey& key, const std::string& error,
+                                 Instant retry_at) = 0;
 
   // ---- discrepancies -----------------------------------------------------
   // Reconciles the open discrepancies of match group (kind, match_key) with
@@ -218,6 +237,12 @@ class Store {
   virtual Status append_audit(const AuditEntry& entry) = 0;
   virtual Result<std::vector<AuditEntry>> audit_log(std::size_t limit) = 0;
   virtual Result<StoreStats> stats() = 0;
+
+  // ---- pull outcomes -------------------------------------------------------
+  // Replaces the last outcome kept for `outcome.system`.
+  virtual Status record_pull_outcome(const PullOutcome& outcome) = 0;
+  // The last outcome of each system that has pulled, by system name.
+  virtual Result<std::vector<PullOutcome>> pull_outcomes() = 0;
 };
 
 struct SqliteOptions {

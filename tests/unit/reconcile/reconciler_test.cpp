@@ -1,11 +1,13 @@
 // The reconciler against the real SQLite store in a temporary folder.
 #include "arsync/reconcile/reconciler.h"
 
+#include <SQLiteCpp/SQLiteCpp.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
+#include <set>
 
 #include "test_documents.h"
 
@@ -134,6 +136,40 @@ class ReconcilerTest : public ::testing::Test {
     EXPECT_EQ((*d)->status, DiscrepancyStatus::kResolved);
     ev = events(id);
     EXPECT_EQ(ev.back(), "resolved");
+  }
+
+  // Sets the stored currency of `system`'s document in group `match_key` to
+  // `code`, as a row damaged on disk or written by a later release would
+  // hold it: an unknown code makes reading the group fail.
+  void set_stored_currency(const std::string& system, const std::string& match_key,
+                           const std::string& code) {
+    SQLite::Database db((dir_ / "arsync.db").string(), SQLite::OPEN_READWRITE);
+    SQLite::Statement q(db, "UPDATE documents SET currency = ?3 WHERE system = ?1 AND match_key = ?2");
+    q.bind(1, system);
+    q.bind(2, match_key);
+    q.bind(3, code);
+    ASSERT_EQ(q.exec(), 1);
+  }
+
+  // Four groups whose amounts differ between the systems; the first is
+  // committed first, so it is the first the reconciler checks.
+  void commit_four_amount_differences(const std::string& first_customer_name) {
+    Document first = invoice("sap-ecc", "90001230", "1250.00");
+    first.customer_name = first_customer_name;
+    commit("sap-ecc", {first});
+    commit("qbo-eu", {invoice("qbo-eu", "90001230", "1000.00")});
+    for (const char* key : {"90001231", "90001232", "90001233"}) {
+      commit("sap-ecc", {invoice("sap-ecc", key, "500.00")});
+      commit("qbo-eu", {invoice("qbo-eu", key, "400.00")});
+    }
+  }
+
+  std::set<std::string> open_match_keys() {
+    std::set<std::string> keys;
+    for (const Discrepancy& d : discrepancies()) {
+      if (d.status == DiscrepancyStatus::kOpen) keys.insert(d.finding.match_key);
+    }
+    return keys;
   }
 
   static Document with_reference(Document d, const std::string& ref) {
@@ -309,6 +345,115 @@ TEST_F(ReconcilerTest, FullRecheckOfUnchangedStoreFindsNothingNew) {
   EXPECT_EQ(full->reopened, 0u);
   EXPECT_EQ(full->updated, 0u);
   EXPECT_EQ(full->resolved, 0u);
+}
+
+// A Latin-1 customer name stored as it came (0xFC for u-umlaut) once made
+// apply_findings throw on the group's details and stopped the whole run, so
+// no later group was ever checked or alerted.
+TEST_F(ReconcilerTest, InvalidUtf8InADocumentDoesNotStopTheOtherGroups) {
+  commit_four_amount_differences("M\xFCller Maschinenbau GmbH");
+  Reconciler reconciler(*store_, config_, clock_);
+  auto r = reconciler.run_dirty();
+  ASSERT_TRUE(r.is_ok()) << r.status().to_string();
+  EXPECT_EQ(r->groups_checked, 4u);
+  EXPECT_EQ(r->groups_failed, 0u);
+  EXPECT_EQ(r->opened, 4u);
+  EXPECT_EQ(open_match_keys(),
+            (std::set<std::string>{"90001230", "90001231", "90001232", "90001233"}));
+  EXPECT_EQ(pending(), 4u);
+  // The bad byte is replaced in the stored details, the rest of the name kept.
+  for (const Discrepancy& d : discrepancies()) {
+    if (d.finding.match_key != "90001230") continue;
+    EXPECT_EQ(d.finding.details["sap-ecc"]["customer_name"], "M\xEF\xBF\xBDller Maschinenbau GmbH");
+  }
+}
+
+TEST_F(ReconcilerTest, AGroupThatCannotBeCheckedIsRetriedWithBackoffAndTheOthersGoOn) {
+  commit_four_amount_differences("Hansen Maschinenbau GmbH");
+  set_stored_currency("sap-ecc", "90001230", "ZZZ");
+  const Instant start = clock_.now();
+  Reconciler reconciler(*store_, config_, clock_);
+
+  auto first = reconciler.run_dirty();
+  ASSERT_TRUE(first.is_ok()) << first.status().to_string();
+  EXPECT_EQ(first->groups_checked, 3u);
+  EXPECT_EQ(first->groups_failed, 1u);
+  EXPECT_EQ(first->opened, 3u);
+  EXPECT_EQ(open_match_keys(), (std::set<std::string>{"90001231", "90001232", "90001233"}));
+  EXPECT_EQ(pending(), 3u);
+  ASSERT_EQ(first->failures.size(), 1u);
+  const GroupFailure& f = first->failures[0];
+  EXPECT_EQ(f.kind, DocumentKind::kInvoice);
+  EXPECT_EQ(f.match_key, "90001230");
+  EXPECT_EQ(f.attempts, 1);
+  EXPECT_EQ(f.retry_at, start + std::chrono::minutes(5));
+  EXPECT_NE(f.error.to_string().find("stored currency 'ZZZ' is unknown"), std::string::npos)
+      << f.error.to_string();
+  EXPECT_NE(f.error.to_string().find("reconcile invoice 90001230"), std::string::npos)
+      << f.error.to_string();
+
+  // Not retried every run: the next cycles before the retry leave it alone.
+  clock_.advance(std::chrono::minutes(1));
+  auto quiet = reconciler.run_dirty();
+  ASSERT_TRUE(quiet.is_ok());
+  EXPECT_EQ(quiet->groups_checked + quiet->groups_failed, 0u);
+
+  // Each failure doubles the wait: 5, 10, 20 minutes.
+  clock_.advance(std::chrono::minutes(4));
+  auto second = reconciler.run_dirty();
+  ASSERT_TRUE(second.is_ok());
+  ASSERT_EQ(second->failures.size(), 1u);
+  EXPECT_EQ(second->failures[0].attempts, 2);
+  EXPECT_EQ(second->failures[0].retry_at, clock_.now() + std::chrono::minutes(10));
+  clock_.advance(std::chrono::minutes(10));
+  auto third = reconciler.run_dirty();
+  ASSERT_TRUE(third.is_ok());
+  ASSERT_EQ(third->failures.size(), 1u);
+  EXPECT_EQ(third->failures[0].attempts, 3);
+  EXPECT_EQ(third->failures[0].retry_at, clock_.now() + std::chrono::minutes(20));
+
+  // Once the row reads again, the next retry checks the group and clears it.
+  set_stored_currency("sap-ecc", "90001230", "EUR");
+  clock_.advance(std::chrono::minutes(20));
+  auto fixed = reconciler.run_dirty();
+  ASSERT_TRUE(fixed.is_ok()) << fixed.status().to_string();
+  EXPECT_EQ(fixed->groups_checked, 1u);
+  EXPECT_EQ(fixed->groups_failed, 0u);
+  EXPECT_EQ(fixed->opened, 1u);
+  EXPECT_EQ(open_match_keys().count("90001230"), 1u);
+  auto due = store_->due_dirty_keys(clock_.now() + std::chrono::hours(24), 100);
+  ASSERT_TRUE(due.is_ok());
+  EXPECT_TRUE(due->empty());
+}
+
+TEST_F(ReconcilerTest, BackoffStopsGrowingAtRetryMax) {
+  config_.retry_first = std::chrono::minutes(5);
+  config_.retry_max = std::chrono::minutes(12);
+  commit_four_amount_differences("Hansen Maschinenbau GmbH");
+  set_stored_currency("sap-ecc", "90001230", "ZZZ");
+  Reconciler reconciler(*store_, config_, clock_);
+  std::vector<std::chrono::seconds> waits;
+  for (int i = 0; i < 4; ++i) {
+    auto r = reconciler.run_dirty();
+    ASSERT_TRUE(r.is_ok());
+    ASSERT_EQ(r->failures.size(), 1u) << "run " << i;
+    const auto wait = std::chrono::duration_cast<std::chrono::seconds>(r->failures[0].retry_at -
+                                                                       clock_.now());
+    waits.push_back(wait);
+    clock_.advance(wait);
+  }
+  EXPECT_EQ(waits, (std::vector<std::chrono::seconds>{std::chrono::minutes(5), std::chrono::minutes(10),
+                                                      std::chrono::minutes(12), std::chrono::minutes(12)}));
+}
+
+TEST_F(ReconcilerTest, MaxGroupsCountsFailedGroupsToo) {
+  commit_four_amount_differences("Hansen Maschinenbau GmbH");
+  set_stored_currency("sap-ecc", "90001230", "ZZZ");
+  Reconciler reconciler(*store_, config_, clock_);
+  auto r = reconciler.run_dirty(2);
+  ASSERT_TRUE(r.is_ok());
+  EXPECT_EQ(r->groups_failed, 1u);
+  EXPECT_EQ(r->groups_checked, 1u);
 }
 
 }  // namespace

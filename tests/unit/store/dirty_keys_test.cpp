@@ -9,6 +9,14 @@ namespace {
 
 using Group = std::pair<DocumentKind, std::string>;
 
+DirtyKey mark(DocumentKind kind, const std::string& match_key, Instant due) {
+  DirtyKey k;
+  k.kind = kind;
+  k.match_key = match_key;
+  k.due = due;
+  return k;
+}
+
 std::set<Group> dirty_groups(Store& store, Instant now) {
   std::set<Group> out;
   auto keys = store.due_dirty_keys(now, 1000);
@@ -104,12 +112,12 @@ TEST_F(StoreTest, UnchangedRecommitMarksNothing) {
 }
 
 TEST_F(StoreTest, MarkDirtyKeepsTheEarlierDueAndBumpsSeq) {
-  ASSERT_TRUE(store_->mark_dirty({{DocumentKind::kInvoice, "451", now_, 0}}));
+  ASSERT_TRUE(store_->mark_dirty({mark(DocumentKind::kInvoice, "451", now_)}));
   auto first = store_->due_dirty_keys(now_, 10);
   ASSERT_TRUE(first);
   ASSERT_EQ(first->size(), 1u);
   ASSERT_TRUE(store_->mark_dirty(
-      {{DocumentKind::kInvoice, "451", now_ + std::chrono::hours(2), 0}}));
+      {mark(DocumentKind::kInvoice, "451", now_ + std::chrono::hours(2))}));
   auto second = store_->due_dirty_keys(now_, 10);
   ASSERT_TRUE(second);
   ASSERT_EQ(second->size(), 1u);
@@ -118,9 +126,9 @@ TEST_F(StoreTest, MarkDirtyKeepsTheEarlierDueAndBumpsSeq) {
 }
 
 TEST_F(StoreTest, DueDirtyKeysReturnsDueGroupsOldestFirst) {
-  ASSERT_TRUE(store_->mark_dirty({{DocumentKind::kInvoice, "later", now_ + std::chrono::hours(1), 0},
-                                  {DocumentKind::kInvoice, "b", now_, 0},
-                                  {DocumentKind::kInvoice, "a", now_ - std::chrono::hours(1), 0}}));
+  ASSERT_TRUE(store_->mark_dirty({mark(DocumentKind::kInvoice, "later", now_ + std::chrono::hours(1)),
+                                  mark(DocumentKind::kInvoice, "b", now_),
+                                  mark(DocumentKind::kInvoice, "a", now_ - std::chrono::hours(1))}));
   auto keys = store_->due_dirty_keys(now_, 10);
   ASSERT_TRUE(keys);
   ASSERT_EQ(keys->size(), 2u);
@@ -133,11 +141,11 @@ TEST_F(StoreTest, DueDirtyKeysReturnsDueGroupsOldestFirst) {
 }
 
 TEST_F(StoreTest, ClearDirtyKeyLeavesAGroupMarkedAgainSinceItWasRead) {
-  ASSERT_TRUE(store_->mark_dirty({{DocumentKind::kInvoice, "451", now_, 0}}));
+  ASSERT_TRUE(store_->mark_dirty({mark(DocumentKind::kInvoice, "451", now_)}));
   auto read = store_->due_dirty_keys(now_, 10);
   ASSERT_TRUE(read);
   ASSERT_EQ(read->size(), 1u);
-  ASSERT_TRUE(store_->mark_dirty({{DocumentKind::kInvoice, "451", now_, 0}}));
+  ASSERT_TRUE(store_->mark_dirty({mark(DocumentKind::kInvoice, "451", now_)}));
   ASSERT_TRUE(store_->clear_dirty_key((*read)[0]));
   EXPECT_EQ(dirty_groups(*store_, now_), (std::set<Group>{{DocumentKind::kInvoice, "451"}}));
   auto again = store_->due_dirty_keys(now_, 10);
@@ -153,6 +161,64 @@ TEST_F(StoreTest, MarkAllDirtyMarksEveryGroupInTheStore) {
   ASSERT_TRUE(store_->mark_all_dirty(now_));
   EXPECT_EQ(dirty_groups(*store_, now_),
             (std::set<Group>{{DocumentKind::kInvoice, "451"}, {DocumentKind::kPayment, "P1"}}));
+}
+
+TEST_F(StoreTest, DeferDirtyKeyCountsTheAttemptKeepsTheErrorAndPostponesTheMark) {
+  ASSERT_TRUE(store_->mark_dirty({mark(DocumentKind::kInvoice, "451", now_),
+                                  mark(DocumentKind::kInvoice, "452", now_)}));
+  auto read = store_->due_dirty_keys(now_, 10);
+  ASSERT_TRUE(read);
+  ASSERT_EQ(read->size(), 2u);
+  EXPECT_EQ((*read)[0].attempts, 0);
+  EXPECT_EQ((*read)[0].last_error, "");
+  const DirtyKey failed = (*read)[0].match_key == "451" ? (*read)[0] : (*read)[1];
+  ASSERT_TRUE(store_->defer_dirty_key(failed, "find_group: disk I/O error",
+                                      now_ + std::chrono::minutes(5)));
+  EXPECT_EQ(dirty_groups(*store_, now_), (std::set<Group>{{DocumentKind::kInvoice, "452"}}));
+
+  auto later = store_->due_dirty_keys(now_ + std::chrono::minutes(5), 10);
+  ASSERT_TRUE(later);
+  ASSERT_EQ(later->size(), 2u);
+  const DirtyKey& again = (*later)[0].match_key == "451" ? (*later)[0] : (*later)[1];
+  EXPECT_EQ(again.attempts, 1);
+  EXPECT_EQ(again.last_error, "find_group: disk I/O error");
+  EXPECT_EQ(again.due, now_ + std::chrono::minutes(5));
+  EXPECT_EQ(again.seq, failed.seq);
+
+  ASSERT_TRUE(store_->defer_dirty_key(again, "second", now_ + std::chrono::minutes(15)));
+  auto third = store_->due_dirty_keys(now_ + std::chrono::minutes(15), 10);
+  ASSERT_TRUE(third);
+  for (const DirtyKey& k : *third) {
+    if (k.match_key == "451") {
+      EXPECT_EQ(k.attempts, 2);
+    }
+  }
+  // A successful check clears the mark; a new one starts counting afresh.
+  for (const DirtyKey& k : *third) ASSERT_TRUE(store_->clear_dirty_key(k));
+  ASSERT_TRUE(store_->mark_dirty({mark(DocumentKind::kInvoice, "451", now_)}));
+  auto fresh = store_->due_dirty_keys(now_, 10);
+  ASSERT_TRUE(fresh);
+  ASSERT_EQ(fresh->size(), 1u);
+  EXPECT_EQ((*fresh)[0].attempts, 0);
+}
+
+TEST_F(StoreTest, NewDataMakesADeferredGroupDueAgainAndKeepsItsAttempts) {
+  ASSERT_TRUE(store_->commit_batch(batch({invoice("sap-ecc", "451", "451")}), now_));
+  auto read = store_->due_dirty_keys(now_, 10);
+  ASSERT_TRUE(read);
+  ASSERT_EQ(read->size(), 1u);
+  ASSERT_TRUE(store_->defer_dirty_key((*read)[0], "boom", now_ + std::chrono::hours(1)));
+  EXPECT_TRUE(dirty_groups(*store_, now_).empty());
+
+  Document changed = invoice("sap-ecc", "451", "451");
+  changed.amount = usd(99900);
+  changed.version = "2";
+  ASSERT_TRUE(store_->commit_batch(batch({changed}), now_));
+  auto due = store_->due_dirty_keys(now_, 10);
+  ASSERT_TRUE(due);
+  ASSERT_EQ(due->size(), 1u);
+  EXPECT_EQ((*due)[0].attempts, 1);
+  EXPECT_EQ((*due)[0].last_error, "boom");
 }
 
 }  // namespace
