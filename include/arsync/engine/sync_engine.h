@@ -2,7 +2,8 @@
 //
 //   connector.pull(cursor) -> RecordBatch -> mapping -> store.commit_batch
 //   (batch + cursor in one transaction) -> reconciler over dirty groups ->
-//   alert::queue_alerts (mail_outbox) -> alert::deliver_due (transport)
+//   alert::queue_alerts (mail_outbox) -> wake alert::MailDeliveryWorker
+//   (delivery on its own thread and store connection)
 //
 // A system that fails (unreachable, a sink error) is reported and the other
 // systems go on; the next cycle resumes it from its last committed cursor.
@@ -18,6 +19,7 @@
 #include <vector>
 
 #include "arsync/alert/alerter.h"
+#include "arsync/alert/delivery_worker.h"
 #include "arsync/alert/mail_config.h"
 #include "arsync/alert/transport.h"
 #include "arsync/connector.h"
@@ -44,6 +46,13 @@ struct EngineOptions {
   SinkLimits sink;  // how each pull's MappingSink gathers and queues batches
   reconcile::ReconcileConfig reconcile;
   alert::MailConfig mail;
+  // Mail delivery: a connection of its own to the same store, for the
+  // delivery thread. Empty: run_cycle delivers on the engine's thread.
+  alert::MailDeliveryWorker::OpenStore open_mail_store;
+  // run_cycle waits for one delivery round (at most
+  // mail.delivery_deadline_seconds) and reports it (`--once`, tests); false:
+  // it only wakes the delivery thread (the daemon's loop).
+  bool wait_for_mail = true;
 };
 
 // Per-system outcome of one cycle: the sink's totals (records read, mapped or
@@ -97,7 +106,8 @@ class SyncEngine {
   store::Store& store_;
   const Clock& clock_;
   std::vector<std::unique_ptr<System>> systems_;
-  std::unique_ptr<alert::Transport> transport_;
+  std::unique_ptr<alert::Transport> transport_;           // without open_mail_store
+  std::unique_ptr<alert::MailDeliveryWorker> mail_worker_;  // with it
   std::unique_ptr<reconcile::Reconciler> reconciler_;
   std::atomic<bool> stop_{false};
 };
