@@ -150,7 +150,18 @@ Status read_secret_file(const std::string& key, const std::string& file, std::st
   return Status::ok();
 }
 
-Status parse_transport(const nlohmann::json& t, TransportConfig& out) {
+// A password written into the config is only as secret as the config file.
+Status check_inline_password(const std::string& config_file) {
+  if (config_file.empty()) return Status::ok();
+  struct stat st {};
+  if (::stat(config_file.c_str(), &st) != 0 || (st.st_mode & 077) == 0) return Status::ok();
+  return config_error("mail.transport.password",
+                      "is written in " + config_file +
+                          ", which group or others may read; put the password in a file named by "
+                          "mail.transport.password_file (chmod 600) or run: chmod 600 " + config_file);
+}
+
+Status parse_transport(const nlohmann::json& t, TransportConfig& out, const std::string& config_file) {
   const std::string path = "mail.transport";
   if (!t.is_object()) return config_error(path, "must be an object");
   ARSYNC_RETURN_IF_ERROR(check_keys(
@@ -164,6 +175,7 @@ Status parse_transport(const nlohmann::json& t, TransportConfig& out) {
   ARSYNC_RETURN_IF_ERROR(get_string(t, path, "security", out.security));
   ARSYNC_RETURN_IF_ERROR(get_string(t, path, "username", out.username));
   ARSYNC_RETURN_IF_ERROR(get_string(t, path, "password", out.password));
+  if (!out.password.empty()) ARSYNC_RETURN_IF_ERROR(check_inline_password(config_file));
   std::string password_file;
   ARSYNC_RETURN_IF_ERROR(get_string(t, path, "password_file", password_file));
   if (!password_file.empty()) {
@@ -273,11 +285,16 @@ Status validate_address(std::string_view address) {
   return Status::ok();
 }
 
-Result<MailConfig> parse_mail_config(const nlohmann::json& mail) {
+Result<MailConfig> parse_mail_config(const nlohmann::json& mail, const std::string& config_file) {
   MailConfig out;
   if (!mail.is_object()) return config_error("mail", "must be an object");
-  ARSYNC_RETURN_IF_ERROR(check_keys(
-      mail, "mail", {"from", "to", "mode", "subject_prefix", "hostname", "transport", "retry"}));
+  ARSYNC_RETURN_IF_ERROR(check_keys(mail, "mail",
+                                    {"from", "to", "mode", "subject_prefix", "hostname", "transport",
+                                     "retry", "delivery_deadline_seconds", "resend_uncertain"}));
+  long long deadline = out.delivery_deadline.count();
+  ARSYNC_RETURN_IF_ERROR(get_positive(mail, "mail", "delivery_deadline_seconds", 3600, deadline));
+  out.delivery_deadline = std::chrono::seconds(deadline);
+  ARSYNC_RETURN_IF_ERROR(get_bool(mail, "mail", "resend_uncertain", out.resend_uncertain));
 
   ARSYNC_RETURN_IF_ERROR(get_string(mail, "mail", "from", out.from));
   if (out.from.empty()) return config_error("mail.from", "is required");
@@ -316,7 +333,7 @@ Result<MailConfig> parse_mail_config(const nlohmann::json& mail) {
   }
 
   if (auto t = mail.find("transport"); t != mail.end()) {
-    ARSYNC_RETURN_IF_ERROR(parse_transport(*t, out.transport));
+    ARSYNC_RETURN_IF_ERROR(parse_transport(*t, out.transport, config_file));
   } else {
     return config_error("mail.transport", "is required");
   }

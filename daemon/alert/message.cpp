@@ -48,9 +48,34 @@ std::string html_escape(std::string_view s) {
   return out;
 }
 
+// What source text may put in an email: the store keeps every value whole,
+// an email shows at most this many characters of one (a 10 MB customer name
+// must not make a 10 MB email, nor a Subject line no server accepts).
+constexpr std::size_t kSubjectPartChars = 100;  // each source value in a subject
+constexpr std::size_t kSubjectChars = 250;      // the whole subject
+constexpr std::size_t kValueChars = 300;        // a fact or a table cell
+constexpr std::size_t kDetailsChars = 2000;     // details shown as JSON text
+
+// `s` sanitised (as sanitize_header_text) and cut to at most `max_chars`
+// characters, the last of them "…" when anything was cut. Reads no more of
+// `s` than it can show.
+std::string shorten(std::string_view s, std::size_t max_chars) {
+  const std::size_t window = max_chars * 4 + 4;  // enough bytes for max_chars + 1 characters
+  const std::string clean = sanitize_header_text(s.substr(0, window));
+  std::size_t chars = 0;
+  std::size_t cut = std::string::npos;  // where character max_chars-1 ends
+  for (std::size_t i = 0; i < clean.size(); ++i) {
+    if ((static_cast<unsigned char>(clean[i]) & 0xc0) == 0x80) continue;
+    if (chars == max_chars - 1) cut = i;
+    if (++chars > max_chars) return clean.substr(0, cut) + "\u2026";
+  }
+  if (s.size() > window) return clean.substr(0, cut) + "\u2026";
+  return clean;
+}
+
 // Body text: one line per value, so control characters (a CR in a customer
-// name) become spaces here too; the result is valid UTF-8.
-std::string body_text(std::string_view s) { return sanitize_header_text(s); }
+// name) become spaces here too; the result is valid UTF-8 of bounded length.
+std::string body_text(std::string_view s) { return shorten(s, kValueChars); }
 
 std::string join(const std::vector<std::string>& v, std::string_view sep) {
   std::string out;
@@ -117,12 +142,12 @@ ValueTable value_table(const Finding& f) {
 }
 
 std::string systems_label(const Finding& f) {
-  return f.systems.empty() ? std::string() : " (" + join(f.systems, " vs ") + ")";
+  return f.systems.empty() ? std::string() : " (" + shorten(join(f.systems, " vs "), kSubjectPartChars) + ")";
 }
 
 // "Müller Maschinenbau GmbH (100042)": the customer as the AR team knows it,
 // the name taken from the first system's values that carry one.
-std::string customer_label(const Finding& f) {
+std::string customer_label(const Finding& f, std::size_t max_chars) {
   std::string name;
   if (f.details.is_object()) {
     for (const auto& [system, values] : f.details.items()) {
@@ -133,8 +158,9 @@ std::string customer_label(const Finding& f) {
       }
     }
   }
-  if (name.empty()) return f.customer_key;
-  return f.customer_key.empty() ? name : name + " (" + f.customer_key + ")";
+  const std::string key = shorten(f.customer_key, max_chars);
+  if (name.empty()) return key;
+  return f.customer_key.empty() ? shorten(name, max_chars) : shorten(name, max_chars) + " (" + key + ")";
 }
 
 std::vector<std::pair<std::string, std::string>> facts(const Discrepancy& d) {
@@ -145,7 +171,7 @@ std::vector<std::pair<std::string, std::string>> facts(const Discrepancy& d) {
       {"Kind", std::string(to_string(f.kind))},
       {"Match key", f.match_key},
       {"Systems", join(f.systems, ", ")},
-      {"Customer", customer_label(f)},
+      {"Customer", customer_label(f, kValueChars)},
       {"Severity", std::string(to_string(f.severity))},
       {"First detected", format_instant(d.first_detected)},
       {"Summary", f.summary},
@@ -159,7 +185,7 @@ void append_text(std::string& out, const Discrepancy& d) {
   const ValueTable t = value_table(d.finding);
   if (t.systems.empty()) {
     if (!d.finding.details.is_null() && !d.finding.details.empty()) {
-      out += pad("Details:", 16) + body_text(json_value_text(d.finding.details)) + "\n";
+      out += pad("Details:", 16) + shorten(json_value_text(d.finding.details), kDetailsChars) + "\n";
     }
     return;
   }
@@ -205,7 +231,8 @@ void append_html(std::string& out, const Discrepancy& d) {
   const ValueTable t = value_table(f);
   if (t.systems.empty()) {
     if (!f.details.is_null() && !f.details.empty()) {
-      out += "<p>Details: <code>" + html_escape(body_text(json_value_text(f.details))) + "</code></p>\n";
+      out += "<p>Details: <code>" + html_escape(shorten(json_value_text(f.details), kDetailsChars)) +
+             "</code></p>\n";
     }
     return;
   }
@@ -244,14 +271,15 @@ Result<store::OutgoingMail> assemble(const MailConfig& config, const Clock& cloc
   // the body parts.
   const std::string boundary = "=_arsync_" + random_hex(12);
   std::string& m = mail.data;
-  m += "From: " + config.from + "\r\n";
-  m += "To: " + join(config.to, ", ") + "\r\n";
-  m += "Subject: " + encode_header_text(subject) + "\r\n";
-  m += "Date: " + format_rfc5322_date(now) + "\r\n";
-  m += "Message-ID: " + mail.message_id + "\r\n";
-  m += "MIME-Version: 1.0\r\n";
-  m += "Auto-Submitted: auto-generated\r\n";  // RFC 3834: no auto-replies
-  m += "Content-Type: multipart/alternative; boundary=\"" + boundary + "\"\r\n";
+  // Every header folded at 78 characters (RFC 5322 2.2.3).
+  m += header_field("From", config.from);
+  m += header_field("To", join(config.to, ", "));
+  m += unstructured_header_field("Subject", subject);
+  m += header_field("Date", format_rfc5322_date(now));
+  m += header_field("Message-ID", mail.message_id);
+  m += header_field("MIME-Version", "1.0");
+  m += header_field("Auto-Submitted", "auto-generated");  // RFC 3834: no auto-replies
+  m += header_field("Content-Type", "multipart/alternative; boundary=\"" + boundary + "\"");
   m += "\r\n";
   m += "This is a multipart message in MIME format.\r\n";
   m += "\r\n--" + boundary + "\r\n";
@@ -286,11 +314,13 @@ std::string make_message_id(Instant now, std::string_view hostname) {
 Result<store::OutgoingMail> render_discrepancy_mail(const Discrepancy& d, const MailConfig& config,
                                                     const Clock& clock) {
   const Finding& f = d.finding;
-  std::string subject = config.subject_prefix + " " + f.rule + ": " +
-                        std::string(to_string(f.kind)) + " " + f.match_key + systems_label(f);
-  if (const std::string customer = customer_label(f); !customer.empty()) {
+  std::string subject = config.subject_prefix + " " + shorten(f.rule, kSubjectPartChars) + ": " +
+                        std::string(to_string(f.kind)) + " " + shorten(f.match_key, kSubjectPartChars) +
+                        systems_label(f);
+  if (const std::string customer = customer_label(f, kSubjectPartChars); !customer.empty()) {
     subject += " - " + customer;
   }
+  subject = shorten(subject, kSubjectChars);
 
   std::string text = "arsync found a new discrepancy.\n\n";
   append_text(text, d);

@@ -113,9 +113,65 @@ std::string sanitize_header_text(std::string_view text) {
   return out;
 }
 
+namespace {
+
+constexpr std::size_t kLineLimit = 78;
+
+// Encoded-words of `clean` (valid UTF-8), folded with CRLF SP.
+std::string encoded_words(const std::string& clean);
+
+}  // namespace
+
+std::string header_field(std::string_view name, std::string_view value) {
+  std::string out(name);
+  out += ':';
+  std::size_t line = out.size();
+  std::size_t pos = 0;
+  // Each piece is " <word>": folding before it puts CRLF in front of its space.
+  while (pos <= value.size()) {
+    std::size_t end = value.find(' ', pos);
+    if (end == std::string_view::npos) end = value.size();
+    const std::string_view word = value.substr(pos, end - pos);
+    // An empty word (two spaces in a row) is never a fold point: a folded
+    // line must not be white space only.
+    // The first word stays after the name: a header value must not start on
+    // a line of its own (readers keep the white space of such a fold).
+    if (!word.empty() && pos > 0 && line + 1 + word.size() > kLineLimit) {
+      out += "\r\n";
+      line = 0;
+    }
+    out += ' ';
+    out += word;
+    line += 1 + word.size();
+    pos = end + 1;
+  }
+  out += "\r\n";
+  return out;
+}
+
+std::string unstructured_header_field(std::string_view name, std::string_view text) {
+  const std::string clean = sanitize_header_text(text);
+  bool words_fit = is_plain_ascii(clean);
+  for (std::size_t pos = 0; words_fit && pos <= clean.size();) {
+    std::size_t end = clean.find(' ', pos);
+    if (end == std::string::npos) end = clean.size();
+    // A word must fit on a continuation line (" word") and after "<name>: ".
+    if (end - pos + 1 > kLineLimit || (pos == 0 && name.size() + 2 + end > kLineLimit)) words_fit = false;
+    pos = end + 1;
+  }
+  if (words_fit) return header_field(name, clean);
+  return std::string(name) + ": " + encoded_words(clean) + "\r\n";
+}
+
 std::string encode_header_text(std::string_view text) {
   const std::string clean = sanitize_header_text(text);
   if (is_plain_ascii(clean)) return clean;
+  return encoded_words(clean);
+}
+
+namespace {
+
+std::string encoded_words(const std::string& clean) {
   // 36 bytes -> 48 base64 characters -> a 60-character encoded-word, so a
   // line stays under 76 characters even after "Subject: ".
   constexpr std::size_t kBytesPerWord = 36;
@@ -135,6 +191,8 @@ std::string encode_header_text(std::string_view text) {
   }
   return out;
 }
+
+}  // namespace
 
 std::string decode_header_text(std::string_view value) {
   std::string unfolded;

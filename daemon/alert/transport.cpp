@@ -2,6 +2,12 @@
 
 namespace arsync::alert {
 
+Status Transport::send(const store::OutgoingMail& mail) {
+  std::unique_ptr<Session> session =
+      open_session(std::chrono::steady_clock::now() + std::chrono::hours(24));
+  return session->send(mail, [] { return Status::ok(); }).status;
+}
+
 Result<std::unique_ptr<Transport>> make_transport(const TransportConfig& config,
                                                   const std::string& default_helo) {
   if (config.type == "file") {

@@ -60,7 +60,8 @@ bool CycleReport::ok() const {
   for (const SystemRun& s : systems) {
     if (s.state() != PullState::kOk) return false;
   }
-  return reconcile_status.is_ok() && reconcile.groups_failed == 0 && alert_status.is_ok();
+  return reconcile_status.is_ok() && reconcile.groups_failed == 0 && alert_status.is_ok() &&
+         delivery.undelivered() == 0;
 }
 
 SyncEngine::SyncEngine(EngineOptions options, store::Store& store, const Clock& clock)
@@ -108,10 +109,17 @@ Result<std::unique_ptr<SyncEngine>> SyncEngine::create(EngineOptions options,
     engine->systems_.push_back(std::move(system));
   }
 
-  Result<std::unique_ptr<alert::Transport>> transport =
-      alert::make_transport(engine->options_.mail.transport, engine->options_.mail.hostname);
-  if (!transport) return transport.status().with_context("mail.transport");
-  engine->transport_ = std::move(transport).value();
+  if (engine->options_.open_mail_store) {
+    Result<std::unique_ptr<alert::MailDeliveryWorker>> worker = alert::MailDeliveryWorker::start(
+        engine->options_.mail, engine->options_.open_mail_store, clock);
+    if (!worker) return worker.status();
+    engine->mail_worker_ = std::move(worker).value();
+  } else {
+    Result<std::unique_ptr<alert::Transport>> transport =
+        alert::make_transport(engine->options_.mail.transport, engine->options_.mail.hostname);
+    if (!transport) return transport.status().with_context("mail.transport");
+    engine->transport_ = std::move(transport).value();
+  }
   engine->reconciler_ =
       std::make_unique<reconcile::Reconciler>(store, engine->options_.reconcile, clock);
   return engine;
@@ -229,23 +237,19 @@ CycleReport SyncEngine::run_cycle() {
     report.alert_status = queued.status();
     log::error("", "alert_queue_failed", {{"error", queued.status().to_string()}});
   }
-  Result<alert::DeliveryStats> delivered =
-      alert::deliver_due(store_, *transport_, options_.mail, clock_);
+  // Delivery (logged by alert::deliver_due) runs on the mail worker's thread
+  // so a hung SMTP server never holds up the next pull; this cycle waits for
+  // one round only when asked to (--once), bounded by the round's deadline.
+  Result<alert::DeliveryStats> delivered = alert::DeliveryStats{};
+  if (!mail_worker_) {
+    delivered = alert::deliver_due(store_, *transport_, options_.mail, clock_);
+  } else if (options_.wait_for_mail) {
+    delivered = mail_worker_->deliver_now();
+  } else {
+    mail_worker_->wake();
+  }
   if (delivered) {
     report.delivery = *delivered;
-    // A dead letter is an operational problem: the AR team never got it.
-    for (const store::OutgoingMail& m : delivered->dead_mail) {
-      log::error("", "mail_dead_letter",
-                 {{"message_id", m.message_id}, {"subject", m.subject},
-                  {"attempts", std::to_string(m.attempts)}, {"error", m.last_error},
-                  {"action", "fix the mail transport; the discrepancy stays in `arsync discrepancies list`"}});
-    }
-    if (delivered->sent || delivered->retried || delivered->dead) {
-      log::info("", "mail_delivery",
-                {{"sent", std::to_string(delivered->sent)},
-                 {"retried", std::to_string(delivered->retried)},
-                 {"dead", std::to_string(delivered->dead)}});
-    }
   } else if (report.alert_status.is_ok()) {
     report.alert_status = delivered.status();
     log::error("", "mail_delivery_failed", {{"error", delivered.status().to_string()}});

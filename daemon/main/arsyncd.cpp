@@ -51,7 +51,8 @@ int usage(int code) {
          "  --config FILE   configuration file (default /etc/arsync/arsync.json)\n"
          "  --once          run one sync cycle, print a summary and exit\n"
          "                  (exit status 1 if a system failed or was degraded,\n"
-         "                  a match group could not be reconciled or alerting failed)\n"
+         "                  a match group could not be reconciled, alerting failed\n"
+         "                  or due mail was not sent)\n"
          "  --log-level L   override the config's log_level\n";
   return code;
 }
@@ -65,8 +66,8 @@ struct Runtime {
 };
 
 arsync::Result<Runtime> build_runtime(const std::string& config_path, const std::string& level,
-                                      const arsync::Registry& registry,
-                                      const arsync::Clock& clock) {
+                                      const arsync::Registry& registry, const arsync::Clock& clock,
+                                      bool once) {
   using namespace arsync;
   Result<service::Config> config = service::load_config(config_path);
   if (!config) return config.status();
@@ -74,6 +75,9 @@ arsync::Result<Runtime> build_runtime(const std::string& config_path, const std:
   if (log::parse_level(level.empty() ? config->log_level : level, &lvl)) log::set_level(lvl);
   Result<engine::EngineOptions> options = service::make_engine_options(*config, registry);
   if (!options) return options.status();
+  // The loop never waits for mail (its own thread delivers it); --once
+  // waits for one delivery round so its summary and exit status include it.
+  options->wait_for_mail = once;
 
   Runtime rt;
   rt.config = *config;
@@ -125,7 +129,7 @@ int main(int argc, char** argv) {
   SystemClock clock;
   install_signal_handlers();
 
-  Result<Runtime> rt = build_runtime(config_path, level, registry, clock);
+  Result<Runtime> rt = build_runtime(config_path, level, registry, clock, once);
   if (!rt) {
     log::error("", "startup_failed", {{"error", rt.status().to_string()}});
     std::cerr << "arsyncd: " << rt.status().to_string() << "\n";
@@ -162,7 +166,7 @@ int main(int argc, char** argv) {
       g_reload = 0;
       service::systemd_notify("RELOADING=1");
       log::info("", "reloading", {{"config", config_path}});
-      Result<Runtime> next = build_runtime(config_path, level, registry, clock);
+      Result<Runtime> next = build_runtime(config_path, level, registry, clock, once);
       if (next) {
         std::lock_guard<std::mutex> lock(rt_mutex);
         rt = std::move(next);

@@ -33,9 +33,16 @@ Result<engine::EngineOptions> make_engine_options(const Config& config,
   Result<reconcile::ReconcileConfig> rc = reconcile::parse_reconcile_config(config.reconcile, names);
   if (!rc) return in_file(rc.status());
   opts.reconcile = std::move(rc).value();
-  Result<alert::MailConfig> mc = alert::parse_mail_config(config.mail);
+  Result<alert::MailConfig> mc = alert::parse_mail_config(config.mail, config.file);
   if (!mc) return in_file(mc.status());
   opts.mail = std::move(mc).value();
+  // The mail delivery thread's own connection to the same store.
+  opts.open_mail_store = [path = config.store_path, full = config.synchronous_full] {
+    store::SqliteOptions so;
+    so.path = path;
+    so.synchronous_full = full;
+    return store::open_sqlite_store(so);
+  };
   return opts;
 }
 

@@ -70,9 +70,9 @@ std::string format_cycle_summary(const engine::CycleReport& report, store::Store
     }
   }
 
-  out << "\nEmails: " << report.emails_queued << " queued this cycle, " << report.delivery.sent
-      << " delivered, " << report.delivery.retried << " waiting for retry, "
-      << report.delivery.dead << " given up\n";
+  const alert::DeliveryStats& d = report.delivery;
+  out << "\nEmails: " << report.emails_queued << " queued this cycle, " << d.sent << " delivered, "
+      << d.retried << " waiting for retry, " << d.dead << " given up\n";
   Result<std::vector<store::OutgoingMail>> mails = store.list_mail(200);
   if (mails) {
     for (const store::OutgoingMail& m : *mails) {
@@ -84,7 +84,28 @@ std::string format_cycle_summary(const engine::CycleReport& report, store::Store
   if (mail.transport.type == "file") {
     out << "  written as .eml files to " << mail.transport.dir << "\n";
   } else {
-    out << "  via SMTP " << mail.transport.host << ":" << mail.transport.port << "\n";
+    out << "  via SMTP " << mail.transport.host << ":" << mail.transport.effective_port() << "\n";
+  }
+  // Mail that was due and did not go out, in words (the exit status is 1).
+  if (d.undelivered() > 0) {
+    out << "  NOT SENT: " << d.undelivered() << (d.undelivered() == 1 ? " email" : " emails")
+        << " could not be delivered this cycle";
+    if (!d.first_error.empty()) out << ": " << d.first_error;
+    out << "\n";
+    if (d.retried > 0 && d.next_attempt) {
+      out << "    " << d.retried << " will be tried again from " << format_instant(*d.next_attempt) << "\n";
+    }
+    if (d.not_tried > 0) {
+      out << "    " << d.not_tried << " not tried: "
+          << (d.deadline_reached ? "mail.delivery_deadline_seconds was reached"
+                                 : "the round stopped at the failed connection")
+          << "; they go in the next round\n";
+    }
+    if (d.dead > 0) out << "    " << d.dead << " given up (dead letters; see `arsync mail list`)\n";
+    if (d.unconfirmed > 0) {
+      out << "    " << d.unconfirmed
+          << " handed to the server without a confirmation; not sent again (mail.resend_uncertain)\n";
+    }
   }
   if (!report.alert_status.is_ok()) {
     out << "  alerting failed: " << report.alert_status.to_string() << "\n";

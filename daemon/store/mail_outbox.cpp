@@ -1,6 +1,9 @@
 // The mail outbox: rendered messages waiting for SMTP, with their retry
 // state. Enqueuing a message and marking the discrepancies it reports as
-// notified is one transaction, so a restart neither loses nor repeats an alert.
+// notified is one transaction, so a restart never loses an alert nor queues
+// it twice. Delivery itself is marked in two steps (sending before the
+// content is handed over, sent after the server's answer) so that a restart
+// can tell the one message whose delivery a crash cut off.
 #include "sqlite_store.h"
 
 namespace arsync::store::sqlite {
@@ -24,16 +27,23 @@ constexpr char kLinkMail[] =
 
 constexpr char kDueMail[] = ARSYNC_MAIL_COLUMNS
     "WHERE state = 'pending' AND next_attempt_at <= ?1 ORDER BY next_attempt_at, id LIMIT ?2";
+constexpr char kSendingMail[] = ARSYNC_MAIL_COLUMNS
+    "WHERE state = 'sending' ORDER BY id LIMIT ?1";
 constexpr char kListMail[] = ARSYNC_MAIL_COLUMNS "ORDER BY id DESC LIMIT ?1";
 
 #undef ARSYNC_MAIL_COLUMNS
 
+constexpr char kMarkSending[] =
+    "UPDATE mail_outbox SET state = 'sending', sending_at = ?2 WHERE id = ?1 AND state = 'pending'";
 constexpr char kMarkSent[] =
     "UPDATE mail_outbox SET state = 'sent', sent_at = ?2, attempts = attempts + 1,"
     " last_error = '' WHERE id = ?1";
+constexpr char kMarkUnconfirmed[] =
+    "UPDATE mail_outbox SET state = 'sent', sent_at = coalesce(sending_at, next_attempt_at),"
+    " attempts = attempts + 1, last_error = ?2 WHERE id = ?1 AND state = 'sending'";
 constexpr char kMarkRetry[] =
-    "UPDATE mail_outbox SET attempts = attempts + 1, last_error = ?2, next_attempt_at = ?3"
-    " WHERE id = ?1";
+    "UPDATE mail_outbox SET state = 'pending', attempts = attempts + 1, last_error = ?2,"
+    " next_attempt_at = ?3 WHERE id = ?1";
 constexpr char kMarkDead[] =
     "UPDATE mail_outbox SET state = 'dead', attempts = attempts + 1, last_error = ?2"
     " WHERE id = ?1";
@@ -126,6 +136,36 @@ Result<std::vector<OutgoingMail>> SqliteStore::list_mail(std::size_t limit) {
     q->bind(1, limit_value(limit));
     while (q->executeStep()) out.push_back(read_mail(*q));
     return out;
+  });
+}
+
+Status SqliteStore::mark_mail_sending(std::int64_t id, Instant now) {
+  return guarded("mark_mail_sending", [&]() -> Status {
+    StatementUse u(statement(kMarkSending));
+    u->bind(1, id);
+    u->bind(2, instant_text(now));
+    return u->exec() == 0 ? Status(ErrorCode::kNotFound, "no pending mail with id " + std::to_string(id))
+                          : Status::ok();
+  });
+}
+
+Result<std::vector<OutgoingMail>> SqliteStore::sending_mail(std::size_t limit) {
+  return guarded("sending_mail", [&]() -> Result<std::vector<OutgoingMail>> {
+    std::vector<OutgoingMail> out;
+    StatementUse q(statement(kSendingMail));
+    q->bind(1, limit_value(limit));
+    while (q->executeStep()) out.push_back(read_mail(*q));
+    return out;
+  });
+}
+
+Status SqliteStore::mark_mail_unconfirmed(std::int64_t id, const std::string& note) {
+  return guarded("mark_mail_unconfirmed", [&]() -> Status {
+    StatementUse u(statement(kMarkUnconfirmed));
+    u->bind(1, id);
+    u->bindNoCopy(2, note);
+    return u->exec() == 0 ? Status(ErrorCode::kNotFound, "no mail in state sending with id " + std::to_string(id))
+                          : Status::ok();
   });
 }
 

@@ -186,6 +186,46 @@ CREATE TABLE secrets (
 ) WITHOUT ROWID;
 )sql";
 
+// The mail outbox gains the state "sending" (marked before a message's
+// content is handed to the SMTP server, so a restart can tell a delivery that
+// was cut off) and when that began. SQLite cannot change a CHECK constraint,
+// so the table is rebuilt; mail_discrepancies is rebuilt with it because
+// dropping the table it references would cascade-delete its rows. The
+// renames rewrite the references (legacy_alter_table is off).
+constexpr char kMailSending[] = R"sql(
+CREATE TABLE mail_outbox_v2 (
+  id              INTEGER PRIMARY KEY,
+  message_id      TEXT NOT NULL UNIQUE,
+  sender          TEXT NOT NULL,
+  recipients      TEXT NOT NULL,  -- JSON array
+  subject         TEXT NOT NULL,
+  data            BLOB NOT NULL,
+  state           TEXT NOT NULL CHECK (state IN ('pending', 'sending', 'sent', 'dead')),
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  created_at      TEXT NOT NULL,
+  next_attempt_at TEXT NOT NULL,
+  sent_at         TEXT,
+  last_error      TEXT NOT NULL DEFAULT '',
+  sending_at      TEXT            -- when the last attempt began handing over the content
+);
+INSERT INTO mail_outbox_v2 (id, message_id, sender, recipients, subject, data, state, attempts,
+                            created_at, next_attempt_at, sent_at, last_error)
+  SELECT id, message_id, sender, recipients, subject, data, state, attempts,
+         created_at, next_attempt_at, sent_at, last_error FROM mail_outbox;
+CREATE TABLE mail_discrepancies_v2 (
+  mail_id        INTEGER NOT NULL REFERENCES mail_outbox_v2 (id) ON DELETE CASCADE,
+  discrepancy_id INTEGER NOT NULL REFERENCES discrepancies (id) ON DELETE CASCADE,
+  PRIMARY KEY (mail_id, discrepancy_id)
+) WITHOUT ROWID;
+INSERT INTO mail_discrepancies_v2 SELECT mail_id, discrepancy_id FROM mail_discrepancies;
+DROP TABLE mail_discrepancies;
+DROP TABLE mail_outbox;
+ALTER TABLE mail_outbox_v2 RENAME TO mail_outbox;
+ALTER TABLE mail_discrepancies_v2 RENAME TO mail_discrepancies;
+CREATE INDEX mail_outbox_due ON mail_outbox (state, next_attempt_at);
+CREATE INDEX mail_discrepancies_discrepancy ON mail_discrepancies (discrepancy_id);
+)sql";
+
 // Quarantine rows become idempotent: a record quarantined again after a
 // crash replayed its batch (or a whole file whose move to quarantine/ was cut
 // off) must not be listed twice. The fingerprint is the SHA-256 of what
@@ -217,9 +257,7 @@ CREATE TABLE pull_outcomes (
 
 constexpr std::array<Migration, 4> kMigrations = {{
     {1, "initial schema", kInitialSchema},
-    // MERGE: number 2 belongs to another branch; this placeholder only keeps
-    // the versions gapless on this one and goes when that branch lands.
-    {2, "placeholder for another branch's migration", "SELECT 1;"},
+    {2, "mail outbox state sending", kMailSending},
     {3, "quarantine fingerprint", kQuarantineFingerprint},
     {4, "failed group checks and pull outcomes", kFailedChecksAndPullOutcomes},
 }};

@@ -111,7 +111,10 @@ class SqliteStore final : public Store {
                                     Instant now) override;
   Result<std::vector<OutgoingMail>> due_mail(Instant now, std::size_t limit) override;
   Result<std::vector<OutgoingMail>> list_mail(std::size_t limit) override;
+  Status mark_mail_sending(std::int64_t id, Instant now) override;
+  Result<std::vector<OutgoingMail>> sending_mail(std::size_t limit) override;
   Status mark_mail_sent(std::int64_t id, Instant now) override;
+  Status mark_mail_unconfirmed(std::int64_t id, const std::string& note) override;
   Status mark_mail_retry(std::int64_t id, const std::string& error,
                          Instant next_attempt) override;
   Status mark_mail_dead(std::int64_t id, const std::string& error, Instant now) override;

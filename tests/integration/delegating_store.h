@@ -75,7 +75,14 @@ class DelegatingStore : public store::Store {
     return inner_.due_mail(n, l);
   }
   Result<std::vector<store::OutgoingMail>> list_mail(std::size_t l) override { return inner_.list_mail(l); }
+  Status mark_mail_sending(std::int64_t id, Instant n) override { return inner_.mark_mail_sending(id, n); }
+  Result<std::vector<store::OutgoingMail>> sending_mail(std::size_t l) override {
+    return inner_.sending_mail(l);
+  }
   Status mark_mail_sent(std::int64_t id, Instant n) override { return inner_.mark_mail_sent(id, n); }
+  Status mark_mail_unconfirmed(std::int64_t id, const std::string& note) override {
+    return inner_.mark_mail_unconfirmed(id, note);
+  }
   Status mark_mail_retry(std::int64_t id, const std::string& e, Instant n) override {
     return inner_.mark_mail_retry(id, e, n);
   }

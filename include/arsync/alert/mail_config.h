@@ -60,6 +60,15 @@ struct MailConfig {
   std::string hostname;          // right side of Message-IDs; empty: this host's name
   TransportConfig transport;
   RetryPolicy retry;
+  // A delivery round (one SMTP connection for all due mail) ends this long
+  // after it starts; what is left waits for the next round.
+  std::chrono::seconds delivery_deadline{120};
+  // A message whose delivery was cut off after its content reached the
+  // server and before the server's answer (a crash, a lost connection) may
+  // have been delivered. false: it is stored as sent without confirmation
+  // (an alert may be lost, never doubled); true: it is sent again (an alert
+  // may arrive twice, never be lost).
+  bool resend_uncertain = false;
 };
 
 // Builds a MailConfig from the "mail" object of the config file:
@@ -70,12 +79,15 @@ struct MailConfig {
 //                  "verify_peer": true, "ca_file": "...", "timeout_seconds": 30,
 //                  "helo_name": "..."}  or  {"type": "file", "dir": "..."},
 //    "retry": {"first_retry_seconds": 300, "max_interval_seconds": 3600,
-//              "give_up_after_seconds": 432000}}
-// Unknown keys are refused (they are typos). Errors are kInvalidArgument
+//              "give_up_after_seconds": 432000},
+//    "delivery_deadline_seconds": 120, "resend_uncertain": false}
+// Unknown keys are refused (they are typos). `config_file` is the file the
+// object came from ("" if none): an inline transport.password is refused
+// when group or others may read that file. Errors are kInvalidArgument
 // whose message names the key, e.g. "mail.transport.security must be one of
 // none, starttls, tls", with Location::field set to that key. An empty
 // hostname is filled in from the machine's name ("localhost" if unknown).
-Result<MailConfig> parse_mail_config(const nlohmann::json& mail);
+Result<MailConfig> parse_mail_config(const nlohmann::json& mail, const std::string& config_file = "");
 
 // Checks that `address` is a bare addr-spec (local@domain) as arsync writes
 // it into headers and SMTP commands: dot-atom local part and a domain of

@@ -24,6 +24,19 @@ std::string sanitize_header_text(std::string_view text);
 // (never splitting a UTF-8 sequence).
 std::string encode_header_text(std::string_view text);
 
+// One header field, "<name>: <value>" and CRLF, folded (RFC 5322 2.2.3):
+// CRLF is put before a space wherever the line would pass 78 characters,
+// never before the first word. A run without spaces longer than a line
+// stays whole (callers keep such runs under 998: addresses, Message-IDs,
+// encoded-words), so a Message-ID with a long host name may pass 78. `value` must already be
+// safe (no CR, LF or NUL).
+std::string header_field(std::string_view name, std::string_view value);
+
+// The header field for unstructured text (Subject), folded at 78: sanitised;
+// plain ASCII words folded at spaces when every word fits on a line,
+// otherwise RFC 2047 encoded-words (each a fold point). No line passes 78.
+std::string unstructured_header_field(std::string_view name, std::string_view text);
+
 // Unfolds (removes CRLF before white space) and decodes RFC 2047 encoded-
 // words (B and Q, any charset label; bytes are returned as they are).
 // Malformed words are left as they are.

@@ -2,7 +2,8 @@
 //
 //   connector.pull(cursor) -> RecordBatch -> mapping -> store.commit_batch
 //   (batch + cursor in one transaction) -> reconciler over dirty groups ->
-//   alert::queue_alerts (mail_outbox) -> alert::deliver_due (transport)
+//   alert::queue_alerts (mail_outbox) -> wake alert::MailDeliveryWorker
+//   (delivery on its own thread and store connection)
 //
 // A system that fails (unreachable, a sink error) is reported and the other
 // systems go on; the next cycle resumes it from its last committed cursor.
@@ -24,6 +25,7 @@
 #include <vector>
 
 #include "arsync/alert/alerter.h"
+#include "arsync/alert/delivery_worker.h"
 #include "arsync/alert/mail_config.h"
 #include "arsync/alert/transport.h"
 #include "arsync/connector.h"
@@ -53,6 +55,13 @@ struct EngineOptions {
   // A pull that quarantines more than this share of the records it read
   // (0 to 1) is degraded; so is one that stored nothing and quarantined some.
   double quarantine_alert_share = 0.10;
+  // Mail delivery: a connection of its own to the same store, for the
+  // delivery thread. Empty: run_cycle delivers on the engine's thread.
+  alert::MailDeliveryWorker::OpenStore open_mail_store;
+  // run_cycle waits for one delivery round (at most
+  // mail.delivery_deadline_seconds) and reports it (`--once`, tests); false:
+  // it only wakes the delivery thread (the daemon's loop).
+  bool wait_for_mail = true;
 };
 
 // How one pull ended: "ok", "degraded" (it ran, but quarantined what the AR
@@ -126,7 +135,8 @@ class SyncEngine {
   store::Store& store_;
   const Clock& clock_;
   std::vector<std::unique_ptr<System>> systems_;
-  std::unique_ptr<alert::Transport> transport_;
+  std::unique_ptr<alert::Transport> transport_;           // without open_mail_store
+  std::unique_ptr<alert::MailDeliveryWorker> mail_worker_;  // with it
   std::unique_ptr<reconcile::Reconciler> reconciler_;
   std::atomic<bool> stop_{false};
 };

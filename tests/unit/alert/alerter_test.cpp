@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "arsync/alert/delivery_worker.h"
+
 #include "smtp_server.h"
 #include "temp_dir.h"
 
@@ -62,6 +64,15 @@ class AlerterTest : public ::testing::Test {
     auto r = deliver_due(*store_, t, config_, clock_);
     EXPECT_TRUE(r) << r.status().to_string();
     return r ? *r : DeliveryStats{};
+  }
+
+  // A second connection to the test's store, as the delivery worker opens.
+  MailDeliveryWorker::OpenStore store_opener() const {
+    return [path = (dir_.path() / "arsync.db").string()] {
+      store::SqliteOptions o;
+      o.path = path;
+      return store::open_sqlite_store(o);
+    };
   }
 
   // SMTP to 127.0.0.1:port without TLS.
@@ -139,7 +150,8 @@ TEST_F(AlerterTest, DeliversThroughFileTransportOnce) {
 TEST_F(AlerterTest, RetriesWhileServerIsDownThenDeliversExactlyOnce) {
   open_discrepancy("90001234");
   ASSERT_EQ(*queue_alerts(*store_, config_, clock_), 1u);
-  const int port = testing::free_port();
+  testing::ClosedPort closed;
+  const int port = closed.port();
   const Instant start = clock_.now();
 
   DeliveryStats first = deliver(*smtp_transport(port));
@@ -153,16 +165,18 @@ TEST_F(AlerterTest, RetriesWhileServerIsDownThenDeliversExactlyOnce) {
   EXPECT_EQ(mail[0].last_error,
             "unavailable: SMTP server 127.0.0.1:" + std::to_string(port) + ": connection refused");
 
-  testing::SmtpServer server(dir_.path() / "inbox", port);
+  // The server comes up (on a port of its own: binding the refused one
+  // later would race other tests for it).
+  testing::SmtpServer server(dir_.path() / "inbox");
   reopen();  // a restart in between changes nothing
   clock_.advance(seconds(299));
-  EXPECT_EQ(deliver(*smtp_transport(port)).sent, 0u);  // not due yet
+  EXPECT_EQ(deliver(*smtp_transport(server.port())).sent, 0u);  // not due yet
   EXPECT_TRUE(server.received().empty());
 
   clock_.advance(seconds(1));
-  EXPECT_EQ(deliver(*smtp_transport(port)).sent, 1u);
+  EXPECT_EQ(deliver(*smtp_transport(server.port())).sent, 1u);
   clock_.advance(seconds(3600));
-  EXPECT_EQ(deliver(*smtp_transport(port)).sent, 0u);
+  EXPECT_EQ(deliver(*smtp_transport(server.port())).sent, 0u);
   const auto got = server.received();
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(got[0].data, mail[0].data);
@@ -172,7 +186,8 @@ TEST_F(AlerterTest, RetriesWhileServerIsDownThenDeliversExactlyOnce) {
 TEST_F(AlerterTest, BackoffDoublesAndIsCappedAtAnHour) {
   open_discrepancy("90001234");
   ASSERT_EQ(*queue_alerts(*store_, config_, clock_), 1u);
-  auto down = smtp_transport(testing::free_port());
+  testing::ClosedPort closed;
+  auto down = smtp_transport(closed.port());
   std::vector<long long> delays;
   for (int i = 0; i < 7; ++i) {
     ASSERT_EQ(deliver(*down).retried, 1u);
@@ -187,7 +202,8 @@ TEST_F(AlerterTest, GivesUpAfterFiveDays) {
   open_discrepancy("90001234");
   ASSERT_EQ(*queue_alerts(*store_, config_, clock_), 1u);
   const Instant created = clock_.now();
-  auto down = smtp_transport(testing::free_port());
+  testing::ClosedPort closed;
+  auto down = smtp_transport(closed.port());
   int attempts = 0;
   for (;;) {
     DeliveryStats stats = deliver(*down);
@@ -199,6 +215,9 @@ TEST_F(AlerterTest, GivesUpAfterFiveDays) {
       EXPECT_EQ(mail.state, "dead");
       ASSERT_EQ(stats.dead_mail.size(), 1u);
       EXPECT_EQ(stats.dead_mail[0].id, mail.id);
+      // What the dead-letter log reports is what the store holds.
+      EXPECT_EQ(mail.attempts, attempts);
+      EXPECT_EQ(stats.dead_mail[0].attempts, mail.attempts);
       EXPECT_EQ(mail.last_error.rfind("gave up after " + std::to_string(attempts) + " attempts: unavailable: ", 0),
                 0u)
           << mail.last_error;
@@ -218,7 +237,7 @@ TEST_F(AlerterTest, PermanentRejectionIsDeadAtOnce) {
   config_.to = {"nobody@example.com"};
   open_discrepancy("90001234");
   ASSERT_EQ(*queue_alerts(*store_, config_, clock_), 1u);
-  testing::SmtpServer server(dir_.path() / "inbox", 0, {"--reject-rcpt", "nobody"});
+  testing::SmtpServer server(dir_.path() / "inbox", {"--reject-rcpt", "nobody"});
   DeliveryStats stats = deliver(*smtp_transport(server.port()));
   EXPECT_EQ(stats.dead, 1u);
   EXPECT_EQ(stats.retried, 0u);
@@ -228,6 +247,202 @@ TEST_F(AlerterTest, PermanentRejectionIsDeadAtOnce) {
                                  " refused RCPT TO:<nobody@example.com> got 550 5.1.1 "
                                  "<nobody@example.com>: Recipient address rejected");
   EXPECT_TRUE(server.received().empty());
+}
+
+TEST_F(AlerterTest, DeadLetterCountsTheAttemptThatFailed) {
+  config_.to = {"nobody@example.com"};
+  open_discrepancy("90001234");
+  ASSERT_EQ(*queue_alerts(*store_, config_, clock_), 1u);
+  testing::ClosedPort closed;
+  ASSERT_EQ(deliver(*smtp_transport(closed.port())).retried, 1u);
+  clock_.set(all_mail()[0].next_attempt_at);
+  ASSERT_EQ(deliver(*smtp_transport(closed.port())).retried, 1u);
+  clock_.set(all_mail()[0].next_attempt_at);
+  testing::SmtpServer server(dir_.path() / "inbox", {"--reject-rcpt", "nobody"});
+  ::testing::internal::CaptureStderr();
+  DeliveryStats stats = deliver(*smtp_transport(server.port()));
+  const std::string log = ::testing::internal::GetCapturedStderr();
+  ASSERT_EQ(stats.dead_mail.size(), 1u);
+  EXPECT_EQ(all_mail()[0].attempts, 3);
+  EXPECT_EQ(stats.dead_mail[0].attempts, 3);
+  EXPECT_NE(log.find("event=mail_dead_letter"), std::string::npos) << log;
+  EXPECT_NE(log.find(" attempts=3 "), std::string::npos) << log;
+}
+
+TEST_F(AlerterTest, EachFailedAttemptIsLoggedAtWarningWithTheReason) {
+  open_discrepancy("90001234");
+  ASSERT_EQ(*queue_alerts(*store_, config_, clock_), 1u);
+  testing::ClosedPort closed;
+  ::testing::internal::CaptureStderr();
+  DeliveryStats stats = deliver(*smtp_transport(closed.port()));
+  const std::string log = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(stats.retried, 1u);
+  EXPECT_EQ(stats.undelivered(), 1u);
+  const std::string error = "unavailable: SMTP server 127.0.0.1:" + std::to_string(closed.port()) +
+                            ": connection refused";
+  EXPECT_EQ(stats.first_error, error);
+  EXPECT_NE(log.find("level=warning event=mail_attempt_failed message_id=" + all_mail()[0].message_id +
+                     " attempt=1 error=\"" + error + "\" next_attempt=2026-11-25T10:05:00Z"),
+            std::string::npos)
+      << log;
+}
+
+TEST_F(AlerterTest, DrainsEverythingDueInOneRound) {
+  for (int i = 0; i < 130; ++i) open_discrepancy(std::to_string(90001000 + i));
+  ASSERT_EQ(*queue_alerts(*store_, config_, clock_), 130u);
+  auto files = make_file_transport((dir_.path() / "mail").string());
+  DeliveryStats stats = deliver(*files);
+  EXPECT_EQ(stats.sent, 130u);
+  EXPECT_EQ(stats.undelivered(), 0u);
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir_.path() / "mail"),
+                          std::filesystem::directory_iterator()),
+            130);
+}
+
+TEST_F(AlerterTest, OneSmtpConnectionCarriesTheWholeRound) {
+  for (int i = 0; i < 5; ++i) open_discrepancy(std::to_string(90001000 + i));
+  ASSERT_EQ(*queue_alerts(*store_, config_, clock_), 5u);
+  testing::ScriptedSmtpServer server(dir_.path(), {});
+  EXPECT_EQ(deliver(*smtp_transport(server.port())).sent, 5u);
+  const auto log = server.log();
+  EXPECT_EQ(std::count(log.begin(), log.end(), "CONNECT"), 1);
+  EXPECT_EQ(std::count(log.begin(), log.end(), "MESSAGE"), 5);
+}
+
+TEST_F(AlerterTest, HungServerCostsOneDeadlineAndTheRoundStops) {
+  for (int i = 0; i < 6; ++i) open_discrepancy(std::to_string(90001000 + i));
+  ASSERT_EQ(*queue_alerts(*store_, config_, clock_), 6u);
+  testing::ScriptedSmtpServer server(dir_.path(), {"--hang", "GREETING"});
+  config_.delivery_deadline = seconds(2);
+  const auto begin = std::chrono::steady_clock::now();
+  DeliveryStats stats = deliver(*smtp_transport(server.port()));  // timeout_seconds 10
+  const auto took = std::chrono::steady_clock::now() - begin;
+  EXPECT_GE(took, std::chrono::milliseconds(1500));
+  EXPECT_LT(took, std::chrono::seconds(6));
+  EXPECT_EQ(stats.retried, 1u);
+  EXPECT_EQ(stats.not_tried, 5u);
+  EXPECT_EQ(stats.undelivered(), 6u);
+  EXPECT_NE(stats.first_error.find("timed out after 2 s waiting for the greeting"), std::string::npos)
+      << stats.first_error;
+  const auto log = server.log();
+  EXPECT_EQ(std::count(log.begin(), log.end(), "CONNECT"), 1);
+  // The five not tried are still due, their attempts untouched.
+  auto due = store_->due_mail(clock_.now(), 100);
+  ASSERT_TRUE(due);
+  EXPECT_EQ(due->size(), 5u);
+  for (const auto& m : *due) EXPECT_EQ(m.attempts, 0);
+}
+
+TEST_F(AlerterTest, UnansweredEndOfDataIsStoredAsSentWithoutConfirmation) {
+  open_discrepancy("90001234");
+  ASSERT_EQ(*queue_alerts(*store_, config_, clock_), 1u);
+  testing::ScriptedSmtpServer server(dir_.path(), {"--hang", "END"});
+  auto t = smtp_transport(server.port());
+  config_.delivery_deadline = seconds(1);
+  DeliveryStats stats = deliver(*t);
+  EXPECT_EQ(stats.unconfirmed, 1u);
+  const auto mail = all_mail()[0];
+  EXPECT_EQ(mail.state, "sent");
+  EXPECT_EQ(mail.attempts, 1);
+  EXPECT_EQ(mail.last_error.rfind("not confirmed: unavailable: SMTP server 127.0.0.1:", 0), 0u) << mail.last_error;
+  EXPECT_NE(mail.last_error.find("not sent again (mail.resend_uncertain is false)"), std::string::npos);
+}
+
+TEST_F(AlerterTest, UnansweredEndOfDataIsRetriedWhenResendUncertain) {
+  open_discrepancy("90001234");
+  ASSERT_EQ(*queue_alerts(*store_, config_, clock_), 1u);
+  testing::ScriptedSmtpServer server(dir_.path(), {"--hang", "END"});
+  config_.delivery_deadline = seconds(1);
+  config_.resend_uncertain = true;
+  DeliveryStats stats = deliver(*smtp_transport(server.port()));
+  EXPECT_EQ(stats.retried, 1u);
+  EXPECT_EQ(all_mail()[0].state, "pending");
+}
+
+// A crash between mark_mail_sending and the server's answer, then a restart.
+class InterruptedMailTest : public AlerterTest {
+ protected:
+  std::int64_t interrupted() {
+    open_discrepancy("90001234");
+    EXPECT_EQ(*queue_alerts(*store_, config_, clock_), 1u);
+    const auto id = all_mail()[0].id;
+    EXPECT_TRUE(store_->mark_mail_sending(id, clock_.now()));
+    reopen();
+    return id;
+  }
+};
+
+TEST_F(InterruptedMailTest, SmtpMailLeftSendingIsTreatedAsSentAndLogged) {
+  interrupted();
+  auto smtp = smtp_transport(1);
+  ::testing::internal::CaptureStderr();
+  auto n = recover_interrupted_mail(*store_, *smtp, config_, clock_);
+  const std::string log = ::testing::internal::GetCapturedStderr();
+  ASSERT_TRUE(n) << n.status().to_string();
+  EXPECT_EQ(*n, 1u);
+  const auto mail = all_mail()[0];
+  EXPECT_EQ(mail.state, "sent");
+  EXPECT_EQ(mail.sent_at, clock_.now());
+  EXPECT_NE(mail.last_error.find("probably delivered and is not sent again"), std::string::npos);
+  EXPECT_NE(log.find("level=warning event=mail_interrupted_unconfirmed message_id=" + mail.message_id),
+            std::string::npos)
+      << log;
+  EXPECT_TRUE(store_->due_mail(clock_.now() + seconds(86400), 10)->empty());
+}
+
+TEST_F(InterruptedMailTest, SmtpMailLeftSendingIsResentWhenConfigured) {
+  interrupted();
+  config_.resend_uncertain = true;
+  auto n = recover_interrupted_mail(*store_, *smtp_transport(1), config_, clock_);
+  ASSERT_TRUE(n);
+  EXPECT_EQ(*n, 1u);
+  EXPECT_EQ(all_mail()[0].state, "pending");
+  EXPECT_EQ(store_->due_mail(clock_.now(), 10)->size(), 1u);
+}
+
+TEST_F(InterruptedMailTest, FileMailLeftSendingIsWrittenOnceAfterRestart) {
+  interrupted();
+  auto files = make_file_transport((dir_.path() / "mail").string());
+  ASSERT_EQ(*recover_interrupted_mail(*store_, *files, config_, clock_), 1u);
+  EXPECT_EQ(deliver(*files).sent, 1u);
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir_.path() / "mail"),
+                          std::filesystem::directory_iterator()),
+            1);
+}
+
+TEST_F(AlerterTest, WorkerDeliversOnItsOwnThreadAndStopsAHungRound) {
+  open_discrepancy("90001234");
+  ASSERT_EQ(*queue_alerts(*store_, config_, clock_), 1u);
+  testing::ScriptedSmtpServer server(dir_.path(), {"--hang", "GREETING"});
+  config_.transport.type = "smtp";
+  config_.transport.host = "127.0.0.1";
+  config_.transport.port = server.port();
+  config_.transport.security = "none";
+  config_.transport.timeout_seconds = 60;
+  config_.delivery_deadline = seconds(60);
+  auto worker = MailDeliveryWorker::start(config_, store_opener(), clock_);
+  ASSERT_TRUE(worker) << worker.status().to_string();
+  (*worker)->wake();
+  // Wait until the worker is connected and stuck on the greeting.
+  for (int i = 0; i < 100 && server.log().empty(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ASSERT_FALSE(server.log().empty());
+  const auto begin = std::chrono::steady_clock::now();
+  (*worker)->stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - begin, std::chrono::seconds(5));
+  EXPECT_EQ(all_mail()[0].state, "pending");
+}
+
+TEST_F(AlerterTest, WorkerDeliverNowReturnsTheRoundsStats) {
+  open_discrepancy("90001234");
+  ASSERT_EQ(*queue_alerts(*store_, config_, clock_), 1u);
+  config_.transport.type = "file";
+  config_.transport.dir = (dir_.path() / "mail").string();
+  auto worker = MailDeliveryWorker::start(config_, store_opener(), clock_);
+  ASSERT_TRUE(worker) << worker.status().to_string();
+  auto stats = (*worker)->deliver_now();
+  ASSERT_TRUE(stats) << stats.status().to_string();
+  EXPECT_EQ(stats->sent, 1u);
+  EXPECT_EQ(all_mail()[0].state, "sent");
 }
 
 }  // namespace

@@ -1,4 +1,6 @@
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <sstream>
@@ -124,6 +126,38 @@ TEST(MakeTransport, UnknownTypeIsRefused) {
   auto r = make_transport(t);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.status().message(), "mail.transport.type must be one of file, smtp");
+}
+
+TEST(FileTransport, StartRemovesTemporariesOfDeadProcessesOnly) {
+  testing::TempDir dir;
+  // A pid that no longer runs: a child that exited and was reaped.
+  const pid_t dead = ::fork();
+  if (dead == 0) ::_exit(0);
+  ASSERT_GT(dead, 0);
+  ASSERT_EQ(::waitpid(dead, nullptr, 0), dead);
+  // A pid that runs: a child that waits to be killed.
+  const pid_t live = ::fork();
+  if (live == 0) {
+    ::pause();
+    ::_exit(0);
+  }
+  ASSERT_GT(live, 0);
+  const auto stale = dir.path() / (".tmp-" + std::to_string(dead) + "-20261125T110000.ab@arsync.example.com.eml");
+  const auto busy = dir.path() / (".tmp-" + std::to_string(live) + "-20261125T110001.cd@arsync.example.com.eml");
+  const auto delivered = dir.path() / "20261125T110002.ef@arsync.example.com.eml";
+  for (const auto& p : {stale, busy, delivered}) std::ofstream(p) << "Subject: half\r\n";
+
+  auto t = make_file_transport(dir.str());
+  EXPECT_FALSE(std::filesystem::exists(stale));
+  EXPECT_TRUE(std::filesystem::exists(busy));
+  EXPECT_TRUE(std::filesystem::exists(delivered));
+  ::kill(live, SIGKILL);
+  ::waitpid(live, nullptr, 0);
+}
+
+TEST(FileTransport, SaysARepeatedSendIsHarmless) {
+  testing::TempDir dir;
+  EXPECT_TRUE(make_file_transport(dir.str())->resend_is_harmless());
 }
 
 }  // namespace

@@ -8,6 +8,8 @@
 
 #include <gtest/gtest.h>
 
+#include "temp_dir.h"
+
 namespace arsync::alert {
 namespace {
 
@@ -209,18 +211,24 @@ TEST(ValidateAddress, RefusesInjectionAndOddForms) {
             "character or non-ASCII text");
 }
 
-// A password file in a fresh temp folder, with the given mode.
-std::string password_file(const std::string& content, mode_t mode) {
-  auto dir = std::filesystem::temp_directory_path() /
-             ("arsync-pw-" + std::to_string(std::random_device()()));
-  std::filesystem::create_directories(dir);
-  auto path = (dir / "smtp.password").string();
-  std::ofstream(path) << content;
-  ::chmod(path.c_str(), mode);
-  return path;
-}
+// Files the config names, in a temp folder removed after each test.
+class MailConfigFiles : public ::testing::Test {
+ protected:
+  // A file holding `content`, with the given mode.
+  std::string file(const std::string& name, const std::string& content, mode_t mode) {
+    auto path = (dir_.path() / name).string();
+    std::ofstream(path) << content;
+    ::chmod(path.c_str(), mode);
+    return path;
+  }
+  std::string password_file(const std::string& content, mode_t mode) {
+    return file("smtp.password." + std::to_string(++n_), content, mode);
+  }
+  testing::TempDir dir_;
+  int n_ = 0;
+};
 
-TEST(MailConfig, PasswordIsReadFromAnOwnerOnlyFile) {
+TEST_F(MailConfigFiles, PasswordIsReadFromAnOwnerOnlyFile) {
   auto j = valid_smtp();
   j["transport"].erase("password");
   j["transport"]["password_file"] = password_file("from-file\n", 0600);
@@ -229,7 +237,7 @@ TEST(MailConfig, PasswordIsReadFromAnOwnerOnlyFile) {
   EXPECT_EQ(r->transport.password, "from-file");
 }
 
-TEST(MailConfig, PasswordFileReadableByOthersIsRefused) {
+TEST_F(MailConfigFiles, PasswordFileReadableByOthersIsRefused) {
   auto j = valid_smtp();
   j["transport"].erase("password");
   std::string path = password_file("x\n", 0644);
@@ -238,20 +246,72 @@ TEST(MailConfig, PasswordFileReadableByOthersIsRefused) {
                              ", which group or others may read; run: chmod 600 " + path);
 }
 
-TEST(MailConfig, PasswordAndPasswordFileTogetherAreRefused) {
+TEST_F(MailConfigFiles, PasswordAndPasswordFileTogetherAreRefused) {
   auto j = valid_smtp();
   j["transport"]["password_file"] = password_file("x\n", 0600);
   EXPECT_EQ(error_of(j),
             "mail.transport.password_file and mail.transport.password are both set; keep one");
 }
 
-TEST(MailConfig, MissingPasswordFileIsNamed) {
+TEST_F(MailConfigFiles, MissingPasswordFileIsNamed) {
   auto j = valid_smtp();
   j["transport"].erase("password");
   j["transport"]["password_file"] = "/nonexistent/arsync.password";
   EXPECT_EQ(error_of(j),
             "mail.transport.password_file names /nonexistent/arsync.password, which cannot be "
             "read (No such file or directory)");
+}
+
+TEST_F(MailConfigFiles, PasswordFilesAreLeftInTheTestsOwnFolder) {
+  const std::string path = password_file("x\n", 0600);
+  EXPECT_EQ(std::filesystem::path(path).parent_path(), dir_.path());
+}
+
+TEST_F(MailConfigFiles, InlinePasswordInAConfigOthersCanReadIsRefused) {
+  const std::string config = file("arsync.json", "{}", 0644);
+  auto r = parse_mail_config(valid_smtp(), config);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.status().code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(r.status().where().field, "mail.transport.password");
+  EXPECT_EQ(r.status().message(),
+            "mail.transport.password is written in " + config +
+                ", which group or others may read; put the password in a file named by "
+                "mail.transport.password_file (chmod 600) or run: chmod 600 " + config);
+}
+
+TEST_F(MailConfigFiles, InlinePasswordInAnOwnerOnlyConfigIsAccepted) {
+  const std::string config = file("arsync.json", "{}", 0600);
+  auto r = parse_mail_config(valid_smtp(), config);
+  ASSERT_TRUE(r) << r.status().to_string();
+  EXPECT_EQ(r->transport.password, "s3cret");
+}
+
+TEST_F(MailConfigFiles, PasswordFileNeedsNoPrivateConfig) {
+  const std::string config = file("arsync.json", "{}", 0644);
+  auto j = valid_smtp();
+  j["transport"].erase("password");
+  j["transport"]["password_file"] = password_file("from-file\n", 0600);
+  auto r = parse_mail_config(j, config);
+  ASSERT_TRUE(r) << r.status().to_string();
+}
+
+TEST(MailConfig, DeliveryDeadlineAndResendUncertain) {
+  auto j = valid_smtp();
+  auto defaults = parse_mail_config(j);
+  ASSERT_TRUE(defaults);
+  EXPECT_EQ(defaults->delivery_deadline, std::chrono::seconds(120));
+  EXPECT_FALSE(defaults->resend_uncertain);
+  j["delivery_deadline_seconds"] = 15;
+  j["resend_uncertain"] = true;
+  auto r = parse_mail_config(j);
+  ASSERT_TRUE(r) << r.status().to_string();
+  EXPECT_EQ(r->delivery_deadline, std::chrono::seconds(15));
+  EXPECT_TRUE(r->resend_uncertain);
+  j["delivery_deadline_seconds"] = 0;
+  EXPECT_EQ(error_of(j), "mail.delivery_deadline_seconds must be a whole number from 1 to 3600");
+  j["delivery_deadline_seconds"] = 15;
+  j["resend_uncertain"] = "no";
+  EXPECT_EQ(error_of(j), "mail.resend_uncertain must be true or false");
 }
 
 }  // namespace

@@ -6,6 +6,8 @@
 
 #include "arsync/alert/mime.h"
 #include "mail_parse.h"
+#include "python_email.h"
+#include "temp_dir.h"
 
 namespace arsync::alert {
 namespace {
@@ -66,7 +68,13 @@ TEST_F(MessageTest, SubjectNamesRuleKindKeySystemsAndCustomer) {
   EXPECT_EQ(mail->subject, "[arsync] amount_differs: invoice 90001234 (sap-ecc vs sap-s4) - ACME Corp");
   ParsedMail parsed;
   parse_mail(mail->data, parsed);
-  EXPECT_EQ(raw_header(parsed.header_lines, "Subject"), mail->subject);
+  // Folded at 78 characters: unfolded it is the subject.
+  std::string unfolded = raw_header(parsed.header_lines, "Subject");
+  for (std::size_t p; (p = unfolded.find("\r\n")) != std::string::npos;) unfolded.erase(p, 2);
+  EXPECT_EQ(unfolded, mail->subject);
+  for (const auto& line : parsed.header_lines) {
+    if (line.rfind("Message-ID:", 0) != 0) EXPECT_LE(line.size(), 78u) << line;  // one word, never folded
+  }
 }
 
 TEST_F(MessageTest, HeadersCarryEnvelopeDateAndMessageId) {
@@ -278,6 +286,113 @@ TEST_F(MessageTest, InvalidRecipientIsRefused) {
   EXPECT_EQ(mail.status().message(),
             "mail to: \"x@example.com\\r\\nBcc: evil@x\" is not a valid email address: it contains "
             "a space, a control character or non-ASCII text");
+}
+
+// ---- folding, caps, and what a mail client (Python's email) reads -------
+
+class MessageInPythonTest : public MessageTest {
+ protected:
+  nlohmann::json python(const std::string& data) { return testing::python_parse_email(dir_.path(), data); }
+  testing::TempDir dir_;
+};
+
+TEST_F(MessageInPythonTest, PartsDecodeToTheTextAndHtmlWithoutDefects) {
+  Discrepancy d = amount_differs();
+  d.finding.customer_key = "Müller GmbH & Co. KG / 株式会社";
+  d.finding.summary = "Summary with = sign, trailing space \n.leading dot " + std::string(200, 'x');
+  auto mail = render_discrepancy_mail(d, config(), clock_);
+  ASSERT_TRUE(mail);
+  const auto j = python(mail->data);
+  EXPECT_TRUE(j["defects"].empty()) << j["defects"].dump();
+  EXPECT_EQ(j["headers"]["Subject"], mail->subject);
+  EXPECT_EQ(j["headers"]["Message-ID"], mail->message_id);
+  ASSERT_EQ(j["parts"].size(), 2u);
+  EXPECT_EQ(j["parts"][0]["content_type"], "text/plain");
+  EXPECT_EQ(j["parts"][0]["charset"], "utf-8");
+  EXPECT_EQ(j["parts"][0]["cte"], "quoted-printable");
+  EXPECT_EQ(j["parts"][1]["content_type"], "text/html");
+  const std::string text = j["parts"][0]["text"];
+  EXPECT_NE(text.find("Customer:       Müller GmbH & Co. KG / 株式会社\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("Summary:        Summary with = sign, trailing space  .leading dot " + std::string(200, 'x')),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("  amount          | 1250.00    | 1205.00\n"), std::string::npos) << text;
+  const std::string html = j["parts"][1]["text"];
+  EXPECT_NE(html.find("<td>Müller GmbH &amp; Co. KG / 株式会社</td>"), std::string::npos) << html;
+}
+
+TEST_F(MessageInPythonTest, LongPlainAsciiCustomerNameGivesAFoldedSubjectCutWithAnEllipsis) {
+  Discrepancy d = amount_differs();
+  d.finding.customer_key = "";
+  std::string name;
+  while (name.size() < 1200) name += "Acme Industrial Holdings ";
+  name.resize(1200);
+  d.finding.details["sap-s4"]["customer_name"] = name;
+  auto mail = render_discrepancy_mail(d, config(), clock_);
+  ASSERT_TRUE(mail);
+  const auto lines = testing::raw_header_lines(mail->data);
+  bool folded = false;
+  for (const auto& line : lines) {
+    if (line.rfind("Message-ID:", 0) != 0) EXPECT_LE(line.size(), 78u) << line;
+    if (line[0] == ' ') folded = true;
+  }
+  EXPECT_TRUE(folded);
+  const std::string expected = "[arsync] amount_differs: invoice 90001234 (sap-ecc vs sap-s4) - " +
+                               name.substr(0, 99) + "\u2026";
+  EXPECT_EQ(mail->subject, expected);
+  const auto j = python(mail->data);
+  EXPECT_EQ(j["headers"]["Subject"], expected);
+  const std::string text = j["parts"][0]["text"];
+  // The table cell is cut too; the store keeps the whole name.
+  EXPECT_NE(text.find("| " + name.substr(0, 299) + "\u2026\n"), std::string::npos);
+  EXPECT_EQ(text.find(name), std::string::npos);
+}
+
+TEST_F(MessageInPythonTest, WordTooLongForALineIsEncodedAndStillFolded) {
+  Discrepancy d = amount_differs();
+  d.finding.customer_key = std::string(90, 'Z');
+  auto mail = render_discrepancy_mail(d, config(), clock_);
+  ASSERT_TRUE(mail);
+  for (const auto& line : testing::raw_header_lines(mail->data)) {
+    if (line.rfind("Message-ID:", 0) != 0) EXPECT_LE(line.size(), 78u) << line;
+  }
+  EXPECT_EQ(python(mail->data)["headers"]["Subject"], mail->subject);
+  EXPECT_EQ(mail->subject, "[arsync] amount_differs: invoice 90001234 (sap-ecc vs sap-s4) - " + std::string(90, 'Z'));
+}
+
+TEST_F(MessageTest, TenMegabyteCustomerNameGivesABoundedEmail) {
+  Discrepancy d = amount_differs();
+  const std::string huge(10 * 1024 * 1024, 'M');
+  d.finding.customer_key = huge;
+  d.finding.details["sap-ecc"]["customer_name"] = huge;
+  d.finding.summary = huge;
+  const auto begin = std::chrono::steady_clock::now();
+  auto mail = render_discrepancy_mail(d, config(), clock_);
+  const auto took = std::chrono::steady_clock::now() - begin;
+  ASSERT_TRUE(mail);
+  EXPECT_LT(mail->data.size(), 32u * 1024) << mail->data.size();
+  EXPECT_LE(mail->subject.size(), 250u * 3);
+  EXPECT_LT(took, std::chrono::seconds(1));
+  EXPECT_EQ(d.finding.customer_key.size(), huge.size());  // the finding itself is untouched
+}
+
+TEST_F(MessageTest, ManyRecipientsAreFoldedBetweenAddresses) {
+  MailConfig c = config();
+  c.to.clear();
+  for (int i = 0; i < 12; ++i) c.to.push_back("ar-team-member-" + std::to_string(i) + "@example.com");
+  auto mail = render_discrepancy_mail(amount_differs(), c, clock_);
+  ASSERT_TRUE(mail);
+  ParsedMail parsed;
+  parse_mail(mail->data, parsed);
+  for (const auto& line : parsed.header_lines) {
+    if (line.rfind("Message-ID:", 0) != 0) EXPECT_LE(line.size(), 78u) << line;
+  }
+  std::string to = raw_header(parsed.header_lines, "To");
+  for (std::size_t p; (p = to.find("\r\n")) != std::string::npos;) to.erase(p, 2);
+  EXPECT_EQ(to, "ar-team-member-0@example.com, ar-team-member-1@example.com, ar-team-member-2@example.com, "
+                "ar-team-member-3@example.com, ar-team-member-4@example.com, ar-team-member-5@example.com, "
+                "ar-team-member-6@example.com, ar-team-member-7@example.com, ar-team-member-8@example.com, "
+                "ar-team-member-9@example.com, ar-team-member-10@example.com, ar-team-member-11@example.com");
 }
 
 }  // namespace

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include "python_email.h"
+#include "temp_dir.h"
+
 namespace arsync::alert {
 namespace {
 
@@ -89,6 +92,70 @@ TEST(FormatRfc5322Date, FormatsUtcWithWeekday) {
   auto t2 = parse_instant("2027-01-03T00:00:05Z");
   ASSERT_TRUE(t2);
   EXPECT_EQ(format_rfc5322_date(*t2), "Sun, 03 Jan 2027 00:00:05 +0000");
+}
+
+TEST(HeaderField, ShortValueIsOneLine) {
+  EXPECT_EQ(header_field("MIME-Version", "1.0"), "MIME-Version: 1.0\r\n");
+}
+
+TEST(HeaderField, FoldsBeforeASpaceAt78) {
+  std::string value;
+  for (int i = 0; i < 30; ++i) value += "word" + std::to_string(i) + " ";
+  value.pop_back();
+  const std::string field = header_field("Subject", value);
+  std::string unfolded;
+  std::size_t pos = 0;
+  while (pos < field.size()) {
+    const std::size_t end = field.find("\r\n", pos);
+    ASSERT_NE(end, std::string::npos);
+    EXPECT_LE(end - pos, 78u);
+    EXPECT_GT(end - pos, 60u * (end + 2 < field.size()));  // full lines, except the last
+    if (pos > 0) {
+      EXPECT_EQ(field[pos], ' ');
+    }
+    unfolded += field.substr(pos, end - pos);
+    pos = end + 2;
+  }
+  EXPECT_EQ(unfolded, "Subject: " + value);
+}
+
+TEST(HeaderField, DoubleSpacesNeverMakeAWhiteSpaceOnlyLine) {
+  const std::string field = header_field("Subject", std::string(60, 'a') + "      " + std::string(70, 'b'));
+  EXPECT_EQ(field, "Subject: " + std::string(60, 'a') + "     \r\n " + std::string(70, 'b') + "\r\n");
+}
+
+TEST(UnstructuredHeaderField, LongAsciiWordBecomesEncodedWordsThatPythonDecodes) {
+  testing::TempDir dir;
+  const std::string text = "[arsync] " + std::string(300, 'N') + " tail";
+  const std::string field = unstructured_header_field("Subject", text);
+  std::size_t pos = 0;
+  while (pos < field.size()) {
+    const std::size_t end = field.find("\r\n", pos);
+    EXPECT_LE(end - pos, 78u);
+    pos = end + 2;
+  }
+  const auto j = testing::python_parse_email(dir.path(), field + "\r\nbody\r\n");
+  EXPECT_EQ(j["headers"]["Subject"], text);
+}
+
+TEST(QuotedPrintable, PythonsEmailDecodesItToTheText) {
+  testing::TempDir dir;
+  std::string text = "Summary: amount 1,250.00 USD vs 1,205.00 USD = 45.00 difference \n";
+  text += ".leading dot\n" + std::string(200, 'x') + "\nÄÖÜ € 株式会社\ttab\n";
+  const std::string mail = "Subject: qp\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\n"
+                           "Content-Transfer-Encoding: quoted-printable\r\n\r\n" +
+                           encode_quoted_printable(text);
+  const auto j = testing::python_parse_email(dir.path(), mail);
+  EXPECT_TRUE(j["defects"].empty()) << j["defects"].dump();
+  ASSERT_EQ(j["parts"].size(), 1u);
+  EXPECT_EQ(j["parts"][0]["text"], text);
+}
+
+TEST(EncodeHeaderText, PythonsEmailDecodesEncodedWordsToTheText) {
+  testing::TempDir dir;
+  const std::string text = "[arsync] Müller GmbH – Zürich, 株式会社トヨタ自動車 and more text to need several words";
+  const auto j = testing::python_parse_email(dir.path(), "Subject: " + encode_header_text(text) + "\r\n\r\nb\r\n");
+  EXPECT_EQ(j["headers"]["Subject"], text);
 }
 
 }  // namespace

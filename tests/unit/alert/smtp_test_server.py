@@ -6,7 +6,8 @@ Writes each received message into --dir as <n>.eml and its envelope as
 stdout once it accepts connections, and runs until stdin closes or it is
 killed.
 
-Options: --port (0: any free port), --starttls CERT KEY (offer STARTTLS and
+Options: --port (0, the default: the kernel picks a port, bound before it is
+reported), --starttls CERT KEY (offer STARTTLS and
 require it), --tls CERT KEY (implicit TLS), --auth USER PASSWORD (require
 AUTH PLAIN or LOGIN; --auth-exclude PLAIN offers LOGIN only), --reject-rcpt PREFIX (550 for recipients starting with
 PREFIX), --tempfail-rcpt PREFIX (451 for them).
@@ -55,10 +56,17 @@ class Handler:
         return "250 2.0.0 Message accepted for delivery"
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+class BoundController(Controller):
+    """A Controller serving a socket bound before it starts: with port 0 the
+    kernel picks the port and nobody else can take it in between (no
+    find-a-free-port-then-bind race under ctest -j)."""
+
+    def __init__(self, handler, sock, **kwargs):
+        super().__init__(handler, hostname="127.0.0.1", port=sock.getsockname()[1], **kwargs)
+        self._sock = sock
+
+    def _create_server(self):
+        return self.loop.create_server(self._factory_invoker, sock=self._sock, ssl=self.ssl_context)
 
 
 def main():
@@ -98,10 +106,12 @@ def main():
     # Failed TLS handshakes are part of the tests; keep their tracebacks quiet.
     logging.getLogger("mail.log").setLevel(logging.CRITICAL)
     warnings.filterwarnings("ignore", category=DeprecationWarning)
-    port = a.port or free_port()
-    controller = Controller(Handler(a.dir, a.reject_rcpt, a.tempfail_rcpt),
-                            hostname="127.0.0.1", port=port, ssl_context=server_ssl,
-                            server_hostname="arsync-test", **kwargs)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", a.port))
+    sock.listen(64)
+    port = sock.getsockname()[1]
+    controller = BoundController(Handler(a.dir, a.reject_rcpt, a.tempfail_rcpt), sock,
+                                 ssl_context=server_ssl, server_hostname="arsync-test", **kwargs)
     controller.start()
     print("READY %d" % port, flush=True)
     try:

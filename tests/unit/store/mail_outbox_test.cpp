@@ -1,6 +1,13 @@
 // The mail outbox: enqueue with notification bookkeeping, retries, dead letters.
 #include "store_test_util.h"
 
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <unistd.h>
+
+#include <random>
+
+#include "arsync/store/migrations.h"
+
 namespace arsync::store::testing {
 namespace {
 
@@ -135,6 +142,86 @@ TEST_F(MailOutboxTest, MarkingAnUnknownMailIsNotFound) {
   Status s = store_->mark_mail_sent(7, now_);
   EXPECT_EQ(s.code(), ErrorCode::kNotFound);
   EXPECT_EQ(s.message(), "no mail with id 7");
+}
+
+TEST_F(MailOutboxTest, SendingMailIsNotDueAndIsListedAsSending) {
+  auto id = store_->enqueue_mail(mail("<1@arsync>"), {}, now_);
+  ASSERT_TRUE(id);
+  ASSERT_TRUE(store_->mark_mail_sending(*id, now_ + std::chrono::seconds(1)));
+  EXPECT_TRUE(store_->due_mail(now_ + std::chrono::hours(1), 10)->empty());
+  auto sending = store_->sending_mail(10);
+  ASSERT_TRUE(sending);
+  ASSERT_EQ(sending->size(), 1u);
+  EXPECT_EQ((*sending)[0].state, "sending");
+  // Only pending mail can start sending.
+  EXPECT_EQ(store_->mark_mail_sending(*id, now_).code(), ErrorCode::kNotFound);
+  ASSERT_TRUE(store_->mark_mail_sent(*id, now_ + std::chrono::seconds(2)));
+  EXPECT_TRUE(store_->sending_mail(10)->empty());
+  EXPECT_EQ(store_->list_mail(10)->at(0).state, "sent");
+}
+
+TEST_F(MailOutboxTest, UnconfirmedMailIsSentAsOfWhenSendingBeganWithTheNote) {
+  auto id = store_->enqueue_mail(mail("<1@arsync>"), {}, now_);
+  ASSERT_TRUE(id);
+  ASSERT_TRUE(store_->mark_mail_sending(*id, now_ + std::chrono::seconds(5)));
+  store_ = open();  // a restart
+  ASSERT_TRUE(store_->mark_mail_unconfirmed(*id, "not confirmed: arsyncd stopped"));
+  const auto m = store_->list_mail(10)->at(0);
+  EXPECT_EQ(m.state, "sent");
+  EXPECT_EQ(m.attempts, 1);
+  EXPECT_EQ(m.sent_at, now_ + std::chrono::seconds(5));
+  EXPECT_EQ(m.last_error, "not confirmed: arsyncd stopped");
+  EXPECT_EQ(store_->mark_mail_unconfirmed(*id, "again").code(), ErrorCode::kNotFound);
+}
+
+TEST_F(MailOutboxTest, RetryPutsSendingMailBackToPending) {
+  auto id = store_->enqueue_mail(mail("<1@arsync>"), {}, now_);
+  ASSERT_TRUE(id);
+  ASSERT_TRUE(store_->mark_mail_sending(*id, now_));
+  ASSERT_TRUE(store_->mark_mail_retry(*id, "354 never came", now_ + std::chrono::seconds(300)));
+  auto due = store_->due_mail(now_ + std::chrono::seconds(300), 10);
+  ASSERT_TRUE(due);
+  ASSERT_EQ(due->size(), 1u);
+  EXPECT_EQ((*due)[0].state, "pending");
+}
+
+TEST(MailOutboxMigration, VersionOneMailAndItsLinksSurviveMigrationTwo) {
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("arsync-mig-" + std::to_string(::getpid()) + "-" + std::to_string(std::random_device()()));
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / "v1.db").string();
+  {
+    SQLite::Database db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    db.exec("PRAGMA foreign_keys = ON");
+    db.exec(sqlite_migrations()[0].sql);
+    db.exec("PRAGMA user_version = 1");
+    db.exec("INSERT INTO discrepancies (id, fingerprint, rule, kind, match_key, systems, severity,"
+            " customer_key, summary, details, status, first_detected, last_detected)"
+            " VALUES (1, 'fp', 'missing_in_system', 'invoice', '451', '[]', 'warning', 'C1', 's', '{}',"
+            " 'open', '2026-11-25T10:00:00Z', '2026-11-25T10:00:00Z')");
+    db.exec("INSERT INTO mail_outbox (id, message_id, sender, recipients, subject, data, state, attempts,"
+            " created_at, next_attempt_at) VALUES (7, '<7@a>', 'a@b.c', '[\"d@e.f\"]', 's', x'41', 'pending', 2,"
+            " '2026-11-25T10:00:00Z', '2026-11-25T10:05:00Z')");
+    db.exec("INSERT INTO mail_discrepancies (mail_id, discrepancy_id) VALUES (7, 1)");
+  }
+  SqliteOptions o;
+  o.path = path;
+  auto st = open_sqlite_store(o);
+  ASSERT_TRUE(st) << st.status().to_string();
+  auto all = (*st)->list_mail(10);
+  ASSERT_TRUE(all);
+  ASSERT_EQ(all->size(), 1u);
+  EXPECT_EQ((*all)[0].message_id, "<7@a>");
+  EXPECT_EQ((*all)[0].attempts, 2);
+  ASSERT_TRUE((*st)->mark_mail_sending(7, at("2026-11-25T10:06:00Z")));
+  st->reset();
+  SQLite::Database db(path, SQLite::OPEN_READONLY);
+  EXPECT_EQ(db.execAndGet("SELECT count(*) FROM mail_discrepancies WHERE mail_id = 7").getInt(), 1);
+  EXPECT_EQ(db.execAndGet("SELECT state FROM mail_outbox WHERE id = 7").getString(), "sending");
+  SQLite::Statement fk(db, "PRAGMA foreign_key_check");
+  EXPECT_FALSE(fk.executeStep());  // no dangling reference
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
 }
 
 }  // namespace

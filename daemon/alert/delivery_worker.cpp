@@ -1,0 +1,84 @@
+#include "arsync/alert/delivery_worker.h"
+
+#include "arsync/log/log.h"
+
+namespace arsync::alert {
+
+Result<std::unique_ptr<MailDeliveryWorker>> MailDeliveryWorker::start(
+    MailConfig config, const OpenStore& open_store, const Clock& clock,
+    std::chrono::milliseconds poll) {
+  Result<std::unique_ptr<store::Store>> store = open_store();
+  if (!store) return store.status().with_context("opening the mail delivery's store connection");
+  Result<std::unique_ptr<Transport>> transport = make_transport(config.transport, config.hostname);
+  if (!transport) return transport.status().with_context("mail.transport");
+  Result<std::size_t> recovered = recover_interrupted_mail(**store, **transport, config, clock);
+  if (!recovered) return recovered.status();
+  std::unique_ptr<MailDeliveryWorker> worker(new MailDeliveryWorker(
+      std::move(config), std::move(store).value(), std::move(transport).value(), clock, poll));
+  worker->thread_ = std::thread([w = worker.get()] { w->run(); });
+  return worker;
+}
+
+MailDeliveryWorker::MailDeliveryWorker(MailConfig config, std::unique_ptr<store::Store> store,
+                                       std::unique_ptr<Transport> transport, const Clock& clock,
+                                       std::chrono::milliseconds poll)
+    : config_(std::move(config)),
+      store_(std::move(store)),
+      transport_(std::move(transport)),
+      clock_(clock),
+      poll_(poll) {}
+
+MailDeliveryWorker::~MailDeliveryWorker() { stop(); }
+
+void MailDeliveryWorker::wake() {
+  {
+    std::lock_guard lock(mu_);
+    ++requested_;
+  }
+  cv_.notify_all();
+}
+
+Result<DeliveryStats> MailDeliveryWorker::deliver_now() {
+  std::unique_lock lock(mu_);
+  if (stopping_) return Status(ErrorCode::kUnavailable, "mail delivery is stopping");
+  const std::uint64_t ticket = ++requested_;
+  cv_.notify_all();
+  cv_.wait(lock, [&] { return finished_ >= ticket || stopping_; });
+  if (finished_ < ticket) return Status(ErrorCode::kUnavailable, "mail delivery stopped before the round");
+  return last_;
+}
+
+void MailDeliveryWorker::stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+    if (running_) running_->cancel();
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void MailDeliveryWorker::run() {
+  std::unique_lock lock(mu_);
+  bool again = false;  // the last round reached its deadline with mail still due
+  while (!stopping_) {
+    if (!again) {
+      cv_.wait_for(lock, poll_, [&] { return stopping_ || requested_ > finished_; });
+      if (stopping_) break;
+    }
+    const std::uint64_t serving = requested_;
+    RoundControl control;
+    running_ = &control;
+    lock.unlock();
+    Result<DeliveryStats> stats = deliver_due(*store_, *transport_, config_, clock_, &control);
+    if (!stats) log::error("", "mail_delivery_failed", {{"error", stats.status().to_string()}});
+    again = stats && stats->deadline_reached;
+    lock.lock();
+    running_ = nullptr;
+    last_ = std::move(stats);
+    finished_ = std::max(finished_, serving);
+    cv_.notify_all();
+  }
+}
+
+}  // namespace arsync::alert
