@@ -8,6 +8,7 @@
 
 #include <pugixml.hpp>
 
+#include "arsync/model/json_record.h"
 #include "idoc_reader.h"
 
 namespace arsync::connectors::sap_idoc {
@@ -51,6 +52,26 @@ std::int64_t count_newlines(const char* from, std::size_t n) {
     from = static_cast<const char*>(nl) + 1;
   }
   return lines;
+}
+
+// How deep elements nest below `root`, walked without recursion.
+std::size_t element_depth(const pugi::xml_node& root) {
+  std::size_t depth = 0, deepest = 0;
+  pugi::xml_node n = root.first_child();
+  while (n && n != root) {
+    if (n.type() == pugi::node_element) deepest = std::max(deepest, depth + 1);
+    if (n.first_child()) {
+      n = n.first_child();
+      ++depth;
+      continue;
+    }
+    while (n != root && !n.next_sibling()) {
+      n = n.parent();
+      --depth;
+    }
+    if (n != root) n = n.next_sibling();
+  }
+  return deepest;
 }
 
 // The JSON object of a segment: its fields and, as arrays, its child
@@ -301,6 +322,16 @@ class XmlIdocReader final : public IdocReader {
                     at);
     }
     pugi::xml_node idoc = doc.child("IDOC");
+    // segment_object() recurses once per level: a hostile nesting would
+    // exhaust the stack. No basic type comes near the records' limit.
+    if (std::size_t depth = element_depth(idoc); depth > kMaxJsonDepth) {
+      Location at = where();
+      at.record = element_text_in(raw, "DOCNUM", 32);
+      return Status(ErrorCode::kParseError,
+                    "IDoc nests elements " + std::to_string(depth) + " levels deep, more than " +
+                        std::to_string(kMaxJsonDepth) + " (not an IDoc SAP writes)",
+                    at);
+    }
     const std::string idoc_type(
         trim_trailing_blanks(idoc.child("EDI_DC40").child("IDOCTYP").child_value()));
     const FieldSelection& selection = selections_.find(idoc_type);

@@ -186,8 +186,17 @@ CREATE TABLE secrets (
 ) WITHOUT ROWID;
 )sql";
 
-constexpr std::array<Migration, 1> kMigrations = {{
+// A cancellation (SAP S1/S2 billing document) names the document it cancels
+// in the same system; commit_batch holds that one as void, whichever of the
+// two arrives first. The partial index keeps the lookup off every other row.
+constexpr char kCancellations[] = R"sql(
+ALTER TABLE documents ADD COLUMN cancels TEXT NOT NULL DEFAULT '';
+CREATE INDEX documents_cancels ON documents (system, cancels) WHERE cancels <> '';
+)sql";
+
+constexpr std::array<Migration, 2> kMigrations = {{
     {1, "initial schema", kInitialSchema},
+    {5, "cancellations void the document they cancel", kCancellations},
 }};
 
 }  // namespace
