@@ -155,7 +155,7 @@ std::vector<Status> check_names(const NamesToCheck& names, const RecordSchema& s
       if (!use.in_each) {
         c.walk(use, *root, entity);
       } else if (each_known && each) {
-        c.walk(use, *each, names.each->path.text());
+        c.walk(use, *each, names.each->path.steps().back().name);
       }
     }
   }

@@ -74,8 +74,6 @@ Status not_utf8(std::size_t offset, const std::string& source) {
                 Location::in_file(source));
 }
 
-std::optional<std::size_t> first_invalid_utf8(std::string_view text);
-
 // Before the parser sees it: text that is not UTF-8 or nests deeper than
 // kMaxJsonDepth is refused with the byte offset where it goes wrong, so that
 // no later step (the mapping, the JSON writer, a recursive walk) meets it.
