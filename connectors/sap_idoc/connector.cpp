@@ -368,6 +368,11 @@ ConnectorType connector_type() {
   };
   t.create = create;
   t.read_file = read_file;
+  t.schema = [](const ConnectorContext& ctx) -> Result<RecordSchema> {
+    Result<SegmentDefinitions> defs = load_segments(ctx);
+    if (!defs.is_ok()) return defs.status();
+    return defs->schema();
+  };
   return t;
 }
 

@@ -12,6 +12,7 @@
 
 #include <pugixml.hpp>
 
+#include "arsync/model/json_record.h"
 #include "idoc_reader.h"
 
 namespace arsync::connectors::sap_idoc {

@@ -7,6 +7,12 @@
 // files, one per basic type: <dir>/<IDOCTYP>.json, an object mapping each
 // segment type to its fields in order, each [name, length]:
 //   {"E1EDK01": [["ACTION",3],["KZABS",1],["CURCY",3], ...]}
+// or, to place the segment in the IDoc's hierarchy, an object with its
+// parent segment type (a list when it occurs under several; the basic type's
+// name or no "parent" for the top level) and its fields:
+//   {"E1EDP19": {"parent": "E1EDP01", "fields": [["QUALF",3],["IDTNR",35]]}}
+// The hierarchy and the field names are the schema mapping files are checked
+// against (schema()): a site's extension segments are declared the same way.
 // Comments (// and /* */) are allowed; keys starting with "_" are ignored.
 //
 // Thread safety: immutable after loading; may be read from any thread.
@@ -21,6 +27,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "arsync/model/record_schema.h"
 #include "arsync/model/status.h"
 
 namespace arsync::connectors::sap_idoc {
@@ -89,8 +96,21 @@ class SegmentDefinitions {
   // Folder the definitions came from ("" when built in memory).
   const std::string& directory() const { return dir_; }
 
+  // Every basic type as an entity of the record schema: its segments nested
+  // under their parents with their fields, and the EDI_DC40 control record.
+  // Segment definition names (E2EDK01005) are told apart from the type
+  // names records carry (E1EDK01).
+  RecordSchema schema() const;
+
+  // kParseError naming the file and segment when a segment's parent is not
+  // defined in its basic type. load_directory() checks this once all files
+  // are read; call it after add() when building in memory.
+  Status check_parents() const;
+
  private:
   std::map<std::string, std::map<std::string, SegmentLayout, std::less<>>, std::less<>> types_;
+  // Basic type -> segment -> its parents ("" for the top level).
+  std::map<std::string, std::map<std::string, std::vector<std::string>>, std::less<>> parents_;
   std::string dir_;
 };
 

@@ -40,6 +40,7 @@ void MappingSink::append(Pending& into, Pending&& next) {
   if (next.batch.cursor) into.batch.cursor = std::move(next.batch.cursor);
   into.records += next.records;
   into.batches += next.batches;
+  into.skipped += next.skipped;
 }
 
 MappingSink::MappingSink(std::string system, std::string cursor_key,
@@ -128,6 +129,13 @@ Status MappingSink::accept(RecordBatch batch) {
                             "' (loaded: " + (files.empty() ? "none" : files) + ")",
                         at),
                  raw_or_json(rec));
+      continue;
+    }
+    if (const std::string* why = m->skip_reason(rec.data)) {
+      ++building_.skipped;
+      log::debug(system_, "record_skipped",
+                 {{"entity", rec.entity}, {"record", rec.external_id}, {"reason", *why}});
+      release_json(rec.data);
       continue;
     }
     mapping::RecordMeta meta{system_, rec.entity, rec.external_id, rec.version, rec.source};
@@ -243,6 +251,7 @@ void MappingSink::writer_loop() {
       totals_.updated += outcome->updated;
       totals_.unchanged += outcome->unchanged;
       totals_.quarantined += outcome->quarantined;
+      totals_.skipped += pending.skipped;
     }
     cv_.notify_all();
   }

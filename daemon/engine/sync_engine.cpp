@@ -87,19 +87,27 @@ Result<std::unique_ptr<SyncEngine>> SyncEngine::create(EngineOptions options,
 
     auto system = std::make_unique<System>();
     system->setup = setup;
-    Result<mapping::MappingSet> mappings = mapping::MappingSet::load_dir(setup.mappings_dir);
+    ConnectorContext ctx;
+    ctx.system = setup.name;
+    ctx.settings = *settings;
+    ctx.mappings_dir = setup.mappings_dir;
+    // A name the source never sends would map nothing, silently: refuse to start.
+    std::optional<RecordSchema> schema;
+    if (type->schema) {
+      Result<RecordSchema> s = type->schema(ctx);
+      if (!s) return s.status().with_context("systems." + setup.name);
+      schema = std::move(s).value();
+    }
+    Result<mapping::MappingSet> mappings =
+        mapping::MappingSet::load_dir(setup.mappings_dir, schema ? &*schema : nullptr);
     if (!mappings) {
       return mappings.status().with_context("systems." + setup.name + ": mapping files in " +
                                             setup.mappings_dir);
     }
     system->mappings = std::move(mappings).value();
 
-    ConnectorContext ctx;
-    ctx.system = setup.name;
-    ctx.settings = *settings;
     ctx.state_dir = (std::filesystem::path(engine->options_.state_dir) / "systems" / setup.name)
                         .string();
-    ctx.mappings_dir = setup.mappings_dir;
     ctx.clock = &clock;
     std::error_code ec;
     std::filesystem::create_directories(ctx.state_dir, ec);
@@ -157,7 +165,8 @@ void SyncEngine::report_pull(const SystemRun& run) {
                {"inserted", std::to_string(run.inserted)},
                {"updated", std::to_string(run.updated)},
                {"unchanged", std::to_string(run.unchanged)},
-               {"quarantined", std::to_string(run.quarantined)}});
+               {"quarantined", std::to_string(run.quarantined)},
+               {"skipped", std::to_string(run.skipped)}});
   }
   if (state == PullState::kDegraded) {
     log::warn(run.system, "pull_degraded",

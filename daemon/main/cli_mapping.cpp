@@ -23,6 +23,30 @@ bool maps_entity(const mapping::Mapping& m, const std::string& entity) {
   return false;
 }
 
+// What the connector type would be given for a mapping file in its folder.
+ConnectorContext file_context(const mapping::Mapping& m) {
+  ConnectorContext rctx;
+  rctx.system = "mapping-test";
+  rctx.settings = nlohmann::json::object();
+  rctx.mappings_dir = std::filesystem::path(m.file()).parent_path().string();
+  return rctx;
+}
+
+// Prints each name in `m` that its connector type's schema does not know;
+// false when there is one (or the schema cannot be loaded).
+bool names_known(const Context& ctx, const mapping::Mapping& m) {
+  const ConnectorType* type = ctx.registry.find(m.connector_type());
+  if (!type || !type->schema) return true;
+  Result<RecordSchema> schema = type->schema(file_context(m));
+  if (!schema) {
+    std::cerr << "error: " << schema.status().to_string() << "\n";
+    return false;
+  }
+  std::vector<Status> unknown = m.check(*schema);
+  for (const Status& st : unknown) std::cerr << "error: " << st.to_string() << "\n";
+  return unknown.empty();
+}
+
 // Reads INPUT as the connector would, or as one JSON record.
 Status read_input(const Context& ctx, const mapping::Mapping& m, const std::string& input,
                   std::vector<RawRecord>& records, std::vector<RejectedRecord>& rejected) {
@@ -56,10 +80,7 @@ Status read_input(const Context& ctx, const mapping::Mapping& m, const std::stri
                   "connector type '" + m.connector_type() +
                       "' cannot read files; give a .json record instead");
   }
-  ConnectorContext rctx;
-  rctx.system = "mapping-test";
-  rctx.settings = nlohmann::json::object();
-  rctx.mappings_dir = std::filesystem::path(m.file()).parent_path().string();
+  const ConnectorContext rctx = file_context(m);
   return type->read_file(
       rctx, input, [&records](RawRecord r) { records.push_back(std::move(r)); },
       [&rejected](RejectedRecord r) { rejected.push_back(std::move(r)); });
@@ -69,6 +90,7 @@ int mapping_test(Context& ctx, const Args& args) {
   if (args.positional.size() != 2) return fail("usage: arsync mapping test FILE INPUT", 2);
   Result<mapping::Mapping> m = mapping::Mapping::load(args.positional[0]);
   if (!m) return fail(m.status().to_string());
+  if (!names_known(ctx, *m)) return 1;
   std::vector<RawRecord> records;
   std::vector<RejectedRecord> rejected;
   Status read = read_input(ctx, *m, args.positional[1], records, rejected);
@@ -82,11 +104,20 @@ int mapping_test(Context& ctx, const Args& args) {
   }
   size_t mapped = 0;
   size_t skipped = 0;
+  size_t unmapped = 0;
+  std::string takes;
+  for (const std::string& e : m->entities()) takes += (takes.empty() ? "" : ", ") + e;
   for (const RawRecord& rec : records) {
     if (!maps_entity(*m, rec.entity)) {
+      ++unmapped;
+      std::cout << "ERROR record " << rec.external_id << ": record type " << rec.entity
+                << " is not mapped by this file (it maps " << takes
+                << "): in production the record would be quarantined\n";
+      continue;
+    }
+    if (const std::string* why = m->skip_reason(rec.data)) {
       ++skipped;
-      std::cout << "skipped record " << rec.external_id << ": type " << rec.entity
-                << " is not mapped by this file\n";
+      std::cout << "skipped record " << rec.external_id << ": " << *why << "\n";
       continue;
     }
     mapping::RecordMeta meta{"mapping-test", rec.entity, rec.external_id, rec.version, rec.source};
@@ -101,8 +132,10 @@ int mapping_test(Context& ctx, const Args& args) {
     j.erase("system");
     std::cout << j.dump(2) << "\n";
   }
-  std::cout << mapped << " mapped, " << errors << " error(s), " << skipped << " skipped\n";
-  return errors == 0 ? 0 : 1;
+  std::cout << mapped << " mapped, " << errors << " error(s), " << skipped << " skipped";
+  if (unmapped > 0) std::cout << ", " << unmapped << " of a record type no mapping takes";
+  std::cout << "\n";
+  return errors == 0 && unmapped == 0 ? 0 : 1;
 }
 
 }  // namespace
@@ -118,6 +151,7 @@ int cmd_mapping(Context& ctx, const std::string& sub, const Args& args) {
       return fail(args.positional[0] + ": connector type '" + m->connector_type() +
                   "' is not built into this arsync");
     }
+    if (!names_known(ctx, *m)) return 1;
     std::cout << args.positional[0] << ": OK (connector " << m->connector_type()
               << ", record types " << entities << ")\n"
               << "reads: " << m->fields_read().to_string() << "\n";

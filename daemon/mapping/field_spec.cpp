@@ -5,7 +5,7 @@ namespace {
 
 using nlohmann::json;
 
-constexpr const char* kSpecKeys = "path, value, concat, transforms, default, required, join";
+constexpr const char* kSpecKeys = "path, value, concat, transforms, default, required, join, when";
 
 Status eval_error(const std::string& message, const std::string& field) {
   Location where;
@@ -48,6 +48,7 @@ Result<std::shared_ptr<const FieldSpec>> FieldSpec::compile(const json& spec,
   const json* value = nullptr;
   const json* concat = nullptr;
   const json* transforms = nullptr;
+  const json* when = nullptr;
   if (spec.is_string()) {
     path = &spec;
   } else if (spec.is_object()) {
@@ -72,6 +73,8 @@ Result<std::shared_ptr<const FieldSpec>> FieldSpec::compile(const json& spec,
           return ctx.error(mapping_path + ".required", "\"required\" must be true or false");
         }
         f->required_ = it.value().get<bool>();
+      } else if (key == "when") {
+        when = &it.value();
       } else if (key == "join") {
         if (!it.value().is_string()) {
           return ctx.error(mapping_path + ".join", "\"join\" must be a string (the separator)");
@@ -119,6 +122,7 @@ Result<std::shared_ptr<const FieldSpec>> FieldSpec::compile(const json& spec,
       if (!f->describe_.empty()) f->describe_ += " | ";
       f->describe_ += p->text();
       ctx.number_first_step(*p);
+      ctx.note_path(*p, where);
       f->paths_.push_back(std::move(*p));
     }
   } else if (value) {
@@ -150,6 +154,12 @@ Result<std::shared_ptr<const FieldSpec>> FieldSpec::compile(const json& spec,
     }
   }
 
+  if (when) {
+    Result<std::shared_ptr<const Condition>> c = Condition::compile(*when, mapping_path + ".when", ctx);
+    if (!c) return c.status();
+    f->when_ = std::move(*c);
+  }
+
   if (transforms) {
     if (!transforms->is_array()) {
       return ctx.error(mapping_path + ".transforms", "\"transforms\" must be a list");
@@ -170,6 +180,7 @@ void FieldSpec::select(FieldSelection& root, FieldSelection& here) const {
     if (part.second) part.second->select(root, here);
   }
   for (const auto& t : transforms_) t->select(root, here);
+  if (when_) when_->select(root, here);
 }
 
 Status FieldSpec::read_source(const Scope& scope, Value& out) const {
@@ -229,6 +240,11 @@ Status FieldSpec::read_source(const Scope& scope, Value& out) const {
 }
 
 Status FieldSpec::eval(const Scope& scope, Value& out) const {
+  if (when_ && !when_->holds(scope)) {  // not this record's field: no default either
+    out.present = false;
+    out.text.clear();
+    return Status::ok();
+  }
   ARSYNC_RETURN_IF_ERROR(read_source(scope, out));
   for (const auto& t : transforms_) {
     Status st = t->apply(out, scope);
@@ -242,6 +258,45 @@ Status FieldSpec::eval(const Scope& scope, Value& out) const {
     out.text = *default_;
   }
   return Status::ok();
+}
+
+Result<std::shared_ptr<const Condition>> Condition::compile(const json& spec,
+                                                          const std::string& mapping_path,
+                                                          const CompileContext& ctx) {
+  if (!spec.is_object() || !spec.contains("in")) {
+    return ctx.error(mapping_path, "a condition is a field spec with \"in\": the values it "
+                                   "holds for, such as {\"path\": \"E1EDK14[QUALF=015].ORGID\", "
+                                   "\"in\": [\"S1\", \"S2\"]}");
+  }
+  auto c = std::make_shared<Condition>();
+  const json& in = spec["in"];
+  if (!in.is_array() || in.empty()) {
+    return ctx.error(mapping_path + ".in", "\"in\" must be a non-empty list of values");
+  }
+  for (const json& v : in) {
+    std::string text;
+    if (!scalar_text(v, text)) return ctx.error(mapping_path + ".in", "each value must be a string");
+    c->in_.push_back(std::move(text));
+  }
+  json rest = spec;
+  rest.erase("in");
+  Result<std::shared_ptr<const FieldSpec>> value = FieldSpec::compile(rest, mapping_path, ctx);
+  if (!value) return value.status();
+  c->value_ = std::move(*value);
+  return std::shared_ptr<const Condition>(std::move(c));
+}
+
+bool Condition::holds(const Scope& scope) const {
+  Value v;
+  if (!value_->eval(scope, v).is_ok() || v.missing()) return false;
+  for (const std::string& want : in_) {
+    if (v.text == want) return true;
+  }
+  return false;
+}
+
+void Condition::select(FieldSelection& root, FieldSelection& here) const {
+  value_->select(root, here);
 }
 
 }  // namespace arsync::mapping

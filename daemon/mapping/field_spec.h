@@ -50,6 +50,20 @@ struct CompileContext {
   void number_first_step(Path& p) const;
   // PathMemo slots numbered so far, by first step.
   mutable std::map<std::string, std::size_t, std::less<>> first_steps;
+
+  // Every record path the mapping reads, with where it is written, for
+  // checking its names against the connector's schema (schema_check.cpp).
+  struct PathUse {
+    std::string mapping_path;  // "fields.amount.path[0]"
+    Path path;
+    bool in_each = false;      // relative to the "each" element, not the record
+  };
+  void note_path(const Path& p, const std::string& mapping_path) const {
+    paths.push_back(PathUse{mapping_path, p, in_each && !p.absolute()});
+  }
+  mutable std::vector<PathUse> paths;
+  // True while the fields of an "applications" block compile.
+  mutable bool in_each = false;
 };
 
 class Transform {
@@ -69,11 +83,14 @@ class Transform {
                                                     const CompileContext& ctx);
 };
 
+class Condition;
+
 class FieldSpec {
  public:
   // Compiles a field spec: a path string, or an object with exactly one of
   // "path" (string or list of alternatives), "value" or "concat", plus
-  // optional "transforms", "default", "required" and "join".
+  // optional "transforms", "default", "required", "join" and "when" (a
+  // Condition: the field is mapped only when it holds).
   static Result<std::shared_ptr<const FieldSpec>> compile(const nlohmann::json& spec,
                                                           const std::string& mapping_path,
                                                           const CompileContext& ctx);
@@ -107,7 +124,24 @@ class FieldSpec {
   std::vector<std::unique_ptr<Transform>> transforms_;
   std::optional<std::string> default_;
   std::optional<bool> required_;
+  std::shared_ptr<const Condition> when_;
   std::string describe_;
+};
+
+// {"path": ..., "transforms": [...], "in": ["S1", "S2"]}: holds when the
+// field spec (everything but "in") yields one of the listed texts.
+class Condition {
+ public:
+  static Result<std::shared_ptr<const Condition>> compile(const nlohmann::json& spec,
+                                                          const std::string& mapping_path,
+                                                          const CompileContext& ctx);
+  // False also when the value is missing or cannot be read.
+  bool holds(const Scope& scope) const;
+  void select(FieldSelection& root, FieldSelection& here) const;
+
+ private:
+  std::shared_ptr<const FieldSpec> value_;
+  std::vector<std::string> in_;
 };
 
 // Text of a scalar JSON value (strings as is, numbers in their shortest

@@ -7,7 +7,9 @@
 #include <fstream>
 #include <sstream>
 
+#include "arsync/model/json_record.h"
 #include "field_spec.h"
+#include "schema_check.h"
 
 namespace arsync::mapping {
 namespace {
@@ -27,7 +29,7 @@ struct FieldDef {
 enum DocField {
   kCurrencyField, kExternalId, kDocumentNumber, kMatchKey, kCustomerKey, kCustomerName,
   kAmount, kOpenAmount, kTaxAmount, kIssueDate, kDueDate, kStatusField, kReference,
-  kTerms, kSourceUpdatedAt, kDocFieldCount
+  kTerms, kSourceUpdatedAt, kCancels, kDocFieldCount
 };
 constexpr std::array<FieldDef, kDocFieldCount> kDocFields = {{
     {"currency", Type::kCurrency, true},
@@ -45,6 +47,7 @@ constexpr std::array<FieldDef, kDocFieldCount> kDocFields = {{
     {"reference", Type::kText, false},
     {"terms", Type::kText, false},
     {"source_updated_at", Type::kText, false},
+    {"cancels", Type::kText, false},
 }};
 
 enum AppField { kTargetMatchKey, kTargetNumber, kAppAmount, kDiscount, kTargetKind, kAppFieldCount };
@@ -106,6 +109,10 @@ class CompiledMapping {
   std::string each_segment_suffix;
   FieldSelection fields_read;       // everything apply() reads
   std::size_t memo_slots = 0;       // distinct first steps of the paths read per record
+  std::vector<CompileContext::PathUse> paths;  // every record path, for check()
+  std::optional<CompileContext::PathUse> each_use;
+  // Records that are not receivables (pro-forma bills): skipped, counted.
+  std::vector<std::pair<std::shared_ptr<const Condition>, std::string>> skips;
 };
 
 namespace {
@@ -171,11 +178,11 @@ Status compile_into(CompiledMapping& m, std::string_view text, const CompileCont
   }
   if (!root.is_object()) return ctx.error("", "a mapping file must be a JSON object");
 
-  static const char* kTopKeys = "connector, entities, kind, fields, applications, description";
+  static const char* kTopKeys = "connector, entities, kind, fields, applications, skip, description";
   for (auto it = root.begin(); it != root.end(); ++it) {
     const std::string& k = it.key();
     if (k != "connector" && k != "entities" && k != "kind" && k != "fields" &&
-        k != "applications" && k != "description") {
+        k != "applications" && k != "skip" && k != "description") {
       return ctx.error(k, "unknown key '" + k + "' (allowed: " + kTopKeys + ")");
     }
   }
@@ -197,6 +204,24 @@ Status compile_into(CompiledMapping& m, std::string_view text, const CompileCont
       return ctx.error("entities[" + std::to_string(i) + "]", "an entity must be a non-empty string");
     }
     m.entities.push_back(e.get<std::string>());
+  }
+
+  if (root.contains("skip")) {
+    const json& skip = root["skip"];
+    if (!skip.is_array()) {
+      return ctx.error("skip", "\"skip\" must be a list of {\"when\": condition, \"reason\": text}");
+    }
+    for (std::size_t i = 0; i < skip.size(); ++i) {
+      const std::string where = "skip[" + std::to_string(i) + "]";
+      const json& rule = skip[i];
+      if (!rule.is_object() || !rule.contains("when") || !rule.contains("reason") ||
+          !rule["reason"].is_string() || rule.size() != 2) {
+        return ctx.error(where, "a skip rule is {\"when\": condition, \"reason\": text}");
+      }
+      auto when = Condition::compile(rule["when"], where + ".when", ctx);
+      if (!when) return when.status();
+      m.skips.emplace_back(std::move(*when), rule["reason"].get<std::string>());
+    }
   }
 
   if (!root.contains("kind")) {
@@ -243,18 +268,22 @@ Status compile_into(CompiledMapping& m, std::string_view text, const CompileCont
       m.each_segment_prefix = t.substr(0, star);
       m.each_segment_suffix = t.substr(star + 3);
     }
+    m.each_use = CompileContext::PathUse{"applications.each", *each, false};
     m.each = std::move(*each);
     if (!apps.contains("fields")) {
       return ctx.error("applications.fields", "\"fields\" is required in \"applications\"");
     }
-    ARSYNC_RETURN_IF_ERROR(
-        compile_fields(apps["fields"], "applications.fields", kAppFields, m.app_fields, ctx));
+    ctx.in_each = true;
+    Status fields = compile_fields(apps["fields"], "applications.fields", kAppFields, m.app_fields, ctx);
+    ctx.in_each = false;
+    ARSYNC_RETURN_IF_ERROR(fields);
   }
   return Status::ok();
 }
 
 void select_fields_read(CompiledMapping& m) {
   FieldSelection& root = m.fields_read;
+  for (const auto& skip : m.skips) skip.first->select(root, root);
   if (m.kind_spec) m.kind_spec->select(root, root);
   for (const Slot& slot : m.fields) {
     if (slot.spec) slot.spec->select(root, root);
@@ -286,6 +315,19 @@ Status eval_slot(const CompiledMapping& m, const Slot& slot, const Scope& scope,
   if (!slot.spec) return Status::ok();
   Status st = slot.spec->eval(scope, out);
   if (!st.is_ok()) return located(m, st, slot.mapping_path, meta, segment);
+  // Text that is not UTF-8 would stop every later step that writes JSON
+  // (the store's details, the CLI, the reconciler): refused here, so that
+  // only this record is quarantined.
+  if (auto bad = first_invalid_utf8(out.text)) {
+    Location where;
+    where.field = slot.spec->describe();
+    return located(m,
+                   Status(ErrorCode::kMappingError,
+                          "value is not valid UTF-8 at byte " + std::to_string(*bad) +
+                              " of the field's text (check the sender's encoding)",
+                          where),
+                   slot.mapping_path, meta, segment);
+  }
   if (out.missing() && slot.required) {
     Location where;
     where.field = slot.spec->describe();
@@ -336,6 +378,7 @@ Result<Mapping> Mapping::compile(std::string_view text, const std::string& file_
   ctx.file = file_name;
   ARSYNC_RETURN_IF_ERROR(compile_into(*m, text, ctx));
   m->memo_slots = ctx.first_steps.size();
+  m->paths = std::move(ctx.paths);
   select_fields_read(*m);
   Mapping out;
   out.impl_ = std::move(m);
@@ -358,6 +401,26 @@ Result<Mapping> Mapping::load(const std::string& path) {
 const FieldSelection& Mapping::fields_read() const {
   static const FieldSelection kNothing;
   return impl_ ? impl_->fields_read : kNothing;
+}
+
+const std::string* Mapping::skip_reason(const nlohmann::json& record) const {
+  if (!impl_) return nullptr;
+  const Scope scope{record, record, nullptr};
+  for (const auto& [when, reason] : impl_->skips) {
+    if (when->holds(scope)) return &reason;
+  }
+  return nullptr;
+}
+
+std::vector<Status> Mapping::check(const RecordSchema& schema) const {
+  if (!impl_) return {};
+  NamesToCheck names;
+  names.file = impl_->file;
+  names.connector = impl_->connector;
+  names.entities = &impl_->entities;
+  names.paths = &impl_->paths;
+  names.each = impl_->each_use ? &*impl_->each_use : nullptr;
+  return check_names(names, schema);
 }
 
 const std::string& Mapping::file() const {
@@ -415,6 +478,7 @@ Result<Document> Mapping::apply(const nlohmann::json& record, const RecordMeta& 
   ARSYNC_RETURN_IF_ERROR(text_field(kReference, doc.reference));
   ARSYNC_RETURN_IF_ERROR(text_field(kTerms, doc.terms));
   ARSYNC_RETURN_IF_ERROR(text_field(kSourceUpdatedAt, doc.source_updated_at));
+  ARSYNC_RETURN_IF_ERROR(text_field(kCancels, doc.cancels));
 
   std::optional<Money> money;
   ARSYNC_RETURN_IF_ERROR(

@@ -7,7 +7,7 @@
 
 namespace arsync::mapping {
 
-Result<MappingSet> MappingSet::load_dir(const std::string& dir) {
+Result<MappingSet> MappingSet::load_dir(const std::string& dir, const RecordSchema* schema) {
   namespace fs = std::filesystem;
   std::error_code ec;
   std::vector<std::string> paths;
@@ -26,6 +26,10 @@ Result<MappingSet> MappingSet::load_dir(const std::string& dir) {
   for (const std::string& path : paths) {
     Result<Mapping> m = Mapping::load(path);
     if (!m) return m.status();
+    if (schema) {
+      std::vector<Status> unknown = m->check(*schema);
+      if (!unknown.empty()) return unknown.front();
+    }
     for (const std::string& entity : m->entities()) {
       if (const Mapping* other = set.find(entity)) {
         Location where;

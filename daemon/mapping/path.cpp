@@ -95,6 +95,9 @@ Result<Path> Path::parse(std::string_view text) {
       p.first_step_ = std::string(text.substr(start, i - start));
     }
     p.steps_.push_back(std::move(step));
+    if (p.steps_.size() > kMaxSteps) {
+      return syntax_error(text, i, "more than " + std::to_string(kMaxSteps) + " steps");
+    }
     if (i == text.size()) break;
     if (text[i] != '.') {
       return syntax_error(text, i, std::string("unexpected character '") + text[i] + "'");

@@ -595,6 +595,7 @@ Result<std::unique_ptr<Transform>> Transform::compile(const json& spec,
     if (!p) return ctx.error(where + ".add_days", p.status().message());
     if (p->fans_out()) return ctx.error(where + ".add_days", "the days path cannot use '[*]'");
     ctx.number_first_step(*p);
+    ctx.note_path(*p, where + ".add_days");
     return std::unique_ptr<Transform>(std::make_unique<AddDaysTransform>(std::move(*p), 0));
   }
   return ctx.error(where, "unknown transform " + quote(name) + " (allowed: " +

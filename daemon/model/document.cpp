@@ -77,6 +77,8 @@ std::string content_hash(const Document& doc) {
     put_money(buf, a.discount);
   }
   put(buf, doc.source_updated_at);
+  // Only when set, so that the hashes of every other document stay as they were.
+  if (!doc.cancels.empty()) put(buf, doc.cancels);
 
   return sha256_hex(buf, 16);  // 128 bits is plenty
 }

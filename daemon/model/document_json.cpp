@@ -30,6 +30,7 @@ nlohmann::json to_json(const Document& doc) {
   j["reference"] = doc.reference;
   j["terms"] = doc.terms;
   j["source_updated_at"] = doc.source_updated_at;
+  if (!doc.cancels.empty()) j["cancels"] = doc.cancels;
   nlohmann::json apps = nlohmann::json::array();
   for (const Application& a : doc.applications) {
     apps.push_back({{"target_kind", std::string(to_string(a.target_kind))},

@@ -28,12 +28,12 @@ std::string format_cycle_summary(const engine::CycleReport& report, store::Store
 
   out << "Documents synced\n";
   out << "  " << pad_column("system", 16) << pad_column("records", 9) << pad_column("new", 7) << pad_column("changed", 9)
-      << pad_column("same", 7) << pad_column("quarantined", 13) << "status\n";
+      << pad_column("same", 7) << pad_column("quarantined", 13) << pad_column("skipped", 9) << "status\n";
   for (const engine::SystemRun& s : report.systems) {
     out << "  " << pad_column(s.system, 16) << pad_column(std::to_string(s.records), 9)
         << pad_column(std::to_string(s.inserted), 7) << pad_column(std::to_string(s.updated), 9)
         << pad_column(std::to_string(s.unchanged), 7) << pad_column(std::to_string(s.quarantined), 13)
-        << pull_status(s) << "\n";
+        << pad_column(std::to_string(s.skipped), 9) << pull_status(s) << "\n";
   }
 
   Result<std::vector<store::QuarantineEntry>> quarantine = store.list_quarantine(50);

@@ -11,6 +11,9 @@
 // the groups to mark dirty and the reverse lookups are collected in memory
 // and run once per batch.
 #include <array>
+#include <map>
+
+#include <nlohmann/json.hpp>
 
 #include <sqlite3.h>
 
@@ -27,9 +30,9 @@ constexpr char kUpsertDocument[] =
     " document_number, match_key, customer_key, customer_name,"
     " amount, currency, open_amount, open_currency, tax_amount, tax_currency,"
     " issue_date, due_date, status, reference, terms, source_updated_at,"
-    " raw_file, raw_offset, raw_length, raw_sha256, updated_at)"
+    " raw_file, raw_offset, raw_length, raw_sha256, updated_at, cancels)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,"
-    " ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)"
+    " ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27)"
     " ON CONFLICT (system, kind, external_id) DO UPDATE SET"
     " version = excluded.version, content_hash = excluded.content_hash,"
     " document_number = excluded.document_number, match_key = excluded.match_key,"
@@ -42,6 +45,7 @@ constexpr char kUpsertDocument[] =
     " source_updated_at = excluded.source_updated_at, raw_file = excluded.raw_file,"
     " raw_offset = excluded.raw_offset, raw_length = excluded.raw_length,"
     " raw_sha256 = excluded.raw_sha256, updated_at = excluded.updated_at,"
+    " cancels = excluded.cancels,"
     " revision = documents.revision + 1, previous_match_key = documents.match_key"
     " WHERE documents.content_hash <> excluded.content_hash"
     " AND NOT arsync_version_older(excluded.version, documents.version)";
@@ -67,6 +71,26 @@ constexpr char kApplyingGroups[] =
     " JOIN documents d ON d.id = a.document_id"
     " WHERE a.target_kind = ?1 AND a.target_match_key IN (SELECT value FROM json_each(?2))";
 
+// Cancellations: of the documents named in ?2 (a JSON array of external ids:
+// those a cancellation in the batch names, and those the batch wrote), the
+// ones some cancellation in system ?1 names become void, and their groups
+// are returned to mark dirty. The content hash is left alone, so the
+// original sent again unchanged stays void; sent changed, it is written
+// open and voided here again. Every kind is listed so that the
+// (system, kind, external_id) key serves the lookup.
+constexpr char kVoidCancelled[] =
+    "UPDATE documents SET status = 'void', revision = revision + 1, updated_at = ?3"
+    " WHERE system = ?1 AND kind IN ('customer', 'invoice', 'credit_memo', 'debit_memo',"
+    " 'payment', 'refund', 'write_off')"
+    " AND external_id IN (SELECT c.cancels FROM documents c"
+    "  WHERE c.system = ?1 AND c.cancels <> ''"
+    "  AND c.cancels IN (SELECT value FROM json_each(?2)))"
+    " AND cancels = '' AND status <> 'void'"
+    " RETURNING kind, match_key";
+
+constexpr char kAnyCancellation[] =
+    "SELECT 1 FROM documents WHERE system = ?1 AND cancels <> '' LIMIT 1";
+
 constexpr char kPutCursor[] =
     "INSERT INTO cursors (system, cursor_key, value, updated_at) VALUES (?1, ?2, ?3, ?4)"
     " ON CONFLICT (system, cursor_key) DO UPDATE SET"
@@ -76,7 +100,7 @@ constexpr char kPutCursor[] =
   "SELECT id, system, kind, external_id, version, document_number, match_key,"        \
   " customer_key, customer_name, amount, currency, open_amount, open_currency,"       \
   " tax_amount, tax_currency, issue_date, due_date, status, reference, terms,"        \
-  " source_updated_at, raw_file, raw_offset, raw_length, raw_sha256 FROM documents "
+  " source_updated_at, raw_file, raw_offset, raw_length, raw_sha256, cancels FROM documents "
 
 constexpr char kFindGroup[] = ARSYNC_DOCUMENT_COLUMNS
     "WHERE kind = ?1 AND match_key = ?2 ORDER BY system, external_id";
@@ -147,6 +171,23 @@ Result<BatchOutcome> SqliteStore::commit_batch(const DocumentBatch& batch, Insta
 
     SQLite::Statement& updated = statement(kUpdatedDocument);
 
+    // Only a system with a cancellation (stored or in this batch) can have a
+    // document to void: the others skip the lookup after the upserts.
+    std::map<std::string, std::vector<std::string>> void_candidates;
+    std::map<std::string, bool, std::less<>> may_cancel;
+    for (const Document& doc : batch.documents) {
+      if (!doc.cancels.empty()) may_cancel[doc.system] = true;
+    }
+    auto cancellations_possible = [&](const std::string& system) {
+      auto [it, added] = may_cancel.try_emplace(system, false);
+      if (added) {
+        StatementUse q(statement(kAnyCancellation));
+        q->bindNoCopy(1, system);
+        it->second = q->executeStep();
+      }
+      return it->second;
+    };
+
     for (const Document& doc : batch.documents) {
       const std::string hash = content_hash(doc);
       const std::string& kind = kind_text(doc.kind);
@@ -181,6 +222,7 @@ Result<BatchOutcome> SqliteStore::commit_batch(const DocumentBatch& batch, Insta
         u->bind(24, static_cast<std::int64_t>(doc.raw_ref.length));
         u->bindNoCopy(25, doc.raw_ref.sha256);
         u->bindNoCopy(26, now_text);
+        u->bindNoCopy(27, doc.cancels);
         // Rowids start at 1, so a rowid other than 0 afterwards is this insert's.
         sqlite3_set_last_insert_rowid(db_->getHandle(), 0);
         if (u->exec() == 0) {
@@ -232,6 +274,19 @@ Result<BatchOutcome> SqliteStore::commit_batch(const DocumentBatch& batch, Insta
       }
       dirty.emplace_back(kind, doc.match_key);
       changed_groups.emplace_back(kind, doc.match_key);
+      if (cancellations_possible(doc.system)) {
+        void_candidates[doc.system].push_back(doc.cancels.empty() ? doc.external_id : doc.cancels);
+      }
+    }
+
+    for (const auto& [system, ids] : void_candidates) {
+      StatementUse v(statement(kVoidCancelled));
+      v->bindNoCopy(1, system);
+      v->bind(2, nlohmann::json(ids).dump());
+      v->bindNoCopy(3, now_text);
+      while (v->executeStep()) {
+        dirty.emplace_back(v->getColumn(0).getString(), v->getColumn(1).getString());
+      }
     }
 
     // Reverse rule: one lookup per kind for the batch's changed groups.
@@ -295,6 +350,7 @@ std::vector<Document> SqliteStore::read_documents(SQLite::Statement& query) {
     d.raw_ref.offset = static_cast<std::uint64_t>(query.getColumn(22).getInt64());
     d.raw_ref.length = static_cast<std::uint64_t>(query.getColumn(23).getInt64());
     d.raw_ref.sha256 = query.getColumn(24).getString();
+    d.cancels = query.getColumn(25).getString();
     docs.push_back(std::move(d));
   }
   query.tryReset();

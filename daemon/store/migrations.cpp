@@ -255,11 +255,20 @@ CREATE TABLE pull_outcomes (
 ) WITHOUT ROWID;
 )sql";
 
-constexpr std::array<Migration, 4> kMigrations = {{
+// A cancellation (SAP S1/S2 billing document) names the document it cancels
+// in the same system; commit_batch holds that one as void, whichever of the
+// two arrives first. The partial index keeps the lookup off every other row.
+constexpr char kCancellations[] = R"sql(
+ALTER TABLE documents ADD COLUMN cancels TEXT NOT NULL DEFAULT '';
+CREATE INDEX documents_cancels ON documents (system, cancels) WHERE cancels <> '';
+)sql";
+
+constexpr std::array<Migration, 5> kMigrations = {{
     {1, "initial schema", kInitialSchema},
     {2, "mail outbox state sending", kMailSending},
     {3, "quarantine fingerprint", kQuarantineFingerprint},
     {4, "failed group checks and pull outcomes", kFailedChecksAndPullOutcomes},
+    {5, "cancellations void the document they cancel", kCancellations},
 }};
 
 }  // namespace

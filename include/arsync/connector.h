@@ -28,6 +28,7 @@
 #include "arsync/model/clock.h"
 #include "arsync/model/document.h"
 #include "arsync/model/field_selection.h"
+#include "arsync/model/record_schema.h"
 #include "arsync/model/status.h"
 
 namespace arsync {
@@ -153,6 +154,13 @@ struct ConnectorType {
                        const std::function<void(RawRecord)>& on_record,
                        const std::function<void(RejectedRecord)>& on_rejected)>
       read_file;
+  // Optional: the record types and the names inside them that this type's
+  // records carry. Mapping files for the type are checked against it by
+  // `arsync mapping check|test` and when arsyncd loads them, so a misspelled
+  // segment, field or entity is an error instead of a field that is never
+  // found. `ctx.settings` may be empty (defaults apply). Without it, names
+  // in mapping files are not checked.
+  std::function<Result<RecordSchema>(const ConnectorContext& ctx)> schema;
 };
 
 class Registry {

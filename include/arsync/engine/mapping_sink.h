@@ -59,6 +59,7 @@ struct SinkTotals {
   std::size_t updated = 0;
   std::size_t unchanged = 0;
   std::size_t quarantined = 0;
+  std::size_t skipped = 0;  // committed batches' records a mapping's "skip" rule left out
   double commit_seconds = 0;  // time the writer spent hashing raw bytes and in commit_batch
 };
 
@@ -95,6 +96,7 @@ class MappingSink final : public RecordSink {
     store::DocumentBatch batch;
     std::size_t records = 0;
     std::size_t batches = 0;  // accepted batches it holds
+    std::size_t skipped = 0;
     // Raw bytes to hash into batch.documents[i].raw_ref.sha256, by i.
     std::vector<std::pair<std::size_t, std::string>> to_hash;
   };

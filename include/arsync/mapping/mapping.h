@@ -27,6 +27,7 @@
 
 #include "arsync/model/document.h"
 #include "arsync/model/field_selection.h"
+#include "arsync/model/record_schema.h"
 #include "arsync/model/status.h"
 
 namespace arsync::mapping {
@@ -55,6 +56,12 @@ class Mapping {
   const std::string& connector_type() const;  // "sap_idoc"
   const std::vector<std::string>& entities() const;  // source record types it maps
 
+  // The reason the mapping's "skip" rules give for not mapping `record`
+  // (a pro-forma bill is no receivable), or nullptr when it is to be mapped.
+  // Callers ask before apply() and count a skipped record instead of
+  // quarantining it. The pointer lives as long as the Mapping.
+  const std::string* skip_reason(const nlohmann::json& record) const;
+
   // Maps one record. On success the Document has system/external_id/version
   // from `meta` and every mapped field; on failure kMappingError (see above).
   Result<Document> apply(const nlohmann::json& record, const RecordMeta& meta) const;
@@ -62,6 +69,13 @@ class Mapping {
   // Every part of a record that apply() reads. apply() gives the same result
   // for a record cut down to this selection as for the whole record.
   const FieldSelection& fields_read() const;
+
+  // Checks every entity, path step and filter field of the mapping against
+  // the connector's schema. Returns one kMappingError per unknown name
+  // (empty when all are known), each with Location{file, mapping_path,
+  // field = the record path} and a message naming the known names nearest
+  // to it ("did you mean E1EDS01?").
+  std::vector<Status> check(const RecordSchema& schema) const;
 
  private:
   std::shared_ptr<const CompiledMapping> impl_;
@@ -71,8 +85,9 @@ class Mapping {
 class MappingSet {
  public:
   // Loads every *.json file in `dir`. Fails on the first file that does not
-  // compile, or when two files claim the same entity.
-  static Result<MappingSet> load_dir(const std::string& dir);
+  // compile, that names an entity, segment or field `schema` does not know
+  // (when a schema is given), or when two files claim the same entity.
+  static Result<MappingSet> load_dir(const std::string& dir, const RecordSchema* schema = nullptr);
   void add(Mapping m);
   // nullptr when no mapping handles `entity`.
   const Mapping* find(const std::string& entity) const;

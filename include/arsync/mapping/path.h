@@ -84,8 +84,10 @@ class Path {
   void set_memo_slot(std::size_t slot) { memo_slot_ = slot; }
 
   static constexpr std::size_t kNoSlot = static_cast<std::size_t>(-1);
+  // Steps a path may have: resolving recurses once per step, so the limit
+  // bounds the mapping's stack as kMaxJsonDepth bounds a record's.
+  static constexpr std::size_t kMaxSteps = 512;
 
- private:
   struct Step {
     enum class Filter { kNone, kIndex, kAll, kMatch };
     std::string name;
@@ -94,6 +96,10 @@ class Path {
     std::string field;  // kMatch
     std::string value;  // kMatch
   };
+  // The steps as parsed, for checking their names against a schema.
+  const std::vector<Step>& steps() const { return steps_; }
+
+ private:
 
   // Visits matches depth-first; `visit` returns true to stop.
   template <typename Visit>

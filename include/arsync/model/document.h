@@ -81,6 +81,9 @@ struct Document {
   std::string terms;
   std::vector<Application> applications;
   std::string source_updated_at;  // ISO 8601 as the source gave it, or empty
+  // A cancellation (SAP S1/S2): the external id of the document it cancels
+  // in the same system, which the store then holds as void; else empty.
+  std::string cancels;
 
   // Audit (not covered by content_hash).
   RawRef raw_ref;

@@ -92,7 +92,7 @@ TEST(MappingCompileTest, UnknownTopLevelKeyIsAnError) {
   EXPECT_EQ(st.where().mapping_path, "field");
   EXPECT_EQ(st.message(),
             "unknown key 'field' (allowed: connector, entities, kind, fields, applications, "
-            "description)");
+            "skip, description)");
 }
 
 TEST(MappingCompileTest, MissingConnectorIsAnError) {
@@ -169,7 +169,7 @@ TEST(MappingCompileTest, UnknownFieldSpecKeyIsAnError) {
   Status st = compile_error(minimal(R"(, "terms": {"path": "A", "transform": ["trim"]})"));
   EXPECT_EQ(st.message(),
             "unknown key 'transform' in a field spec (allowed: path, value, concat, transforms, "
-            "default, required, join)");
+            "default, required, join, when)");
 }
 
 TEST(MappingCompileTest, OptionalCurrencyIsAnError) {

@@ -130,14 +130,14 @@ TEST(SapIdocMappingTest, DebitMemoByBillingType) {
 
 TEST(SapIdocMappingTest, UnknownBillingTypeNamesIt) {
   json idoc = invoic02();
-  idoc["E1EDK14"][0]["ORGID"] = "S1";
+  idoc["E1EDK14"][0]["ORGID"] = "ZF2";  // a site's own type: to be added to the lookup
   Result<Document> d = load("invoic02.json").apply(idoc, meta_for(idoc));
   ASSERT_FALSE(d.is_ok());
   EXPECT_EQ(d.status().message(),
-            "lookup: no entry for 'S1' (known: F2, G2, L2; add it to the table or give a "
-            "\"default\")");
+            "lookup: no entry for 'ZF2' (known: CRME, F1, F2, FAZ, G2, IG, INVO, IV, L2, RE, S1, "
+            "S2; add it to the table or give a \"default\")");
   EXPECT_EQ(d.status().where().mapping_path, "kind");
-  EXPECT_EQ(d.status().where().field, "E1EDK14[QUALF=015].ORGID");
+  EXPECT_EQ(d.status().where().field, "E1EDK14[QUALF=015].ORGID | E1EDK01.BSART");
   EXPECT_EQ(d.status().where().record, "0000000000451234");
 }
 
@@ -219,7 +219,7 @@ TEST(SapIdocMappingTest, PaymentAdviceLineWithoutPaidAmountNamesTheLine) {
 // missing at run time.
 TEST(SapIdocMappingTest, Invoic02ReadsExactlyTheseFields) {
   EXPECT_EQ(load("invoic02.json").fields_read().to_string(),
-            "{E1EDK01: {BELNR, CURCY, ZTERM}, E1EDK02: {BELNR, DATUM, QUALF}, E1EDK14: {ORGID, QUALF}, "
+            "{E1EDK01: {BELNR, BSART, CURCY, ZTERM}, E1EDK02: {BELNR, DATUM, QUALF}, E1EDK14: {ORGID, QUALF}, "
             "E1EDK18: {QUALF, TAGE}, E1EDKA1: {NAME1, PARTN, PARVW}, E1EDS01: {SUMID, SUMME}}");
 }
 

@@ -56,5 +56,34 @@ TEST(JsonRecord, ReleaseOfADeepTreeDoesNotRecurseThroughIt) {
   EXPECT_TRUE(deep.is_null());
 }
 
+TEST(JsonRecord, InvalidUtf8IsAnErrorWithTheByteOffset) {
+  auto bad = parse_json_record("{\"Name\": \"M\xfcller\"}", "rec.json");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.status().code(), ErrorCode::kParseError);
+  EXPECT_NE(bad.status().message().find("input is not valid UTF-8 at byte 11"), std::string::npos)
+      << bad.status().message();
+  EXPECT_EQ(bad.status().where().file, "rec.json");
+  // Overlong forms and surrogates are not UTF-8 either; real text is.
+  EXPECT_FALSE(parse_json_record("{\"a\": \"\xc0\xaf\"}", "r"));
+  EXPECT_FALSE(parse_json_record("{\"a\": \"\xed\xa0\x80\"}", "r"));
+  EXPECT_FALSE(parse_json_record("// \xff\n{}", "r"));
+  auto good = parse_json_record("{\"Name\": \"M\xc3\xbcller \xe2\x82\xac \xf0\x9f\x98\x80\"}", "r");
+  ASSERT_TRUE(good) << good.status().to_string();
+  EXPECT_EQ((*good)["Name"], "M\xc3\xbcller \xe2\x82\xac \xf0\x9f\x98\x80");
+}
+
+TEST(JsonRecord, NestingDeeperThanTheLimitIsAnErrorNamingIt) {
+  const std::string at_limit = std::string(kMaxJsonDepth, '[') + std::string(kMaxJsonDepth, ']');
+  EXPECT_TRUE(parse_json_record(at_limit, "r"));
+  const std::string deep = std::string(50000, '[') + std::string(50000, ']');
+  auto r = parse_json_record(deep, "deep.json");
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.status().message().find("input nests deeper than 512 levels at byte 512"),
+            std::string::npos) << r.status().message();
+  // Brackets inside strings and comments do not nest.
+  EXPECT_TRUE(parse_json_record("{\"a\": \"" + std::string(1000, '[') + "\\\"\"} /* " +
+                                    std::string(1000, '{') + " */", "r"));
+}
+
 }  // namespace
 }  // namespace arsync

@@ -24,6 +24,7 @@ void expect_same(const Document& a, const Document& b) {
   EXPECT_EQ(a.reference, b.reference);
   EXPECT_EQ(a.terms, b.terms);
   EXPECT_EQ(a.source_updated_at, b.source_updated_at);
+  EXPECT_EQ(a.cancels, b.cancels);
   EXPECT_EQ(a.raw_ref.file, b.raw_ref.file);
   EXPECT_EQ(a.raw_ref.offset, b.raw_ref.offset);
   EXPECT_EQ(a.raw_ref.length, b.raw_ref.length);
@@ -286,6 +287,74 @@ TEST_F(StoreTest, UpdateReplacesApplications) {
   EXPECT_TRUE(to_old->empty());
   ASSERT_EQ(to_new->size(), 1u);
   EXPECT_EQ((*to_new)[0].applications.size(), 1u);
+}
+
+// A cancellation (SAP S1) in one system voids the document it names there.
+Document cancellation(const std::string& system, const std::string& external_id,
+                      const std::string& cancels) {
+  Document c = invoice(system, external_id, external_id);
+  c.kind = DocumentKind::kCreditMemo;
+  c.status = DocumentStatus::kVoid;
+  c.cancels = cancels;
+  return c;
+}
+
+DocumentStatus status_of(Store& store, const std::string& system, const std::string& id) {
+  auto d = store.find_document(system, DocumentKind::kInvoice, id);
+  EXPECT_TRUE(d && d->has_value());
+  return d && d->has_value() ? (*d)->status : DocumentStatus::kDeleted;
+}
+
+bool dirty(Store& store, Instant now, const std::string& match_key) {
+  auto keys = store.due_dirty_keys(now, 1000);
+  EXPECT_TRUE(keys);
+  for (const DirtyKey& k : *keys) {
+    if (k.kind == DocumentKind::kInvoice && k.match_key == match_key) return true;
+  }
+  return false;
+}
+
+void clear_all_dirty(Store& store, Instant now) {
+  auto keys = store.due_dirty_keys(now, 1000);
+  ASSERT_TRUE(keys);
+  for (const DirtyKey& k : *keys) ASSERT_TRUE(store.clear_dirty_key(k));
+}
+
+TEST_F(StoreTest, CancellationVoidsTheOriginalAndMarksItsGroupDirty) {
+  ASSERT_TRUE(store_->commit_batch(batch({invoice("sap-ecc", "90001", "90001"),
+                                          invoice("sap-s4", "90001", "90001")}),
+                                   now_));
+  clear_all_dirty(*store_, now_);
+  auto r = store_->commit_batch(batch({cancellation("sap-ecc", "90002", "90001")}), now_);
+  ASSERT_TRUE(r) << r.status().to_string();
+  EXPECT_EQ(status_of(*store_, "sap-ecc", "90001"), DocumentStatus::kVoid);
+  EXPECT_EQ(status_of(*store_, "sap-s4", "90001"), DocumentStatus::kOpen);  // other system
+  EXPECT_TRUE(dirty(*store_, now_, "90001"));
+  auto c = store_->find_document("sap-ecc", DocumentKind::kCreditMemo, "90002");
+  ASSERT_TRUE(c && c->has_value());
+  EXPECT_EQ((*c)->cancels, "90001");
+}
+
+TEST_F(StoreTest, OriginalArrivingAfterItsCancellationIsVoid) {
+  ASSERT_TRUE(store_->commit_batch(batch({cancellation("sap-ecc", "90002", "90001")}), now_));
+  clear_all_dirty(*store_, now_);
+  ASSERT_TRUE(store_->commit_batch(batch({invoice("sap-ecc", "90001", "90001")}), now_));
+  EXPECT_EQ(status_of(*store_, "sap-ecc", "90001"), DocumentStatus::kVoid);
+  EXPECT_TRUE(dirty(*store_, now_, "90001"));
+  // Sent again unchanged it stays void; changed, it is voided again.
+  ASSERT_TRUE(store_->commit_batch(batch({invoice("sap-ecc", "90001", "90001")}), now_));
+  EXPECT_EQ(status_of(*store_, "sap-ecc", "90001"), DocumentStatus::kVoid);
+  Document changed = invoice("sap-ecc", "90001", "90001");
+  changed.reference = "PO-2";
+  ASSERT_TRUE(store_->commit_batch(batch({changed}), now_));
+  EXPECT_EQ(status_of(*store_, "sap-ecc", "90001"), DocumentStatus::kVoid);
+}
+
+TEST_F(StoreTest, OriginalAndCancellationInOneBatchEndVoid) {
+  ASSERT_TRUE(store_->commit_batch(
+      batch({cancellation("sap-ecc", "90002", "90001"), invoice("sap-ecc", "90001", "90001")}),
+      now_));
+  EXPECT_EQ(status_of(*store_, "sap-ecc", "90001"), DocumentStatus::kVoid);
 }
 
 }  // namespace

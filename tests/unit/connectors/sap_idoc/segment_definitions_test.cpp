@@ -71,5 +71,58 @@ TEST(SegmentDefinitions, MalformedLayoutsNameTheFileAndSegment) {
             "parse error: field QUALF is defined twice" + at);
 }
 
+TEST(SegmentDefinitions, ParentsNestSegmentsInTheSchema) {
+  TempDir dir;
+  write_all(dir / "ZINV01.json", R"({
+    "Z1HEAD": [["QUALF", 3], ["BELNR", 35]],
+    "Z1ITEM": {"parent": "Z1HEAD", "fields": [["POSNR", 6]]},
+    "Z1DATE": {"parent": ["ZINV01", "Z1ITEM"], "fields": [["DATUM", 8]]}})");
+  Result<SegmentDefinitions> defs = SegmentDefinitions::load_directory(dir.path());
+  ASSERT_TRUE(defs.is_ok()) << defs.status().to_string();
+  // The flat layout of a segment with a parent is read as before.
+  const SegmentLayout* item = defs->find("ZINV01", "Z1ITEM");
+  ASSERT_NE(item, nullptr);
+  EXPECT_EQ((*item)[0].name, "POSNR");
+
+  RecordSchema schema = defs->schema();
+  ASSERT_EQ(schema.entities.count("ZINV01"), 1u);
+  const SchemaNode& root = schema.entities.at("ZINV01");
+  EXPECT_EQ(root.children.count("Z1HEAD"), 1u);
+  EXPECT_EQ(root.children.count("Z1ITEM"), 0u);  // only under its parent
+  EXPECT_EQ(root.children.count("Z1DATE"), 1u);  // top level and under Z1ITEM
+  EXPECT_EQ(root.children.at("EDI_DC40").fields.count("DOCNUM"), 1u);
+  const SchemaNode& head = root.children.at("Z1HEAD");
+  EXPECT_EQ(head.fields.count("BELNR"), 1u);
+  const SchemaNode& under = head.children.at("Z1ITEM");
+  EXPECT_EQ(under.fields.count("POSNR"), 1u);
+  EXPECT_EQ(under.children.at("Z1DATE").fields.count("DATUM"), 1u);
+  ASSERT_TRUE(schema.spelled_in_records);
+  EXPECT_EQ(schema.spelled_in_records("E2EDK01005"), std::optional<std::string>("E1EDK01"));
+  EXPECT_EQ(schema.spelled_in_records("E1EDK01"), std::nullopt);
+}
+
+TEST(SegmentDefinitions, UnknownParentOrKeyNamesTheFileAndSegment) {
+  TempDir dir;
+  EXPECT_EQ(load_error(R"({"Z1ITEM": {"parent": "Z1HEAD", "fields": [["POSNR", 6]]}})", dir)
+                .to_string(),
+            "parse error: parent segment Z1HEAD is not defined in ZINV01 (define it, or write the "
+            "basic type ZINV01 for a segment at the top level) (at file " +
+                (dir / "ZINV01.json") + ", segment Z1ITEM)");
+  EXPECT_EQ(load_error(R"({"Z1ITEM": {"parent": "ZINV01", "field": []}})", dir).to_string(),
+            "parse error: unknown key 'field' in a segment (allowed: parent, fields) (at file " +
+                (dir / "ZINV01.json") + ", segment Z1ITEM)");
+}
+
+TEST(SegmentDefinitions, ShippedFilesLoadWithTheirHierarchy) {
+  Result<SegmentDefinitions> defs =
+      SegmentDefinitions::load_directory(std::string(ARSYNC_SOURCE_DIR) + "/mappings/sap_idoc/segments");
+  ASSERT_TRUE(defs.is_ok()) << defs.status().to_string();
+  RecordSchema schema = defs->schema();
+  const SchemaNode& inv = schema.entities.at("INVOIC02");
+  EXPECT_EQ(inv.children.at("E1EDP01").children.count("E1EDP26"), 1u);
+  EXPECT_EQ(inv.children.count("E1EDP26"), 0u);
+  EXPECT_EQ(schema.entities.at("PEXR2002").children.at("E1IDPU1").children.count("E1IDPU5"), 1u);
+}
+
 }  // namespace
 }  // namespace arsync::connectors::sap_idoc
