@@ -81,6 +81,7 @@ struct Observation {
   std::set<std::string> archive_pending;       // last IDoc committed, file still in processing/
   std::set<std::string> quarantine_committed;  // unreadable file's row committed, file in processing/
   std::set<std::string> quarantine_moved;      // file in quarantine/, its .error missing or empty
+  std::set<std::string> quarantine_claimed;    // unreadable file in processing/
   std::set<std::string> mail_temp;             // .tmp-*.eml being written
   std::set<std::string> mail_unmarked;         // .eml in place, its outbox row still pending
 };
@@ -89,7 +90,7 @@ struct Observation {
 struct News {
   bool commit_in_flight = false;  // WAL frames after the last commit frame
   bool archive_pending = false, quarantine_committed = false, quarantine_moved = false,
-       mail_temp = false, mail_unmarked = false;
+       quarantine_in_commit = false, mail_temp = false, mail_unmarked = false;
 
   News(const Observation& base, const Observation& now) {
     auto grew = [](const std::set<std::string>& b, const std::set<std::string>& n) {
@@ -104,10 +105,13 @@ struct News {
     archive_pending = grew(base.archive_pending, now.archive_pending);
     quarantine_committed = grew(base.quarantine_committed, now.quarantine_committed);
     quarantine_moved = grew(base.quarantine_moved, now.quarantine_moved);
+    // A transaction cut off while an unreadable file is claimed: its
+    // quarantine row's commit, or the other system's.
+    quarantine_in_commit = commit_in_flight && !now.quarantine_claimed.empty();
     mail_temp = grew(base.mail_temp, now.mail_temp);
     mail_unmarked = grew(base.mail_unmarked, now.mail_unmarked);
   }
-  bool quarantine() const { return quarantine_committed || quarantine_moved; }
+  bool quarantine() const { return quarantine_committed || quarantine_moved || quarantine_in_commit; }
   bool mail() const { return mail_temp || mail_unmarked; }
   bool hits(Aim a) const {
     switch (a) {
@@ -203,14 +207,18 @@ class CrashHarness {
       << kill_seconds_ << " s, total " << total_seconds_ << " s\n  aims:";
     for (const auto& [aim, count] : aims_) {
       const auto hit = aim_hits_.find(aim);
-      s << " [" << aim_name(aim) << ": " << count << " kills, " << (hit == aim_hits_.end() ? 0 : hit->second)
-        << " reached their target]";
+      s << " [" << aim_name(aim) << ": " << count << " kills";
+      if (aim != Aim::kRandom) {
+        s << ", " << (hit == aim_hits_.end() ? 0 : hit->second) << " reached their target";
+      }
+      s << "]";
     }
     s << "\n  what the kills interrupted (observed after each):"
       << " commit cut off (WAL frames after the last commit)=" << died_.commit_in_flight
       << ", last commit done but file not archived=" << died_.archive_pending
       << ", quarantine row committed but file not moved=" << died_.quarantine_committed
       << ", file quarantined without its .error=" << died_.quarantine_moved
+      << ", commit cut off while an unreadable file was claimed=" << died_.quarantine_in_commit
       << ", email temp file being written=" << died_.mail_temp
       << ", email written but not marked sent=" << died_.mail_unmarked;
     return s.str();
@@ -221,7 +229,7 @@ class CrashHarness {
  private:
   struct Died {
     int commit_in_flight = 0, archive_pending = 0, quarantine_committed = 0, quarantine_moved = 0,
-        mail_temp = 0, mail_unmarked = 0;
+        quarantine_in_commit = 0, mail_temp = 0, mail_unmarked = 0;
   };
 
   std::uint64_t below(std::uint64_t n) { return rng_() % n; }
@@ -253,9 +261,9 @@ class CrashHarness {
     // the first cycle and the pause before the next. Aimed kills give up
     // after about one interval and kill wherever the daemon is.
     const auto deadline =
-        SteadyClock::now() + (aim == Aim::kRandom ? (below(3) == 0 ? microseconds(below(60000))
-                                                                   : microseconds(60000 + below(900000)))
-                                                  : microseconds(300000 + below(1000000)));
+        SteadyClock::now() + (aim == Aim::kRandom ? (below(3) == 0 ? microseconds(below(40000))
+                                                                   : microseconds(40000 + below(700000)))
+                                                  : microseconds(250000 + below(800000)));
     const Observation base = observe();
     // The daemon must be the first to read the store after a kill, so that
     // it recovers the log itself: the harness reads only once it has.
@@ -309,17 +317,30 @@ class CrashHarness {
     died_.archive_pending += o.archive_pending;
     died_.quarantine_committed += o.quarantine_committed;
     died_.quarantine_moved += o.quarantine_moved;
+    died_.quarantine_in_commit += o.quarantine_in_commit;
     died_.mail_temp += o.mail_temp;
     died_.mail_unmarked += o.mail_unmarked;
   }
 
+  // An aim whose work is not pending (no unreadable file waiting, say)
+  // becomes a commit aim.
   Aim pick_aim() {
     const std::uint64_t r = below(100);
-    if (r < 30) return Aim::kRandom;
-    if (r < 52) return Aim::kCommit;
-    if (r < 70) return Aim::kArchive;
-    if (r < 85) return Aim::kQuarantine;
-    return Aim::kMail;
+    Aim aim = r < 30 ? Aim::kRandom : r < 50 ? Aim::kCommit : r < 68 ? Aim::kArchive
+            : r < 86 ? Aim::kQuarantine : Aim::kMail;
+    if (aim == Aim::kQuarantine) {
+      bool pending = false;
+      for (const std::string& system : kSystems) {
+        for (const fs::path& dir : {root_ / "inbound" / system, system_dir(system) / "processing"}) {
+          for (const fs::path& p : files_in(dir)) {
+            auto it = files_by_name_.find({system, p.filename().string()});
+            pending = pending || (it != files_by_name_.end() && it->second->unreadable);
+          }
+        }
+      }
+      if (!pending) aim = Aim::kCommit;
+    }
+    return aim;
   }
 
   // The store as a reader sees it (the daemon may be frozen mid-write; a
@@ -354,6 +375,7 @@ class CrashHarness {
         auto it = files_by_name_.find({system, p.filename().string()});
         if (it == files_by_name_.end()) continue;
         const StreamFile& f = *it->second;
+        if (f.unreadable) o.quarantine_claimed.insert(f.name);
         try {
           SQLite::Database* d = db();
           if (!d) continue;
@@ -743,7 +765,9 @@ class CrashHarness {
     std::vector<std::string> missed;
     if (!died_.commit_in_flight) missed.push_back("a commit cut off");
     if (!died_.archive_pending) missed.push_back("a death between a file's last commit and its archive");
-    if (!died_.quarantine_committed && !died_.quarantine_moved) missed.push_back("a whole-file quarantine");
+    if (!died_.quarantine_committed && !died_.quarantine_moved && !died_.quarantine_in_commit) {
+      missed.push_back("a whole-file quarantine");
+    }
     if (!died_.mail_temp && !died_.mail_unmarked) missed.push_back("an email being written");
     if (!missed.empty()) fail("kinds of work no kill interrupted", missed.size(), missed);
   }
