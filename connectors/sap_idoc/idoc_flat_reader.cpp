@@ -386,7 +386,9 @@ class FlatIdocReader final : public IdocReader {
 
   // line_ is the next IDoc's control record: keep it for the next call.
   void hold_as_pending() {
-    Pending& p = pending_.emplace();
+    // Not emplace(): with clang, optional<Pending> is instantiated before the
+    // member initialisers of Pending are, so it is not default-constructible.
+    Pending& p = pending_.emplace(Pending{});
     append_line(p.raw);
     p.line = LineRef{0, line_.size(), line_no_};
     p.offset = line_offset_;
