@@ -875,7 +875,7 @@ TEST(IdocReaderDepth, FiftyThousandLevelsOfXmlAreRejectedNamingTheLimit) {
 
 TEST(IdocReaderDepth, XmlAtTheLimitIsRead) {
   TempDir dir;
-  write_all(dir / "deep.xml", deep_xml(510));  // IDOC, then 511 levels with the innermost
+  write_all(dir / "deep.xml", deep_xml(511));  // <IDOC> and 511 segments: 512 levels
   auto items = read_file(dir / "deep.xml");
   ASSERT_EQ(items.size(), 2u);
   ASSERT_TRUE(items[0].record) << items[0].rejected->error.to_string();
