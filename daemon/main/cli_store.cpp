@@ -46,6 +46,10 @@ Result<std::int64_t> parse_id(const Args& args, const std::string& what) {
                 "'" + text + "' is not a " + what + " ID (a positive number)");
 }
 
+std::string status_line(DiscrepancyStatus status, std::int64_t count) {
+  return "  " + pad_column(std::string(to_string(status)), 20) + std::to_string(count) + "\n";
+}
+
 std::string value_text(const nlohmann::json& v) {
   if (v.is_string()) return v.get<std::string>();
   if (v.is_null()) return "";
@@ -113,9 +117,9 @@ int cmd_status(Context& ctx, const Args&) {
   }
   // The words of `discrepancies list --status`, each status counted apart.
   std::cout << "Discrepancies\n"
-            << "  " << pad_column("open", 20) << stats->open_discrepancies << "\n"
-            << "  " << pad_column("acknowledged", 20) << stats->acknowledged_discrepancies << "\n"
-            << "  " << pad_column("resolved", 20) << stats->resolved_discrepancies << "\n"
+            << status_line(DiscrepancyStatus::kOpen, stats->open_discrepancies)
+            << status_line(DiscrepancyStatus::kAcknowledged, stats->acknowledged_discrepancies)
+            << status_line(DiscrepancyStatus::kResolved, stats->resolved_discrepancies)
             << "Quarantined records    " << stats->quarantined << "\n"
             << "Groups to re-check     " << stats->dirty_keys << "\n"
             << "Mail pending/sent/dead " << stats->mail_pending << "/" << stats->mail_sent << "/"
