@@ -238,7 +238,9 @@ TEST_F(SmtpTransportTest, LongCustomerNameReachesAiosmtpdInAFoldedSubject) {
   std::size_t subject_lines = 0;
   bool in_subject = false;
   for (const auto& line : testing::raw_header_lines(got[0].data)) {
-    if (line.rfind("Message-ID:", 0) != 0) EXPECT_LE(line.size(), 78u) << line;
+    if (line.rfind("Message-ID:", 0) != 0) {  // one word, never folded
+      EXPECT_LE(line.size(), 78u) << line;
+    }
     if (line.rfind("Subject:", 0) == 0) in_subject = true;
     else if (line[0] != ' ') in_subject = false;
     if (in_subject) ++subject_lines;
