@@ -27,7 +27,8 @@ struct NamesToCheck {
 // One kMappingError per unknown name, in the order the file writes them.
 std::vector<Status> check_names(const NamesToCheck& names, const RecordSchema& schema);
 
-// Levenshtein distance between `a` and `b` (case-sensitive).
+// Edit distance between `a` and `b` (case-sensitive): insertions,
+// deletions, substitutions and swaps of two neighbours count one each.
 std::size_t edit_distance(std::string_view a, std::string_view b);
 
 // " (did you mean X?)" / " (did you mean X or Y?)" for the names within a

@@ -100,6 +100,8 @@ TEST(SchemaCheck, NearbyNamesUseEditDistance) {
   EXPECT_EQ(edit_distance("E1EDS1", "E1EDS01"), 1u);
   EXPECT_EQ(edit_distance("E1EDKAl", "E1EDKA1"), 1u);
   EXPECT_EQ(edit_distance("", "abc"), 3u);
+  EXPECT_EQ(edit_distance("SUMDI", "SUMID"), 1u);
+  EXPECT_EQ(edit_distance("kitten", "sitting"), 3u);
   EXPECT_EQ(nearby_names("E1EDS1", {"E1EDK01", "E1EDS01", "E1EDP01"}), " (did you mean E1EDS01?)");
   EXPECT_EQ(nearby_names("E1EDK3", {"E1EDK02", "E1EDK03"}), " (did you mean E1EDK03?)");
   EXPECT_EQ(nearby_names("E1EDK0", {"E1EDK01", "E1EDK02"}), " (did you mean E1EDK01 or E1EDK02?)");
