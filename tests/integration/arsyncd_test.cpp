@@ -64,15 +64,15 @@ std::string default_share_config(const DemoEnv& env) {
 TEST(ArsyncdDegraded, EveryRecordQuarantinedIsDegradedInSummaryLogStatusAndExitStatus) {
   DemoEnv env;
   env.drop_all_demo_files();
-  // The mistake seen in the field: a typo in the mapping's entity, so no
-  // mapping takes any INVOIC02 IDoc.
+  // No mapping takes any INVOIC02 IDoc. The case seen in the field was a
+  // typo in the mapping's entity (`INVOICE02`), which the schema check now
+  // refuses at start; a mapping folder without an INVOIC02 file (removed, or
+  // renamed away by mistake) still leaves every such IDoc unmapped.
   const fs::path mappings = env.root() / "mappings" / "sap_idoc";
   fs::create_directories(mappings);
   fs::copy(fs::path(ARSYNC_SOURCE_DIR) / "mappings" / "sap_idoc", mappings,
            fs::copy_options::recursive);
-  write_file(mappings / "invoic02.json",
-             replaced(read_file(mappings / "invoic02.json"), "\"entities\": [\"INVOIC02\"]",
-                      "\"entities\": [\"INVOICE02\"]"));
+  ASSERT_TRUE(fs::remove(mappings / "invoic02.json"));
   env.write_config(replaced(env.config_text(),
                             "\"mappings_dir\": \"" + std::string(ARSYNC_SOURCE_DIR) + "/mappings\"",
                             "\"mappings_dir\": \"mappings\""));
@@ -80,12 +80,12 @@ TEST(ArsyncdDegraded, EveryRecordQuarantinedIsDegradedInSummaryLogStatusAndExitS
   Ran d = once(env);
   EXPECT_EQ(d.status, 1) << d.out << d.err;
   EXPECT_NE(d.out.find(" (with errors)\n"), std::string::npos) << d.out;
-  EXPECT_NE(d.out.find("  sap-ecc         7        0      0        0      7            "
+  EXPECT_NE(d.out.find("  sap-ecc         7        0      0        0      7            0        "
                        "degraded: 7 of 7 records quarantined (100%), none stored\n"),
             std::string::npos)
       << d.out;
   // sap-s4's payment advices map; its six invoices do not.
-  EXPECT_NE(d.out.find("  sap-s4          8        2      0        0      6            "
+  EXPECT_NE(d.out.find("  sap-s4          8        2      0        0      6            0        "
                        "degraded: 6 of 8 records quarantined (75%), more than "
                        "quarantine_alert_share (20%)\n"),
             std::string::npos)
@@ -123,12 +123,12 @@ TEST(ArsyncdDegraded, MoreThanTheDefaultShareQuarantinedIsDegraded) {
   env.write_config(default_share_config(env));
   Ran d = once(env);
   EXPECT_EQ(d.status, 1) << d.out << d.err;
-  EXPECT_NE(d.out.find("  sap-ecc         7        6      0        0      1            "
+  EXPECT_NE(d.out.find("  sap-ecc         7        6      0        0      1            0        "
                        "degraded: 1 of 7 records quarantined (14.3%), more than "
                        "quarantine_alert_share (10%)\n"),
             std::string::npos)
       << d.out;
-  EXPECT_NE(d.out.find("  sap-s4          8        8      0        0      0            ok\n"),
+  EXPECT_NE(d.out.find("  sap-s4          8        8      0        0      0            0        ok\n"),
             std::string::npos)
       << d.out;
   EXPECT_NE(d.err.find("level=warning system=sap-ecc event=pull_degraded records=7 stored=6 "
@@ -146,7 +146,7 @@ TEST(ArsyncdDegraded, AShareTheConfigAllowsIsOk) {
   env.drop_all_demo_files();
   Ran d = once(env);
   EXPECT_EQ(d.status, 0) << d.out << d.err;
-  EXPECT_NE(d.out.find("  sap-ecc         7        6      0        0      1            ok\n"),
+  EXPECT_NE(d.out.find("  sap-ecc         7        6      0        0      1            0        ok\n"),
             std::string::npos)
       << d.out;
   EXPECT_EQ(d.err.find("pull_degraded"), std::string::npos) << d.err;

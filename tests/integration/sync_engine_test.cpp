@@ -164,6 +164,7 @@ TEST(SyncEngineStop, AStopDuringAPullCommitsTheBatchesTakenAndPullsNoFurther) {
                             [&script](const ConnectorContext&) -> Result<std::unique_ptr<Connector>> {
                               return std::unique_ptr<Connector>(new ScriptedConnector(&script));
                             },
+                            {},
                             {}}));
   engine::EngineOptions o = one_system(env);
   o.systems = {{"first", "scripted", kMappings, {}}, {"second", "scripted", kMappings, {}}};

@@ -64,9 +64,9 @@ TEST_F(SummaryTest, AGoodCycleShowsEachSystemOk) {
   const std::string text = summary();
   EXPECT_TRUE(text.starts_with("arsync cycle 2026-11-25T08:00:00Z .. 2026-11-25T08:00:02Z\n\n"))
       << text;
-  EXPECT_NE(text.find("  system          records  new    changed  same   quarantined  status\n"
-                      "  sap-ecc         6        6      0        0      0            ok\n"
-                      "  sap-s4          8        8      0        0      0            ok\n"),
+  EXPECT_NE(text.find("  system          records  new    changed  same   quarantined  skipped  status\n"
+                      "  sap-ecc         6        6      0        0      0            0        ok\n"
+                      "  sap-s4          8        8      0        0      0            0        ok\n"),
             std::string::npos)
       << text;
   EXPECT_EQ(text.find("with errors"), std::string::npos) << text;
@@ -83,11 +83,11 @@ TEST_F(SummaryTest, ADegradedAndAFailedPullAreSaidInWords) {
   report_.systems = {degraded, failed};
   const std::string text = summary();
   EXPECT_NE(text.find(" (with errors)\n"), std::string::npos) << text;
-  EXPECT_NE(text.find("  sap-ecc         7        0      0        0      7            "
+  EXPECT_NE(text.find("  sap-ecc         7        0      0        0      7            0        "
                       "degraded: 7 of 7 records quarantined (100%), none stored\n"),
             std::string::npos)
       << text;
-  EXPECT_NE(text.find("  sap-s4          0        0      0        0      0            "
+  EXPECT_NE(text.find("  sap-s4          0        0      0        0      0            0        "
                       "failed: I/O error: cannot read inbound_dir: Permission denied\n"),
             std::string::npos)
       << text;
