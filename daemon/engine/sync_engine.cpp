@@ -1,6 +1,8 @@
 #include "arsync/engine/sync_engine.h"
 
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <filesystem>
 
 #include "arsync/engine/mapping_sink.h"
@@ -23,6 +25,17 @@ std::string percent(std::size_t part, std::size_t whole) {
   std::string out = std::to_string(tenths / 10);
   if (tenths % 10 != 0) out += "." + std::to_string(tenths % 10);
   return out + "%";
+}
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// "0.042": milliseconds are what an admin reading the log can act on.
+std::string format_seconds(double s) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3f", s);
+  return buf;
 }
 
 }  // namespace
@@ -134,6 +147,7 @@ Result<std::unique_ptr<SyncEngine>> SyncEngine::create(EngineOptions options,
 }
 
 SystemRun SyncEngine::pull_system(System& system) {
+  const auto t0 = std::chrono::steady_clock::now();
   SystemRun run;
   run.system = system.setup.name;
   run.type = system.setup.type;
@@ -152,6 +166,7 @@ SystemRun SyncEngine::pull_system(System& system) {
   if (run.status.is_ok()) run.status = flushed;
   static_cast<SinkTotals&>(run) = sink.totals();
   if (run.status.is_ok()) run.degraded = degraded_reason(run, options_.quarantine_alert_share);
+  run.seconds = seconds_since(t0);
   return run;
 }
 
@@ -166,7 +181,8 @@ void SyncEngine::report_pull(const SystemRun& run) {
                {"updated", std::to_string(run.updated)},
                {"unchanged", std::to_string(run.unchanged)},
                {"quarantined", std::to_string(run.quarantined)},
-               {"skipped", std::to_string(run.skipped)}});
+               {"skipped", std::to_string(run.skipped)},
+               {"seconds", format_seconds(run.seconds)}});
   }
   if (state == PullState::kDegraded) {
     log::warn(run.system, "pull_degraded",
@@ -193,7 +209,9 @@ void SyncEngine::report_pull(const SystemRun& run) {
 }
 
 void SyncEngine::reconcile(CycleReport& report) {
+  const auto t0 = std::chrono::steady_clock::now();
   Result<reconcile::RunStats> stats = reconciler_->run_dirty();
+  report.reconcile_seconds = seconds_since(t0);
   if (!stats) {
     report.reconcile_status = stats.status();
     log::error("", "reconcile_failed", {{"error", stats.status().to_string()}});
@@ -219,10 +237,12 @@ void SyncEngine::reconcile(CycleReport& report) {
              {"failed", std::to_string(stats->groups_failed)},
              {"opened", std::to_string(stats->opened)},
              {"reopened", std::to_string(stats->reopened)},
-             {"resolved", std::to_string(stats->resolved)}});
+             {"resolved", std::to_string(stats->resolved)},
+             {"seconds", format_seconds(report.reconcile_seconds)}});
 }
 
 CycleReport SyncEngine::run_cycle() {
+  const auto t0 = std::chrono::steady_clock::now();
   CycleReport report;
   report.started = clock_.now();
   for (auto& system : systems_) {
@@ -231,6 +251,7 @@ CycleReport SyncEngine::run_cycle() {
       break;
     }
     SystemRun run = pull_system(*system);
+    report.pull_seconds += run.seconds;
     report_pull(run);
     report.systems.push_back(std::move(run));
   }
@@ -239,6 +260,7 @@ CycleReport SyncEngine::run_cycle() {
 
   // Alerts are queued and delivered even after a failed pull: discrepancies
   // already found must still reach the AR team.
+  const auto alerts_t0 = std::chrono::steady_clock::now();
   Result<std::size_t> queued = alert::queue_alerts(store_, options_.mail, clock_);
   if (queued) {
     report.emails_queued = *queued;
@@ -263,7 +285,16 @@ CycleReport SyncEngine::run_cycle() {
     report.alert_status = delivered.status();
     log::error("", "mail_delivery_failed", {{"error", delivered.status().to_string()}});
   }
+  report.alert_seconds = seconds_since(alerts_t0);
   report.finished = clock_.now();
+  report.seconds = seconds_since(t0);
+  log::info("", "cycle_done",
+            {{"ok", report.ok() ? "true" : "false"},
+             {"emails_queued", std::to_string(report.emails_queued)},
+             {"seconds", format_seconds(report.seconds)},
+             {"pull_seconds", format_seconds(report.pull_seconds)},
+             {"reconcile_seconds", format_seconds(report.reconcile_seconds)},
+             {"alert_seconds", format_seconds(report.alert_seconds)}});
   return report;
 }
 

@@ -177,9 +177,7 @@ int main(int argc, char** argv) {
       }
       service::systemd_notify("READY=1");
     }
-    engine::CycleReport report = rt->engine->run_cycle();
-    log::info("", "cycle_done", {{"ok", report.ok() ? "true" : "false"},
-                                 {"emails_queued", std::to_string(report.emails_queued)}});
+    rt->engine->run_cycle();  // logs cycle_done
     const auto until = std::chrono::steady_clock::now() + rt->config.interval;
     while (!g_stop && !g_reload && std::chrono::steady_clock::now() < until) {
       std::this_thread::sleep_for(std::chrono::milliseconds(200));

@@ -187,6 +187,10 @@ TEST(ArsyncdReconcile, AGroupThatCannotBeReconciledIsLoggedAndOnceExitsNonZero) 
       << d.err;
   EXPECT_NE(d.err.find("event=reconcile_done groups="), std::string::npos) << d.err;
   EXPECT_NE(d.err.find(" failed=1 "), std::string::npos) << d.err;
+  // --once ends its log as the daemon's loop does, with the stages' times.
+  EXPECT_NE(d.err.find("event=cycle_done ok=false emails_queued="), std::string::npos) << d.err;
+  EXPECT_NE(d.err.find(" pull_seconds="), std::string::npos) << d.err;
+  EXPECT_NE(d.err.find(" reconcile_seconds="), std::string::npos) << d.err;
   EXPECT_NE(d.out.find("  1 match group could not be reconciled (the others were; each is "
                        "retried later):\n    invoice 90001238: I/O error: "),
             std::string::npos)

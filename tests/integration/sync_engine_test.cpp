@@ -221,20 +221,34 @@ TEST(SyncEngineDegraded, DegradedReasonSaysWhy) {
   EXPECT_EQ(engine::degraded_reason(t, 0.0), "");
 }
 
+// An engine on the demo's config, `adjust`ed; null (with a test failure)
+// when it cannot be made.
+std::unique_ptr<engine::SyncEngine> demo_engine(
+    DemoEnv& env, store::Store& st, const Clock& clock,
+    const std::function<void(engine::EngineOptions&)>& adjust = {}) {
+  auto config = service::load_config((env.root() / "arsync.json").string());
+  EXPECT_TRUE(config.is_ok()) << config.status().to_string();
+  if (!config) return nullptr;
+  auto options = service::make_engine_options(*config, env.registry());
+  EXPECT_TRUE(options.is_ok()) << options.status().to_string();
+  if (!options) return nullptr;
+  if (adjust) adjust(*options);
+  auto engine = engine::SyncEngine::create(std::move(options).value(), env.registry(), st, clock);
+  EXPECT_TRUE(engine.is_ok()) << engine.status().to_string();
+  return engine ? std::move(engine).value() : nullptr;
+}
+
 TEST(SyncEngineDegraded, ADemoCycleOverTheShareIsDegradedAndKeptInTheStore) {
   DemoEnv env;
   env.drop_all_demo_files();
   ManualClock clock(demo_now());
   auto st = env.open_store();
-  auto config = service::load_config((env.root() / "arsync.json").string());
-  ASSERT_TRUE(config.is_ok());
-  auto options = service::make_engine_options(*config, env.registry());
-  ASSERT_TRUE(options.is_ok());
-  EXPECT_EQ(options->quarantine_alert_share, 0.2);
-  options->quarantine_alert_share = 0.1;  // the default: 1 bad IDoc in 7 is too many
-  auto engine = engine::SyncEngine::create(std::move(options).value(), env.registry(), *st, clock);
-  ASSERT_TRUE(engine.is_ok());
-  engine::CycleReport report = (*engine)->run_cycle();
+  auto engine = demo_engine(env, *st, clock, [](engine::EngineOptions& options) {
+    EXPECT_EQ(options.quarantine_alert_share, 0.2);
+    options.quarantine_alert_share = 0.1;  // the default: 1 bad IDoc in 7 is too many
+  });
+  ASSERT_TRUE(engine);
+  engine::CycleReport report = engine->run_cycle();
   ASSERT_EQ(report.systems.size(), 2u);
   EXPECT_EQ(report.systems[0].state(), engine::PullState::kDegraded);
   EXPECT_EQ(report.systems[1].state(), engine::PullState::kOk);
@@ -254,6 +268,24 @@ TEST(SyncEngineDegraded, ADemoCycleOverTheShareIsDegradedAndKeptInTheStore) {
   EXPECT_EQ((*kept)[1].state, "ok");
   EXPECT_EQ((*kept)[1].stored, 8);
   EXPECT_EQ((*kept)[1].message, "");
+}
+
+TEST(SyncEngineTiming, ACycleReportsTheWallTimeOfEachStage) {
+  DemoEnv env;
+  env.drop_all_demo_files();
+  ManualClock clock(demo_now());
+  auto st = env.open_store();
+  auto engine = demo_engine(env, *st, clock);
+  ASSERT_TRUE(engine);
+  const engine::CycleReport report = engine->run_cycle();
+  ASSERT_EQ(report.systems.size(), 2u);
+  // The ManualClock stands still: these come from the steady clock.
+  EXPECT_GT(report.systems[0].seconds, 0.0);
+  EXPECT_GT(report.systems[1].seconds, 0.0);
+  EXPECT_DOUBLE_EQ(report.pull_seconds, report.systems[0].seconds + report.systems[1].seconds);
+  EXPECT_GT(report.reconcile_seconds, 0.0);
+  EXPECT_GT(report.alert_seconds, 0.0);
+  EXPECT_LE(report.pull_seconds + report.reconcile_seconds + report.alert_seconds, report.seconds);
 }
 
 // ---- a cycle that goes on past a group it cannot reconcile ---------------

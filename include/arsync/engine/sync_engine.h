@@ -76,6 +76,7 @@ struct SystemRun : SinkTotals {
   std::string type;
   Status status;         // OK, or why the pull stopped
   std::string degraded;  // why an OK pull is degraded ("" when it is not)
+  double seconds = 0;    // wall time of the pull, its commits included
 
   PullState state() const;
   // Documents stored by the pull: inserted, updated or unchanged.
@@ -97,6 +98,12 @@ struct CycleReport {
   alert::DeliveryStats delivery;
   Status alert_status;
   bool stopped_early = false;
+  // Wall time of each stage (steady clock): every pull, reconciliation, and
+  // queuing plus delivering alerts (the delivery thread's round when waited for).
+  double pull_seconds = 0;
+  double reconcile_seconds = 0;
+  double alert_seconds = 0;
+  double seconds = 0;  // the whole cycle
 
   // False when a pull failed or was degraded, a match group could not be
   // reconciled, or alerting failed: `arsyncd --once` then exits 1.

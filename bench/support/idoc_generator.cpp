@@ -131,7 +131,7 @@ InvoiceValues invoice_values(std::uint64_t i) {
 }
 
 std::uint64_t write_invoic02_file(const std::string& path, std::uint64_t count, IdocFormat format,
-                                  const std::string& segments_dir) {
+                                  const std::string& segments_dir, const InvoiceEdit& edit) {
   std::ofstream out(path, std::ios::binary);
   if (!out) throw std::runtime_error("cannot write " + path);
   SegmentDefinitions defs;
@@ -143,7 +143,8 @@ std::uint64_t write_invoic02_file(const std::string& path, std::uint64_t count, 
     out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<INVOIC02>\n";
   }
   for (std::uint64_t i = 0; i < count; ++i) {
-    const InvoiceValues v = invoice_values(i);
+    InvoiceValues v = invoice_values(i);
+    if (edit && !edit(i, v)) continue;
     const std::vector<Segment> segs = build(v);
     if (format == IdocFormat::kXml) {
       out << "<IDOC BEGIN=\"1\">\n";
