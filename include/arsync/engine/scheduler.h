@@ -109,7 +109,8 @@ class Scheduler {
 
   // Wakes every sleeping thread, requests the runs' stop, and returns once
   // the runs in progress have returned and the threads have ended. No run
-  // starts after stop() began. Idempotent.
+  // starts after stop() began. Idempotent. Not from a run or the hook (it
+  // waits for their threads).
   void stop();
 
   std::vector<SystemState> state() const;  // in the order the systems were given
