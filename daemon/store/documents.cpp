@@ -157,167 +157,182 @@ const std::string& status_text(DocumentStatus status) {
 }  // namespace
 
 Result<BatchOutcome> SqliteStore::commit_batch(const DocumentBatch& batch, Instant now) {
-  return guarded("commit_batch", [&]() -> Result<BatchOutcome> {
-    BatchOutcome outcome;
+  Result<std::vector<BatchOutcome>> outcomes = commit_batches(std::span(&batch, 1), now);
+  if (!outcomes) return outcomes.status();
+  return outcomes->front();
+}
+
+Result<std::vector<BatchOutcome>> SqliteStore::commit_batches(
+    std::span<const DocumentBatch> batches, Instant now) {
+  return guarded("commit_batch", [&]() -> Result<std::vector<BatchOutcome>> {
+    std::vector<BatchOutcome> outcomes;
+    outcomes.reserve(batches.size());
     const std::string now_text = instant_text(now);
-    GroupList dirty;
-    dirty.reserve(batch.documents.size() * 2);
-    GroupList changed_groups;  // whose applying documents get re-checked
-
     SQLite::Transaction tx(*db_, SQLite::TransactionBehavior::IMMEDIATE);
-    SQLite::Statement& upsert = statement(kUpsertDocument);
-    SQLite::Statement& delete_apps = statement(kDeleteApplications);
-    SQLite::Statement& insert_app = statement(kInsertApplication);
-
-    SQLite::Statement& updated = statement(kUpdatedDocument);
-
-    // Only a system with a cancellation (stored or in this batch) can have a
-    // document to void: the others skip the lookup after the upserts.
-    std::map<std::string, std::vector<std::string>> void_candidates;
-    std::map<std::string, bool, std::less<>> may_cancel;
-    for (const Document& doc : batch.documents) {
-      if (!doc.cancels.empty()) may_cancel[doc.system] = true;
-    }
-    auto cancellations_possible = [&](const std::string& system) {
-      auto [it, added] = may_cancel.try_emplace(system, false);
-      if (added) {
-        StatementUse q(statement(kAnyCancellation));
-        q->bindNoCopy(1, system);
-        it->second = q->executeStep();
-      }
-      return it->second;
-    };
-
-    for (const Document& doc : batch.documents) {
-      const std::string hash = content_hash(doc);
-      const std::string& kind = kind_text(doc.kind);
-      std::int64_t id = 0;
-      bool inserted = false;
-      std::optional<std::string> previous_match_key;
-      {
-        StatementUse u(upsert);
-        u->bindNoCopy(1, doc.system);
-        u->bindNoCopy(2, kind);
-        u->bindNoCopy(3, doc.external_id);
-        u->bindNoCopy(4, doc.version);
-        u->bindNoCopy(5, hash);
-        u->bindNoCopy(6, doc.document_number);
-        u->bindNoCopy(7, doc.match_key);
-        u->bindNoCopy(8, doc.customer_key);
-        u->bindNoCopy(9, doc.customer_name);
-        u->bind(10, doc.amount.minor_units());
-        u->bind(11, std::string(doc.amount.currency().code()));
-        u->bind(12, doc.open_amount.minor_units());
-        u->bind(13, std::string(doc.open_amount.currency().code()));
-        u->bind(14, doc.tax_amount.minor_units());
-        u->bind(15, std::string(doc.tax_amount.currency().code()));
-        bind_date(*u, 16, doc.issue_date);
-        bind_date(*u, 17, doc.due_date);
-        u->bindNoCopy(18, status_text(doc.status));
-        u->bindNoCopy(19, doc.reference);
-        u->bindNoCopy(20, doc.terms);
-        u->bindNoCopy(21, doc.source_updated_at);
-        u->bindNoCopy(22, doc.raw_ref.file);
-        u->bind(23, static_cast<std::int64_t>(doc.raw_ref.offset));
-        u->bind(24, static_cast<std::int64_t>(doc.raw_ref.length));
-        u->bindNoCopy(25, doc.raw_ref.sha256);
-        u->bindNoCopy(26, now_text);
-        u->bindNoCopy(27, doc.cancels);
-        // Rowids start at 1, so a rowid other than 0 afterwards is this insert's.
-        sqlite3_set_last_insert_rowid(db_->getHandle(), 0);
-        if (u->exec() == 0) {
-          ++outcome.unchanged;  // same content, or an older version
-          continue;
-        }
-        id = db_->getLastInsertRowid();
-        inserted = id != 0;
-      }
-      if (!inserted) {
-        StatementUse q(updated);
-        q->bindNoCopy(1, doc.system);
-        q->bindNoCopy(2, kind);
-        q->bindNoCopy(3, doc.external_id);
-        if (!q->executeStep()) throw CorruptRow("updated document " + doc.external_id + " is gone");
-        id = q->getColumn(0).getInt64();
-        if (!q->getColumn(1).isNull()) previous_match_key = q->getColumn(1).getString();
-      }
-
-      if (inserted) {
-        ++outcome.inserted;
-      } else {
-        ++outcome.updated;
-        // The groups the old applications settled need a re-check too.
-        StatementUse d(delete_apps);
-        d->bind(1, id);
-        while (d->executeStep()) {
-          dirty.emplace_back(d->getColumn(0).getString(), d->getColumn(1).getString());
-        }
-        if (previous_match_key && *previous_match_key != doc.match_key) {
-          dirty.emplace_back(kind, *previous_match_key);
-          changed_groups.emplace_back(kind, *previous_match_key);
-        }
-      }
-      int position = 0;
-      for (const Application& a : doc.applications) {
-        StatementUse ins(insert_app);
-        ins->bind(1, id);
-        ins->bind(2, position++);
-        ins->bindNoCopy(3, kind_text(a.target_kind));
-        ins->bindNoCopy(4, a.target_match_key);
-        ins->bindNoCopy(5, a.target_number);
-        ins->bind(6, a.amount.minor_units());
-        ins->bind(7, std::string(a.amount.currency().code()));
-        ins->bind(8, a.discount.minor_units());
-        ins->bind(9, std::string(a.discount.currency().code()));
-        ins->exec();
-        dirty.emplace_back(kind_text(a.target_kind), a.target_match_key);
-      }
-      dirty.emplace_back(kind, doc.match_key);
-      changed_groups.emplace_back(kind, doc.match_key);
-      if (cancellations_possible(doc.system)) {
-        void_candidates[doc.system].push_back(doc.cancels.empty() ? doc.external_id : doc.cancels);
-      }
-    }
-
-    for (const auto& [system, ids] : void_candidates) {
-      StatementUse v(statement(kVoidCancelled));
-      v->bindNoCopy(1, system);
-      v->bind(2, nlohmann::json(ids).dump());
-      v->bindNoCopy(3, now_text);
-      while (v->executeStep()) {
-        dirty.emplace_back(v->getColumn(0).getString(), v->getColumn(1).getString());
-      }
-    }
-
-    // Reverse rule: one lookup per kind for the batch's changed groups.
-    SQLite::Statement& applying = statement(kApplyingGroups);
-    for_each_kind(std::move(changed_groups), [&](const std::string& kind, const std::string& match_keys) {
-      StatementUse q(applying);
-      q->bindNoCopy(1, kind);
-      q->bindNoCopy(2, match_keys);
-      while (q->executeStep()) {
-        dirty.emplace_back(q->getColumn(0).getString(), q->getColumn(1).getString());
-      }
-    });
-    mark_dirty_in_tx(std::move(dirty), now_text);
-
-    for (const QuarantineEntry& e : batch.quarantined) {
-      insert_quarantine(e, e.system.empty() ? batch.system : e.system,
-                        e.at == Instant{} ? now : e.at);
-      ++outcome.quarantined;
-    }
-
-    if (batch.cursor) {
-      StatementUse c(statement(kPutCursor));
-      c->bindNoCopy(1, batch.system);
-      c->bindNoCopy(2, batch.cursor_key);
-      c->bindNoCopy(3, *batch.cursor);
-      c->bindNoCopy(4, now_text);
-      c->exec();
-    }
+    for (const DocumentBatch& batch : batches) outcomes.push_back(write_batch(batch, now, now_text));
     tx.commit();
-    return outcome;
+    return outcomes;
   });
+}
+
+BatchOutcome SqliteStore::write_batch(const DocumentBatch& batch, Instant now,
+                                      const std::string& now_text) {
+  BatchOutcome outcome;
+  GroupList dirty;
+  dirty.reserve(batch.documents.size() * 2);
+  GroupList changed_groups;  // whose applying documents get re-checked
+
+  SQLite::Statement& upsert = statement(kUpsertDocument);
+  SQLite::Statement& delete_apps = statement(kDeleteApplications);
+  SQLite::Statement& insert_app = statement(kInsertApplication);
+
+  SQLite::Statement& updated = statement(kUpdatedDocument);
+
+  // Only a system with a cancellation (stored or in this batch) can have a
+  // document to void: the others skip the lookup after the upserts.
+  std::map<std::string, std::vector<std::string>> void_candidates;
+  std::map<std::string, bool, std::less<>> may_cancel;
+  for (const Document& doc : batch.documents) {
+    if (!doc.cancels.empty()) may_cancel[doc.system] = true;
+  }
+  auto cancellations_possible = [&](const std::string& system) {
+    auto [it, added] = may_cancel.try_emplace(system, false);
+    if (added) {
+      StatementUse q(statement(kAnyCancellation));
+      q->bindNoCopy(1, system);
+      it->second = q->executeStep();
+    }
+    return it->second;
+  };
+
+  for (const Document& doc : batch.documents) {
+    const std::string hash = content_hash(doc);
+    const std::string& kind = kind_text(doc.kind);
+    std::int64_t id = 0;
+    bool inserted = false;
+    std::optional<std::string> previous_match_key;
+    {
+      StatementUse u(upsert);
+      u->bindNoCopy(1, doc.system);
+      u->bindNoCopy(2, kind);
+      u->bindNoCopy(3, doc.external_id);
+      u->bindNoCopy(4, doc.version);
+      u->bindNoCopy(5, hash);
+      u->bindNoCopy(6, doc.document_number);
+      u->bindNoCopy(7, doc.match_key);
+      u->bindNoCopy(8, doc.customer_key);
+      u->bindNoCopy(9, doc.customer_name);
+      u->bind(10, doc.amount.minor_units());
+      u->bind(11, std::string(doc.amount.currency().code()));
+      u->bind(12, doc.open_amount.minor_units());
+      u->bind(13, std::string(doc.open_amount.currency().code()));
+      u->bind(14, doc.tax_amount.minor_units());
+      u->bind(15, std::string(doc.tax_amount.currency().code()));
+      bind_date(*u, 16, doc.issue_date);
+      bind_date(*u, 17, doc.due_date);
+      u->bindNoCopy(18, status_text(doc.status));
+      u->bindNoCopy(19, doc.reference);
+      u->bindNoCopy(20, doc.terms);
+      u->bindNoCopy(21, doc.source_updated_at);
+      u->bindNoCopy(22, doc.raw_ref.file);
+      u->bind(23, static_cast<std::int64_t>(doc.raw_ref.offset));
+      u->bind(24, static_cast<std::int64_t>(doc.raw_ref.length));
+      u->bindNoCopy(25, doc.raw_ref.sha256);
+      u->bindNoCopy(26, now_text);
+      u->bindNoCopy(27, doc.cancels);
+      // Rowids start at 1, so a rowid other than 0 afterwards is this insert's.
+      sqlite3_set_last_insert_rowid(db_->getHandle(), 0);
+      if (u->exec() == 0) {
+        ++outcome.unchanged;  // same content, or an older version
+        continue;
+      }
+      id = db_->getLastInsertRowid();
+      inserted = id != 0;
+    }
+    if (!inserted) {
+      StatementUse q(updated);
+      q->bindNoCopy(1, doc.system);
+      q->bindNoCopy(2, kind);
+      q->bindNoCopy(3, doc.external_id);
+      if (!q->executeStep()) throw CorruptRow("updated document " + doc.external_id + " is gone");
+      id = q->getColumn(0).getInt64();
+      if (!q->getColumn(1).isNull()) previous_match_key = q->getColumn(1).getString();
+    }
+
+    if (inserted) {
+      ++outcome.inserted;
+    } else {
+      ++outcome.updated;
+      // The groups the old applications settled need a re-check too.
+      StatementUse d(delete_apps);
+      d->bind(1, id);
+      while (d->executeStep()) {
+        dirty.emplace_back(d->getColumn(0).getString(), d->getColumn(1).getString());
+      }
+      if (previous_match_key && *previous_match_key != doc.match_key) {
+        dirty.emplace_back(kind, *previous_match_key);
+        changed_groups.emplace_back(kind, *previous_match_key);
+      }
+    }
+    int position = 0;
+    for (const Application& a : doc.applications) {
+      StatementUse ins(insert_app);
+      ins->bind(1, id);
+      ins->bind(2, position++);
+      ins->bindNoCopy(3, kind_text(a.target_kind));
+      ins->bindNoCopy(4, a.target_match_key);
+      ins->bindNoCopy(5, a.target_number);
+      ins->bind(6, a.amount.minor_units());
+      ins->bind(7, std::string(a.amount.currency().code()));
+      ins->bind(8, a.discount.minor_units());
+      ins->bind(9, std::string(a.discount.currency().code()));
+      ins->exec();
+      dirty.emplace_back(kind_text(a.target_kind), a.target_match_key);
+    }
+    dirty.emplace_back(kind, doc.match_key);
+    changed_groups.emplace_back(kind, doc.match_key);
+    if (cancellations_possible(doc.system)) {
+      void_candidates[doc.system].push_back(doc.cancels.empty() ? doc.external_id : doc.cancels);
+    }
+  }
+
+  for (const auto& [system, ids] : void_candidates) {
+    StatementUse v(statement(kVoidCancelled));
+    v->bindNoCopy(1, system);
+    v->bind(2, nlohmann::json(ids).dump());
+    v->bindNoCopy(3, now_text);
+    while (v->executeStep()) {
+      dirty.emplace_back(v->getColumn(0).getString(), v->getColumn(1).getString());
+    }
+  }
+
+  // Reverse rule: one lookup per kind for the batch's changed groups.
+  SQLite::Statement& applying = statement(kApplyingGroups);
+  for_each_kind(std::move(changed_groups), [&](const std::string& kind, const std::string& match_keys) {
+    StatementUse q(applying);
+    q->bindNoCopy(1, kind);
+    q->bindNoCopy(2, match_keys);
+    while (q->executeStep()) {
+      dirty.emplace_back(q->getColumn(0).getString(), q->getColumn(1).getString());
+    }
+  });
+  mark_dirty_in_tx(std::move(dirty), now_text);
+
+  for (const QuarantineEntry& e : batch.quarantined) {
+    insert_quarantine(e, e.system.empty() ? batch.system : e.system,
+                      e.at == Instant{} ? now : e.at);
+    ++outcome.quarantined;
+  }
+
+  if (batch.cursor) {
+    StatementUse c(statement(kPutCursor));
+    c->bindNoCopy(1, batch.system);
+    c->bindNoCopy(2, batch.cursor_key);
+    c->bindNoCopy(3, *batch.cursor);
+    c->bindNoCopy(4, now_text);
+    c->exec();
+  }
+  return outcome;
 }
 
 std::vector<Document> SqliteStore::read_documents(SQLite::Statement& query) {

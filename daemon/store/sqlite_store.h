@@ -72,6 +72,8 @@ class SqliteStore final : public Store {
   SqliteStore(SqliteOptions options, std::unique_ptr<SQLite::Database> db);
 
   Result<BatchOutcome> commit_batch(const DocumentBatch& batch, Instant now) override;
+  Result<std::vector<BatchOutcome>> commit_batches(std::span<const DocumentBatch> batches,
+                                                   Instant now) override;
   Result<std::optional<std::string>> get_cursor(const std::string& system,
                                                 const std::string& cursor_key) override;
 
@@ -147,6 +149,8 @@ class SqliteStore final : public Store {
   Status io_error(std::string_view what, std::string_view message) const;
 
   // documents.cpp
+  // Writes one batch inside the caller's transaction (commit_batches).
+  BatchOutcome write_batch(const DocumentBatch& batch, Instant now, const std::string& now_text);
   // Steps `query` (selecting the document columns) to the end, then loads
   // each document's applications.
   std::vector<Document> read_documents(SQLite::Statement& query);

@@ -13,6 +13,10 @@ class DelegatingStore : public store::Store {
   Result<store::BatchOutcome> commit_batch(const store::DocumentBatch& b, Instant now) override {
     return inner_.commit_batch(b, now);
   }
+  Result<std::vector<store::BatchOutcome>> commit_batches(std::span<const store::DocumentBatch> b,
+                                                          Instant now) override {
+    return inner_.commit_batches(b, now);
+  }
   Result<std::optional<std::string>> get_cursor(const std::string& s, const std::string& k) override {
     return inner_.get_cursor(s, k);
   }

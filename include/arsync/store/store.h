@@ -6,9 +6,10 @@
 // a Status/Result; database exceptions never escape.
 //
 // Durability contract: commit_batch writes a batch's documents, quarantined
-// records and cursor in ONE transaction. After it returns OK the batch
-// survives a crash; if it fails nothing of it was written. Re-committing the
-// same documents is idempotent (unchanged content hash => no write).
+// records and cursor in ONE transaction (commit_batches: several batches in
+// one). After it returns OK the batch survives a crash; if it fails nothing
+// of it was written. Re-committing the same documents is idempotent
+// (unchanged content hash => no write).
 //
 // Thread safety: a Store object is used by one thread at a time (the writer
 // thread in arsyncd). Other threads and processes (the arsync CLI) open their
@@ -19,6 +20,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -148,6 +150,14 @@ class Store {
   // applications point at dirty (due now), and stores the cursor: one
   // transaction. Returns what it did.
   virtual Result<BatchOutcome> commit_batch(const DocumentBatch& batch, Instant now) = 0;
+  // commit_batch for several batches (of any systems, each with its own
+  // cursor) in ONE transaction, applied in order: a later batch sees the
+  // earlier ones, and of two cursors for one (system, cursor_key) the later
+  // is kept. All or nothing: on failure no batch was written, and the error
+  // does not say which batch caused it (the writer retries them one by one).
+  // Returns one outcome per batch, in order.
+  virtual Result<std::vector<BatchOutcome>> commit_batches(std::span<const DocumentBatch> batches,
+                                                           Instant now) = 0;
 
   // The cursor stored for (system, cursor_key); nullopt if none yet.
   virtual Result<std::optional<std::string>> get_cursor(const std::string& system,
