@@ -27,9 +27,11 @@
 
 #include "arsync/engine/store_writer.h"
 #include "arsync/store/store.h"
+#include "bench_support.h"
 
 namespace fs = std::filesystem;
 using Steady = std::chrono::steady_clock;
+using arsync::bench::median;
 
 namespace {
 
@@ -94,11 +96,6 @@ double timed_senders(int senders, int posts, Send send) {
     std::exit(1);
   }
   return secs;
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
 }
 
 }  // namespace
