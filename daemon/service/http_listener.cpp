@@ -310,13 +310,12 @@ bool HttpListener::State::serve_request(HttpConnection& conn, std::string& buffe
 
   HttpRequest request;
   if (route->auth == RouteAuth::kListener) {
+    const auto is_authorization = [](const HttpHeader& h) {
+      return h.name.size() == 13 && strncasecmp(h.name.c_str(), "authorization", 13) == 0;
+    };
     std::optional<std::string_view> authorization;
-    for (const HttpHeader& h : head.headers) {
-      if (h.name.size() == 13 && strncasecmp(h.name.c_str(), "authorization", 13) == 0) {
-        authorization = h.value;
-        break;
-      }
-    }
+    const auto sent = std::find_if(head.headers.begin(), head.headers.end(), is_authorization);
+    if (sent != head.headers.end()) authorization = sent->value;
     std::optional<Principal> principal = auth.authenticate(authorization, conn.peer_subject());
     if (!principal) {
       HttpResponse r = text_response(401, "authentication required");
@@ -325,6 +324,9 @@ bool HttpListener::State::serve_request(HttpConnection& conn, std::string& buffe
     }
     request.principal = principal->name;
     record.principal = principal->name;
+    // Checked: the handler needs the principal, not the credentials, and
+    // cannot leak what it never sees.
+    std::erase_if(head.headers, is_authorization);
   }
 
   const std::size_t limit = route->max_body_bytes != 0 ? route->max_body_bytes : options.max_body_bytes;

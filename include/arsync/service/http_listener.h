@@ -8,6 +8,7 @@
 // - routes with RouteAuth::kListener need HTTP Basic (a user of
 //   HttpCredentials), a bearer token, or (with http.tls.client_ca) a verified
 //   client certificate, else 401 with WWW-Authenticate: Basic realm="arsync".
+//   The handler gets the principal; the Authorization header is removed.
 // - limits, each answered with a short text body and Connection: close:
 //   a head over max_header_bytes: 431; a body over the route's limit: 413
 //   (by Content-Length before the body is read, or as soon as a chunked body

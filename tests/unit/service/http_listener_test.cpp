@@ -72,6 +72,7 @@ HttpRoute echo_route(const std::string& method, const std::string& path,
     resp.headers.push_back({"Content-Type", "text/plain"});
     resp.headers.push_back({"X-Remote", req.remote_address});
     if (auto v = req.header("x-probe")) resp.headers.push_back({"X-Probe-Seen", std::string(*v)});
+    resp.headers.push_back({"X-Saw-Authorization", req.header("authorization") ? "yes" : "no"});
     resp.body = req.method + " " + req.path + " ?" + req.query + " " + req.principal + " " + req.body;
     return resp;
   };
@@ -188,11 +189,13 @@ class HttpListenerTest : public ::testing::Test {
 TEST_F(HttpListenerTest, RouteGetsTheWholeRequestAndItsAnswerIsSent) {
   start(loopback(), {echo_route("POST", "/echo", RouteAuth::kRoute)});
   ASSERT_NE(port_, 0);
-  Reply r = send(port_, "POST", "/echo?sap-client=100", "<IDOC/>", {{"X-Probe", "p1"}});
+  Reply r = send(port_, "POST", "/echo?sap-client=100", "<IDOC/>",
+                 {{"X-Probe", "p1"}, {"Authorization", "Signature abc"}});
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.body, "POST /echo ?sap-client=100  <IDOC/>");
   EXPECT_EQ(r.head.getContentLength(), static_cast<std::streamsize>(r.body.size()));
   EXPECT_EQ(r.head.get("X-Probe-Seen"), "p1");
+  EXPECT_EQ(r.head.get("X-Saw-Authorization"), "yes");  // a kRoute route checks it itself
   EXPECT_EQ(r.head.get("X-Remote").rfind("127.0.0.1:", 0), 0u);
 }
 
@@ -237,9 +240,11 @@ TEST_F(HttpListenerTest, BasicAndBearerAreAcceptedAndNameThePrincipal) {
   Reply basic = send(port_, "POST", "/in", "data", {{"Authorization", basic_header("sap-prd", kPassword)}});
   EXPECT_EQ(basic.status, 200);
   EXPECT_EQ(basic.body, "POST /in ? sap-prd data");
+  EXPECT_EQ(basic.head.get("X-Saw-Authorization"), "no");
   Reply bearer = send(port_, "POST", "/in", "data", {{"Authorization", std::string("Bearer ") + kToken}});
   EXPECT_EQ(bearer.status, 200);
   EXPECT_EQ(bearer.body, "POST /in ? ci data");
+  EXPECT_EQ(bearer.head.get("X-Saw-Authorization"), "no");
 }
 
 TEST_F(HttpListenerTest, SixteenConcurrentSendersCostOnePasswordCheck) {
