@@ -5,6 +5,7 @@
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <charconv>
 #include <stdexcept>
 #include <vector>
@@ -132,14 +133,19 @@ std::optional<std::string_view> credentials_after(std::string_view header, std::
 }
 
 // What an unknown user is checked against, so that a wrong user name costs
-// what a wrong password costs and the two cannot be told apart by timing.
-const std::string& decoy_hash() {
-  static const std::string hash = [] {
-    Result<std::string> h = hash_password("decoy");
-    if (!h.is_ok()) throw std::runtime_error(h.status().to_string());
-    return std::move(h).value();
-  }();
-  return hash;
+// what a wrong password costs and the two cannot be told apart by timing:
+// a hash of no password, with the most iterations any user's hash has.
+std::string decoy_hash(const HttpCredentials& credentials) {
+  int iterations = kDefaultPasswordIterations;
+  bool any = false;
+  for (const auto& [user, hash] : credentials.users) {
+    Result<ParsedHash> parsed = parse_hash(hash);
+    if (!parsed.is_ok()) continue;
+    iterations = any ? std::max(iterations, parsed->iterations) : parsed->iterations;
+    any = true;
+  }
+  return std::string(kScheme) + "$" + std::to_string(iterations) +
+         "$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
 }
 
 }  // namespace
@@ -192,7 +198,9 @@ Status check_credentials(const HttpCredentials& credentials) {
 }
 
 HttpAuthenticator::HttpAuthenticator()
-    : cache_key_secret_(32, '\0'), credentials_(std::make_shared<HttpCredentials>()) {
+    : cache_key_secret_(32, '\0'),
+      credentials_(std::make_shared<HttpCredentials>()),
+      decoy_(decoy_hash(HttpCredentials{})) {
   if (RAND_bytes(reinterpret_cast<unsigned char*>(cache_key_secret_.data()),
                  static_cast<int>(cache_key_secret_.size())) != 1) {
     throw std::runtime_error("the system's random source failed");
@@ -202,9 +210,11 @@ HttpAuthenticator::HttpAuthenticator()
 Status HttpAuthenticator::set_credentials(HttpCredentials credentials) {
   ARSYNC_RETURN_IF_ERROR(check_credentials(credentials));
   for (auto& [name, hash] : credentials.tokens) hash = lower(hash);
+  std::string decoy = decoy_hash(credentials);
   auto next = std::make_shared<const HttpCredentials>(std::move(credentials));
   std::lock_guard<std::mutex> lock(mutex_);
   credentials_ = std::move(next);
+  decoy_ = std::move(decoy);
   verified_.clear();
   return Status::ok();
 }
@@ -237,11 +247,13 @@ std::optional<Principal> HttpAuthenticator::basic(std::string_view encoded) {
   const std::string key(reinterpret_cast<const char*>(mac), mac_size);
 
   std::shared_ptr<const HttpCredentials> credentials;
+  std::string decoy;
   std::promise<bool> promise;
   std::shared_future<bool> pending;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     credentials = credentials_;
+    decoy = decoy_;
     if (const auto hit = verified_.find(key); hit != verified_.end()) {
       return Principal{hit->second, "basic"};
     }
@@ -260,7 +272,7 @@ std::optional<Principal> HttpAuthenticator::basic(std::string_view encoded) {
   password_checks_.fetch_add(1);
   bool ok = false;
   try {
-    ok = verify_password(password, found == credentials->users.end() ? decoy_hash() : found->second) &&
+    ok = verify_password(password, found == credentials->users.end() ? decoy : found->second) &&
          found != credentials->users.end();
   } catch (...) {
     ok = false;

@@ -99,6 +99,7 @@ class HttpAuthenticator {
 
   std::mutex mutex_;
   std::shared_ptr<const HttpCredentials> credentials_;
+  std::string decoy_;  // checked for unknown users (see decoy_hash)
   std::unordered_map<std::string, std::string> verified_;  // HMAC -> user
   std::unordered_map<std::string, std::shared_future<bool>> in_progress_;
   std::atomic<std::uint64_t> password_checks_{0};
