@@ -3,6 +3,7 @@
 // commands are declared in a table (command_table.h), one file per group;
 // main builds the table and runs it.
 #include "command_table.h"
+#include "arsync/version.h"
 
 int main(int argc, char** argv) {
   using namespace arsync::cli;
@@ -17,5 +18,5 @@ int main(int argc, char** argv) {
   add_mail_commands(table);
   add_mapping_commands(table);
   add_connector_commands(table);
-  return run_command_line(table, ctx, "arsync", argc, argv);
+  return run_command_line(table, ctx, arsync::version_text("arsync"), argc, argv);
 }

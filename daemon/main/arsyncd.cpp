@@ -21,6 +21,7 @@
 #include "arsync/service/summary.h"
 #include "arsync/service/systemd_notify.h"
 #include "arsync/store/store.h"
+#include "arsync/version.h"
 
 namespace {
 
@@ -47,13 +48,14 @@ void install_signal_handlers() {
 
 int usage(int code) {
   (code == 0 ? std::cout : std::cerr)
-      << "usage: arsyncd --config FILE [--once] [--log-level debug|info|warning|error]\n"
+      << "usage: arsyncd --config FILE [--once] [--log-level debug|info|warning|error] [--version]\n"
          "  --config FILE   configuration file (default /etc/arsync/arsync.json)\n"
          "  --once          run one sync cycle, print a summary and exit\n"
          "                  (exit status 1 if a system failed or was degraded,\n"
          "                  a match group could not be reconciled, alerting failed\n"
          "                  or due mail was not sent)\n"
-         "  --log-level L   override the config's log_level\n";
+         "  --log-level L   override the config's log_level\n"
+         "  --version       print the version and exit\n";
   return code;
 }
 
@@ -118,6 +120,9 @@ int main(int argc, char** argv) {
       level = argv[++i];
     } else if (a == "--help" || a == "-h") {
       return usage(0);
+    } else if (a == "--version") {
+      std::cout << version_text("arsyncd") << "\n";
+      return 0;
     } else {
       std::cerr << "arsyncd: unknown argument '" << a << "'\n";
       return usage(2);

@@ -8,9 +8,11 @@
 #include <cstdio>
 #include <functional>
 
+#include <gmock/gmock.h>
 #include <nlohmann/json.hpp>
 
 #include "arsync/model/money.h"
+#include "arsync/version.h"
 #include "demo_env.h"
 
 namespace arsync::testing {
@@ -631,6 +633,25 @@ TEST(Cli, EveryCommandHasItsOwnHelp) {
   CmdResult unknown = run(kBin + "arsync help frobnicate");
   EXPECT_EQ(unknown.status, 2) << unknown.out;
   EXPECT_NE(unknown.out.find("arsync: no command 'frobnicate'"), std::string::npos) << unknown.out;
+}
+
+// ---- --version -----------------------------------------------------------
+
+TEST(Cli, BothProgramsPrintTheirVersionAndTheConnectorAbi) {
+  // The version CMake's project() declares, as configure_file wrote it.
+  EXPECT_THAT(std::string(kVersion), ::testing::MatchesRegex("[0-9]+\\.[0-9]+\\.[0-9]+")) << kVersion;
+  const std::string rest = std::string(" ") + kVersion + " (connector ABI " +
+                           std::to_string(kConnectorAbiVersion) + ")\n";
+  CmdResult cli = run(kBin + "arsync --version");
+  EXPECT_EQ(cli.status, 0) << cli.out;
+  EXPECT_EQ(cli.out, "arsync" + rest);
+  CmdResult daemon = run(kBin + "arsyncd --version");
+  EXPECT_EQ(daemon.status, 0) << daemon.out;
+  EXPECT_EQ(daemon.out, "arsyncd" + rest);
+  // Anywhere on the line, as the other global options.
+  CmdResult after = run(kBin + "arsync status --version");
+  EXPECT_EQ(after.status, 0) << after.out;
+  EXPECT_EQ(after.out, "arsync" + rest);
 }
 
 }  // namespace
