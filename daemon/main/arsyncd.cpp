@@ -17,6 +17,7 @@
 #include "arsync/engine/sync_engine.h"
 #include "arsync/log/log.h"
 #include "arsync/service/config.h"
+#include "arsync/service/config_check.h"
 #include "arsync/service/engine_setup.h"
 #include "arsync/service/summary.h"
 #include "arsync/service/systemd_notify.h"
@@ -71,8 +72,11 @@ arsync::Result<Runtime> build_runtime(const std::string& config_path, const std:
                                       const arsync::Registry& registry, const arsync::Clock& clock,
                                       bool once) {
   using namespace arsync;
-  Result<service::Config> config = service::load_config(config_path);
-  if (!config) return config.status();
+  // Every error of the config at once (the admin fixes them in one go),
+  // including those the engine would find one at a time.
+  service::ConfigErrors errors(config_path);
+  std::optional<service::Config> config = service::check_config(config_path, registry, errors);
+  if (!errors.empty()) return errors.to_status();
   log::Level lvl;
   if (log::parse_level(level.empty() ? config->log_level : level, &lvl)) log::set_level(lvl);
   Result<engine::EngineOptions> options = service::make_engine_options(*config, registry);

@@ -84,5 +84,6 @@ void add_quarantine_commands(CommandTable& table);     // cli_quarantine.cpp
 void add_mail_commands(CommandTable& table);           // cli_mail.cpp
 void add_mapping_commands(CommandTable& table);        // cli_mapping.cpp
 void add_connector_commands(CommandTable& table);      // cli_connectors.cpp
+void add_config_commands(CommandTable& table);         // cli_config.cpp
 
 }  // namespace arsync::cli

@@ -654,5 +654,70 @@ TEST(Cli, BothProgramsPrintTheirVersionAndTheConnectorAbi) {
   EXPECT_EQ(after.out, "arsync" + rest);
 }
 
+// ---- arsync config check -------------------------------------------------
+
+// A config holding errors of each kind: the file's own keys, a system's
+// connector type and settings, the reconcile and mail sections.
+fs::path write_config_with_errors(const fs::path& root) {
+  const fs::path config = root / "bad.json";
+  write_file(config, R"({
+    "store": {"path": "var/arsync.db", "synchronous": "fast"},
+    "interval_seconds": "10", "intervall": 5,
+    "state_dir": "var", "mappings_dir": ")" + kSrc + R"(/mappings",
+    "systems": {
+      "sap-ecc": {"type": "sap_idoc", "settings": {"inbound_dir": "inbound/sap-ecc", "drop_dir": "x"}},
+      "sap-s4": {"type": "sap_idocs"}},
+    "reconcile": {"pairs": [{"left": "sap-ecc", "right": "sap-s5"}]},
+    "mail": {"to": ["b@test.example"], "transport": {"type": "file", "dir": "mail"}}})");
+  return config;
+}
+
+const char* const kConfigErrors[] = {
+    "  intervall: unknown key (known keys here: ",
+    "  store.synchronous must be \"full\" or \"normal\"\n",
+    "  interval_seconds: expected an integer, got the string \"10\"\n",
+    "  systems.sap-ecc.settings: unknown key 'drop_dir' for connector type 'sap_idoc' (known keys: ",
+    "  systems.sap-s4.type: unknown connector type 'sap_idocs' (built in: sap_idoc)\n",
+    "  reconcile.pairs[0].right: unknown system 'sap-s5'",
+    "  mail.from is required",
+};
+
+TEST(Cli, ConfigCheckReportsEveryErrorWithItsKeyPath) {
+  DemoEnv env;
+  const fs::path config = write_config_with_errors(env.root());
+  CmdResult r = run(kBin + "arsync config check " + config.string());
+  EXPECT_EQ(r.status, 1) << r.out;
+  EXPECT_EQ(r.out.rfind("arsync: " + config.string() + ": 7 errors\n", 0), 0u) << r.out;
+  for (const char* e : kConfigErrors) EXPECT_NE(r.out.find(e), std::string::npos) << e << "\n" << r.out;
+  EXPECT_EQ(r.out.find("OK"), std::string::npos) << r.out;
+  EXPECT_FALSE(fs::exists(env.root() / "var")) << "a check creates nothing";
+}
+
+TEST(Cli, ConfigCheckOfAGoodConfigSaysOkOnOneLine) {
+  DemoEnv env;
+  const fs::path config = env.root() / "arsync.json";
+  CmdResult r = run(kBin + "arsync config check " + config.string());
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_EQ(r.out, config.string() + ": OK (2 systems, store " + (env.root() / "var" / "arsync.db").string() +
+                       ")\n");
+  CmdResult missing = run(kBin + "arsync config check " + (env.root() / "none.json").string());
+  EXPECT_EQ(missing.status, 1) << missing.out;
+  EXPECT_NE(missing.out.find("  cannot read config file"), std::string::npos) << missing.out;
+  CmdResult none = run(kBin + "arsync config check");
+  EXPECT_EQ(none.status, 2) << none.out;
+  EXPECT_NE(none.out.find("arsync: usage: arsync config check FILE"), std::string::npos) << none.out;
+}
+
+TEST(Cli, ArsyncdRefusesABadConfigListingEveryError) {
+  DemoEnv env;
+  const fs::path config = write_config_with_errors(env.root());
+  CmdResult r = run(arsyncd_once(config));
+  EXPECT_EQ(r.status, 1) << r.out;
+  EXPECT_NE(r.out.find("arsyncd: invalid argument: 7 errors in the config:\n"), std::string::npos)
+      << r.out;
+  for (const char* e : kConfigErrors) EXPECT_NE(r.out.find(e), std::string::npos) << e << "\n" << r.out;
+  EXPECT_FALSE(fs::exists(env.root() / "var" / "arsync.db")) << "refused before the store is opened";
+}
+
 }  // namespace
 }  // namespace arsync::testing
