@@ -2,10 +2,8 @@
 // arsync commands, asserting output and exit status.
 #include <pwd.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <cstdio>
 #include <functional>
 
 #include <gmock/gmock.h>
@@ -14,26 +12,10 @@
 #include "arsync/model/money.h"
 #include "arsync/version.h"
 #include "demo_env.h"
+#include "run_command.h"
 
 namespace arsync::testing {
 namespace {
-
-struct CmdResult {
-  int status = -1;
-  std::string out;  // stdout and stderr
-};
-
-CmdResult run(const std::string& cmd) {
-  CmdResult r;
-  FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
-  if (!p) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  int w = ::pclose(p);
-  r.status = WIFEXITED(w) ? WEXITSTATUS(w) : -1;
-  return r;
-}
 
 const std::string kBin = std::string(ARSYNC_BINARY_DIR) + "/daemon/main/";
 const std::string kSrc = ARSYNC_SOURCE_DIR;
