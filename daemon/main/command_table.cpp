@@ -102,10 +102,12 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 // "unknown option --limt (did you mean --limit?)", the suggestion taken from
 // `known` (the command's options and the global ones).
 std::string unknown_option(const std::string& arg, const std::vector<const OptionSpec*>& known) {
-  const std::string name = arg.substr(arg.find_first_not_of('-'));
+  const std::size_t start = arg.find_first_not_of('-');
+  const std::string name = start == std::string::npos ? "" : arg.substr(start);
   std::string best;
   std::size_t best_distance = 3;  // suggest only a near miss
   for (const OptionSpec* o : known) {
+    if (name.empty()) break;  // "--" alone: nothing to be near
     const std::size_t d = edit_distance(name, o->name);
     if (d < best_distance) {
       best = o->name;

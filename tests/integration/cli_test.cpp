@@ -491,6 +491,12 @@ TEST(Cli, UnknownOptionIsRefusedWithASuggestion) {
   EXPECT_NE(flag.out.find("(did you mean --json?)"), std::string::npos) << flag.out;
 }
 
+TEST(Cli, DashesAloneAreRefusedNotACrash) {
+  CmdResult r = run(kBin + "arsync status --");
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_EQ(r.out, "arsync: unknown option --\nusage: arsync status\n");
+}
+
 // ---- the command table: options per command, help from the table ---------
 
 TEST(Cli, OptionOfAnotherCommandIsRefusedNamingIt) {
