@@ -7,7 +7,7 @@ BUILD_DIR="${BUILD_DIR:-$ROOT/build}"
 
 PACKAGES=(build-essential cmake pkg-config libpoco-dev libssl-dev libpugixml-dev
           nlohmann-json3-dev libsqlitecpp-dev libsqlite3-dev libgtest-dev libgmock-dev
-          libjemalloc-dev python3 python3-aiosmtpd openssl ca-certificates)
+          libjemalloc-dev libcli11-dev python3 python3-aiosmtpd openssl ca-certificates)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

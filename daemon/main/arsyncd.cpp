@@ -17,10 +17,12 @@
 #include "arsync/engine/sync_engine.h"
 #include "arsync/log/log.h"
 #include "arsync/service/config.h"
+#include "arsync/service/config_check.h"
 #include "arsync/service/engine_setup.h"
 #include "arsync/service/summary.h"
 #include "arsync/service/systemd_notify.h"
 #include "arsync/store/store.h"
+#include "arsync/version.h"
 
 namespace {
 
@@ -47,13 +49,14 @@ void install_signal_handlers() {
 
 int usage(int code) {
   (code == 0 ? std::cout : std::cerr)
-      << "usage: arsyncd --config FILE [--once] [--log-level debug|info|warning|error]\n"
+      << "usage: arsyncd --config FILE [--once] [--log-level debug|info|warning|error] [--version]\n"
          "  --config FILE   configuration file (default /etc/arsync/arsync.json)\n"
          "  --once          run one sync cycle, print a summary and exit\n"
          "                  (exit status 1 if a system failed or was degraded,\n"
          "                  a match group could not be reconciled, alerting failed\n"
          "                  or due mail was not sent)\n"
-         "  --log-level L   override the config's log_level\n";
+         "  --log-level L   override the config's log_level\n"
+         "  --version       print the version and exit\n";
   return code;
 }
 
@@ -69,8 +72,11 @@ arsync::Result<Runtime> build_runtime(const std::string& config_path, const std:
                                       const arsync::Registry& registry, const arsync::Clock& clock,
                                       bool once) {
   using namespace arsync;
-  Result<service::Config> config = service::load_config(config_path);
-  if (!config) return config.status();
+  // Every error of the config at once (the admin fixes them in one go),
+  // including those the engine would find one at a time.
+  service::ConfigErrors errors(config_path);
+  std::optional<service::Config> config = service::check_config(config_path, registry, errors);
+  if (!errors.empty()) return errors.to_status();
   log::Level lvl;
   if (log::parse_level(level.empty() ? config->log_level : level, &lvl)) log::set_level(lvl);
   Result<engine::EngineOptions> options = service::make_engine_options(*config, registry);
@@ -118,6 +124,9 @@ int main(int argc, char** argv) {
       level = argv[++i];
     } else if (a == "--help" || a == "-h") {
       return usage(0);
+    } else if (a == "--version") {
+      std::cout << version_text("arsyncd") << "\n";
+      return 0;
     } else {
       std::cerr << "arsyncd: unknown argument '" << a << "'\n";
       return usage(2);

@@ -1,8 +1,11 @@
-// The `arsync` command line: shared argument handling and the command groups
-// (one file each). Each command returns the process exit status:
-// 0 success, 1 the command ran and found errors, 2 usage error.
+// The `arsync` command line: what every command is given (its parsed
+// arguments and the context) and the helpers the command groups share. The
+// commands themselves are declared in the table (command_table.h), one file
+// per group. Each command returns the process exit status: 0 success, 1 the
+// command ran and found errors, 2 usage error.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
@@ -14,31 +17,38 @@
 
 namespace arsync::cli {
 
+// One command's arguments, already checked against its table entry: only
+// the options it declares, each value of the declared type, and no more
+// positional arguments than it names (fewer are the command's to refuse).
 struct Args {
   std::vector<std::string> positional;            // after the command words
   std::map<std::string, std::string> options;     // --name value
   std::map<std::string, bool> flags;              // --json
+  std::string usage;  // the command's usage line, "arsync mapping test FILE INPUT"
 
   std::optional<std::string> option(const std::string& name) const;
   bool flag(const std::string& name) const { return flags.count(name) > 0; }
+  // A ValueType::kPositiveInteger option's value, or `fallback` when not given.
+  std::size_t number(const std::string& name, std::size_t fallback) const;
 };
 
 struct Context {
   std::string config_path;  // --config, or the default
   std::string db_path;      // --db, overrides the config's store.path
+  bool writes = false;      // the command is declared as changing the store
   Registry registry;
 };
 
-// Opens the store named by --db or the config (read-only unless `write`).
-Result<std::unique_ptr<store::Store>> open_store(const Context& ctx, bool write);
+// Opens the store named by --db or the config: for writing when the running
+// command is declared as writing (ctx.writes), else read-only.
+Result<std::unique_ptr<store::Store>> open_store(const Context& ctx);
 
-int cmd_status(Context& ctx, const Args& args);
-int cmd_discrepancies(Context& ctx, const std::string& sub, const Args& args);
-int cmd_quarantine(Context& ctx, const std::string& sub, const Args& args);
-int cmd_mail(Context& ctx, const std::string& sub, const Args& args);
-int cmd_recheck(Context& ctx, const Args& args);
-int cmd_mapping(Context& ctx, const std::string& sub, const Args& args);
-int cmd_connectors(Context& ctx, const std::string& sub, const Args& args);
+// A whole number > 0 written as `text` (nothing after it), or nullopt.
+std::optional<long long> positive_number(const std::string& text);
+
+// The ID argument of a `show`-like command; `what` names the thing
+// ("discrepancy") in the error.
+Result<std::int64_t> parse_id(const Args& args, const std::string& what);
 
 // Who runs this command, for --by: the login name (also under sudo), else the
 // effective user's name, else "uid N".

@@ -1,10 +1,10 @@
-// `arsync mapping check|test` and `arsync connectors list|describe`.
+// `arsync mapping check|test`.
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
 
-#include "cli.h"
+#include "command_table.h"
 #include "arsync/mapping/mapping.h"
 #include "arsync/model/document_json.h"
 #include "arsync/model/json_record.h"
@@ -87,7 +87,7 @@ Status read_input(const Context& ctx, const mapping::Mapping& m, const std::stri
 }
 
 int mapping_test(Context& ctx, const Args& args) {
-  if (args.positional.size() != 2) return fail("usage: arsync mapping test FILE INPUT", 2);
+  if (args.positional.size() != 2) return fail("usage: " + args.usage, 2);
   Result<mapping::Mapping> m = mapping::Mapping::load(args.positional[0]);
   if (!m) return fail(m.status().to_string());
   if (!names_known(ctx, *m)) return 1;
@@ -138,49 +138,34 @@ int mapping_test(Context& ctx, const Args& args) {
   return errors == 0 && unmapped == 0 ? 0 : 1;
 }
 
-}  // namespace
-
-int cmd_mapping(Context& ctx, const std::string& sub, const Args& args) {
-  if (sub == "check") {
-    if (args.positional.size() != 1) return fail("usage: arsync mapping check FILE", 2);
-    Result<mapping::Mapping> m = mapping::Mapping::load(args.positional[0]);
-    if (!m) return fail(m.status().to_string());
-    std::string entities;
-    for (const std::string& e : m->entities()) entities += (entities.empty() ? "" : ", ") + e;
-    if (!ctx.registry.find(m->connector_type())) {
-      return fail(args.positional[0] + ": connector type '" + m->connector_type() +
-                  "' is not built into this arsync");
-    }
-    if (!names_known(ctx, *m)) return 1;
-    std::cout << args.positional[0] << ": OK (connector " << m->connector_type()
-              << ", record types " << entities << ")\n"
-              << "reads: " << m->fields_read().to_string() << "\n";
-    return 0;
+int mapping_check(Context& ctx, const Args& args) {
+  if (args.positional.size() != 1) return fail("usage: " + args.usage, 2);
+  Result<mapping::Mapping> m = mapping::Mapping::load(args.positional[0]);
+  if (!m) return fail(m.status().to_string());
+  std::string entities;
+  for (const std::string& e : m->entities()) entities += (entities.empty() ? "" : ", ") + e;
+  if (!ctx.registry.find(m->connector_type())) {
+    return fail(args.positional[0] + ": connector type '" + m->connector_type() +
+                "' is not built into this arsync");
   }
-  if (sub == "test") return mapping_test(ctx, args);
-  return fail("usage: arsync mapping check FILE | mapping test FILE INPUT", 2);
+  if (!names_known(ctx, *m)) return 1;
+  std::cout << args.positional[0] << ": OK (connector " << m->connector_type()
+            << ", record types " << entities << ")\n"
+            << "reads: " << m->fields_read().to_string() << "\n";
+  return 0;
 }
 
-int cmd_connectors(Context& ctx, const std::string& sub, const Args& args) {
-  if (sub == "list") {
-    for (const std::string& name : ctx.registry.names()) {
-      std::cout << name << "  " << ctx.registry.find(name)->description << "\n";
-    }
-    return 0;
-  }
-  if (sub == "describe") {
-    if (args.positional.size() != 1) return fail("usage: arsync connectors describe NAME", 2);
-    const ConnectorType* t = ctx.registry.find(args.positional[0]);
-    if (!t) return fail("no connector type '" + args.positional[0] + "' (see arsync connectors list)");
-    std::cout << t->name << ": " << t->description << "\n\nSettings (systems.NAME.settings):\n";
-    for (const ConfigKey& k : t->config_keys) {
-      std::cout << "  " << k.name << " (" << k.type << (k.required ? ", required" : "")
-                << (k.default_value.is_null() ? "" : ", default " + k.default_value.dump())
-                << ")\n      " << k.description << "\n";
-    }
-    return 0;
-  }
-  return fail("usage: arsync connectors list | connectors describe NAME", 2);
+}  // namespace
+
+void add_mapping_commands(CommandTable& table) {
+  CommandSpec& check = add_command(table, {"mapping", "check"}, "validate a mapping file",
+                                   mapping_check);
+  check.arguments = {"FILE"};
+  check.help = "Also prints what the daemon will read of each record.";
+  CommandSpec& test = add_command(table, {"mapping", "test"},
+                                  "map a source file (IDoc file or JSON record)", mapping_test);
+  test.arguments = {"FILE", "INPUT"};
+  test.help = "Prints each document and each error with its path; exit 1 when any record fails.";
 }
 
 }  // namespace arsync::cli

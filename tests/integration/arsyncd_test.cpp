@@ -14,30 +14,18 @@
 #include <thread>
 
 #include "demo_env.h"
+#include "run_command.h"
 
 namespace arsync::testing {
 namespace {
 
-struct Ran {
-  int status = -1;
-  std::string out;  // stdout
-  std::string err;  // stderr (the log)
-};
+// stdout in `out`, stderr (the log) in `err`.
+using Ran = CmdResult;
 
 const std::string kBin = std::string(ARSYNC_BINARY_DIR) + "/daemon/main/";
 
 Ran run(const DemoEnv& env, const std::string& cmd) {
-  const fs::path err = env.root() / "stderr.txt";
-  Ran r;
-  FILE* p = ::popen((cmd + " 2>" + err.string()).c_str(), "r");
-  if (!p) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  const int w = ::pclose(p);
-  r.status = WIFEXITED(w) ? WEXITSTATUS(w) : -1;
-  r.err = read_file(err);
-  return r;
+  return run_split(cmd, env.root() / "stderr.txt");
 }
 
 Ran once(const DemoEnv& env, const std::string& extra = "") {

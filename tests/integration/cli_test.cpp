@@ -2,36 +2,20 @@
 // arsync commands, asserting output and exit status.
 #include <pwd.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <cstdio>
 #include <functional>
 
+#include <gmock/gmock.h>
 #include <nlohmann/json.hpp>
 
 #include "arsync/model/money.h"
+#include "arsync/version.h"
 #include "demo_env.h"
+#include "run_command.h"
 
 namespace arsync::testing {
 namespace {
-
-struct CmdResult {
-  int status = -1;
-  std::string out;  // stdout and stderr
-};
-
-CmdResult run(const std::string& cmd) {
-  CmdResult r;
-  FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
-  if (!p) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  int w = ::pclose(p);
-  r.status = WIFEXITED(w) ? WEXITSTATUS(w) : -1;
-  return r;
-}
 
 const std::string kBin = std::string(ARSYNC_BINARY_DIR) + "/daemon/main/";
 const std::string kSrc = ARSYNC_SOURCE_DIR;
@@ -505,6 +489,222 @@ TEST(Cli, UnknownOptionIsRefusedWithASuggestion) {
             std::string::npos) << eq.out;
   CmdResult flag = run(arsync(env, "discrepancies list --jsn"));
   EXPECT_NE(flag.out.find("(did you mean --json?)"), std::string::npos) << flag.out;
+}
+
+TEST(Cli, DashesAloneAreRefusedNotACrash) {
+  CmdResult r = run(kBin + "arsync status --");
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_EQ(r.out, "arsync: unknown option --\nusage: arsync status\n");
+}
+
+// ---- the command table: options per command, help from the table ---------
+
+TEST(Cli, OptionOfAnotherCommandIsRefusedNamingIt) {
+  DemoEnv env;
+  env.drop_all_demo_files();
+  run_demo_once(env);
+  // --limit belongs to the list commands, not to status or show.
+  CmdResult status = run(arsync(env, "status --limit 5"));
+  EXPECT_EQ(status.status, 2) << status.out;
+  EXPECT_NE(status.out.find("arsync: unknown option --limit\nusage: arsync status\n"),
+            std::string::npos) << status.out;
+  CmdResult show = run(arsync(env, "discrepancies show 1 --limit 5"));
+  EXPECT_EQ(show.status, 2) << show.out;
+  EXPECT_NE(show.out.find("arsync: unknown option --limit\nusage: arsync discrepancies show ID [--json]\n"),
+            std::string::npos) << show.out;
+  // A flag of one command is not taken by another.
+  CmdResult json = run(arsync(env, "quarantine list --json"));
+  EXPECT_EQ(json.status, 2) << json.out;
+  EXPECT_NE(json.out.find("arsync: unknown option --json\n"), std::string::npos) << json.out;
+  // The typo of --limit with its value fails before anything is listed.
+  CmdResult typo = run(arsync(env, "quarantine list --limt 5"));
+  EXPECT_EQ(typo.status, 2) << typo.out;
+  EXPECT_NE(typo.out.find("arsync: unknown option --limt (did you mean --limit?)\n"),
+            std::string::npos) << typo.out;
+  EXPECT_EQ(typo.out.find("quarantined record(s)"), std::string::npos) << typo.out;
+}
+
+TEST(Cli, GlobalOptionsComeAnywhere) {
+  DemoEnv env;
+  env.drop_all_demo_files();
+  run_demo_once(env);
+  const std::string db = (env.root() / "var" / "arsync.db").string();
+  CmdResult after = run(kBin + "arsync discrepancies list --db " + db + " --limit 2");
+  EXPECT_EQ(after.status, 0) << after.out;
+  EXPECT_NE(after.out.find("\n2 discrepancies with status open\n"), std::string::npos) << after.out;
+}
+
+TEST(Cli, ValueOptionWithoutItsValueIsAUsageError) {
+  DemoEnv env;
+  CmdResult r = run(arsync(env, "discrepancies list --limit"));
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_NE(r.out.find("arsync: option --limit needs a value\nusage: arsync [--config FILE] [--db PATH] "
+                       "discrepancies list "),
+            std::string::npos) << r.out;
+  CmdResult note = run(arsync(env, "discrepancies ack 2"));
+  EXPECT_EQ(note.status, 2) << note.out;
+  EXPECT_NE(note.out.find("arsync: --note TEXT is required: say why"), std::string::npos) << note.out;
+}
+
+TEST(Cli, ArgumentBeyondTheCommandsIsAUsageError) {
+  DemoEnv env;
+  CmdResult r = run(arsync(env, "discrepancies show 1 2"));
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_NE(r.out.find("arsync: unexpected argument '2'\nusage: arsync discrepancies show ID [--json]\n"),
+            std::string::npos) << r.out;
+}
+
+TEST(Cli, UnknownCommandOrMissingWordIsAUsageError) {
+  CmdResult unknown = run(kBin + "arsync frobnicate");
+  EXPECT_EQ(unknown.status, 2) << unknown.out;
+  EXPECT_NE(unknown.out.find("arsync: unknown command 'frobnicate'\nusage: arsync "), std::string::npos)
+      << unknown.out;
+  CmdResult group = run(kBin + "arsync discrepancies");
+  EXPECT_EQ(group.status, 2) << group.out;
+  EXPECT_EQ(group.out, "arsync: usage: arsync discrepancies list|show|resolve|ack ...\n");
+  CmdResult word = run(kBin + "arsync quarantine purge");
+  EXPECT_EQ(word.status, 2) << word.out;
+  EXPECT_EQ(word.out, "arsync: usage: arsync quarantine list|show ...\n");
+  CmdResult none = run(kBin + "arsync");
+  EXPECT_EQ(none.status, 2) << none.out;
+  EXPECT_EQ(none.out.rfind("usage: arsync [--config FILE] [--db PATH] COMMAND ...\n", 0), 0u) << none.out;
+}
+
+// Every command of the table, as `arsync --help` lists it.
+const std::vector<std::string> kCommands = {
+    "status",           "recheck",         "discrepancies list", "discrepancies show",
+    "discrepancies resolve", "discrepancies ack", "quarantine list", "quarantine show",
+    "mail list",        "mapping check",   "mapping test",       "connectors list",
+    "connectors describe"};
+
+TEST(Cli, HelpListsEveryCommandWithItsOptions) {
+  CmdResult r = run(kBin + "arsync --help");
+  EXPECT_EQ(r.status, 0) << r.out;
+  for (const std::string& c : kCommands) {
+    EXPECT_NE(r.out.find("\n  " + c), std::string::npos) << c << "\n" << r.out;
+  }
+  EXPECT_NE(r.out.find("\n  discrepancies list [--status open|acknowledged|resolved|all] [--rule R] "
+                       "[--system S] [--limit N] [--json]\n"),
+            std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\n  discrepancies resolve ID --note TEXT [--by NAME]\n"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("\n  --db PATH"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Exit status: 0 success, 1 the command failed, 2 usage error.\n"),
+            std::string::npos) << r.out;
+  CmdResult help = run(kBin + "arsync help");
+  EXPECT_EQ(help.status, 0) << help.out;
+  EXPECT_EQ(help.out, r.out);
+}
+
+TEST(Cli, EveryCommandHasItsOwnHelp) {
+  for (const std::string& c : kCommands) {
+    CmdResult r = run(kBin + "arsync " + c + " --help");
+    EXPECT_EQ(r.status, 0) << c << "\n" << r.out;
+    EXPECT_EQ(r.out.rfind("usage: arsync [--config FILE] [--db PATH] " + c, 0), 0u) << r.out;
+    EXPECT_NE(r.out.find("\nGlobal options:\n"), std::string::npos) << r.out;
+    CmdResult same = run(kBin + "arsync help " + c);
+    EXPECT_EQ(same.status, 0) << c << "\n" << same.out;
+    EXPECT_EQ(same.out, r.out) << c;
+  }
+  CmdResult resolve = run(kBin + "arsync discrepancies resolve --help");
+  EXPECT_NE(resolve.out.find("\n  --note TEXT     say why (required)\n"),
+            std::string::npos) << resolve.out;
+  EXPECT_NE(resolve.out.find("\nChanges the store (opens it for writing).\n"), std::string::npos)
+      << resolve.out;
+  CmdResult list = run(kBin + "arsync discrepancies list --help");
+  EXPECT_EQ(list.out.find("Changes the store"), std::string::npos) << list.out;
+  CmdResult group = run(kBin + "arsync discrepancies --help");
+  EXPECT_EQ(group.status, 0) << group.out;
+  EXPECT_NE(group.out.find("\n  discrepancies ack ID --note TEXT [--by NAME]"), std::string::npos)
+      << group.out;
+  EXPECT_EQ(group.out.find("quarantine"), std::string::npos) << group.out;
+  CmdResult unknown = run(kBin + "arsync help frobnicate");
+  EXPECT_EQ(unknown.status, 2) << unknown.out;
+  EXPECT_NE(unknown.out.find("arsync: no command 'frobnicate'"), std::string::npos) << unknown.out;
+}
+
+// ---- --version -----------------------------------------------------------
+
+TEST(Cli, BothProgramsPrintTheirVersionAndTheConnectorAbi) {
+  // The version CMake's project() declares, as configure_file wrote it.
+  EXPECT_THAT(std::string(kVersion), ::testing::MatchesRegex("[0-9]+\\.[0-9]+\\.[0-9]+")) << kVersion;
+  const std::string rest = std::string(" ") + kVersion + " (connector ABI " +
+                           std::to_string(kConnectorAbiVersion) + ")\n";
+  CmdResult cli = run(kBin + "arsync --version");
+  EXPECT_EQ(cli.status, 0) << cli.out;
+  EXPECT_EQ(cli.out, "arsync" + rest);
+  CmdResult daemon = run(kBin + "arsyncd --version");
+  EXPECT_EQ(daemon.status, 0) << daemon.out;
+  EXPECT_EQ(daemon.out, "arsyncd" + rest);
+  // Anywhere on the line, as the other global options.
+  CmdResult after = run(kBin + "arsync status --version");
+  EXPECT_EQ(after.status, 0) << after.out;
+  EXPECT_EQ(after.out, "arsync" + rest);
+}
+
+// ---- arsync config check -------------------------------------------------
+
+// A config holding errors of each kind: the file's own keys, a system's
+// connector type and settings, the reconcile and mail sections.
+fs::path write_config_with_errors(const fs::path& root) {
+  const fs::path config = root / "bad.json";
+  write_file(config, R"({
+    "store": {"path": "var/arsync.db", "synchronous": "fast"},
+    "interval_seconds": "10", "intervall": 5,
+    "state_dir": "var", "mappings_dir": ")" + kSrc + R"(/mappings",
+    "systems": {
+      "sap-ecc": {"type": "sap_idoc", "settings": {"inbound_dir": "inbound/sap-ecc", "drop_dir": "x"}},
+      "sap-s4": {"type": "sap_idocs"}},
+    "reconcile": {"pairs": [{"left": "sap-ecc", "right": "sap-s5"}]},
+    "mail": {"to": ["b@test.example"], "transport": {"type": "file", "dir": "mail"}}})");
+  return config;
+}
+
+const char* const kConfigErrors[] = {
+    "  intervall: unknown key (known keys here: ",
+    "  store.synchronous must be \"full\" or \"normal\"\n",
+    "  interval_seconds: expected an integer, got the string \"10\"\n",
+    "  systems.sap-ecc.settings: unknown key 'drop_dir' for connector type 'sap_idoc' (known keys: ",
+    "  systems.sap-s4.type: unknown connector type 'sap_idocs' (built in: sap_idoc)\n",
+    "  reconcile.pairs[0].right: unknown system 'sap-s5'",
+    "  mail.from is required",
+};
+
+TEST(Cli, ConfigCheckReportsEveryErrorWithItsKeyPath) {
+  DemoEnv env;
+  const fs::path config = write_config_with_errors(env.root());
+  CmdResult r = run(kBin + "arsync config check " + config.string());
+  EXPECT_EQ(r.status, 1) << r.out;
+  EXPECT_EQ(r.out.rfind("arsync: " + config.string() + ": 7 errors\n", 0), 0u) << r.out;
+  for (const char* e : kConfigErrors) EXPECT_NE(r.out.find(e), std::string::npos) << e << "\n" << r.out;
+  EXPECT_EQ(r.out.find("OK"), std::string::npos) << r.out;
+  EXPECT_FALSE(fs::exists(env.root() / "var")) << "a check creates nothing";
+}
+
+TEST(Cli, ConfigCheckOfAGoodConfigSaysOkOnOneLine) {
+  DemoEnv env;
+  const fs::path config = env.root() / "arsync.json";
+  CmdResult r = run(kBin + "arsync config check " + config.string());
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_EQ(r.out, config.string() + ": OK (2 systems, store " + (env.root() / "var" / "arsync.db").string() +
+                       ")\n");
+  CmdResult missing = run(kBin + "arsync config check " + (env.root() / "none.json").string());
+  EXPECT_EQ(missing.status, 1) << missing.out;
+  EXPECT_NE(missing.out.find("  cannot read config file"), std::string::npos) << missing.out;
+  CmdResult none = run(kBin + "arsync config check");
+  EXPECT_EQ(none.status, 2) << none.out;
+  EXPECT_NE(none.out.find("arsync: usage: arsync config check FILE"), std::string::npos) << none.out;
+}
+
+TEST(Cli, ArsyncdRefusesABadConfigListingEveryError) {
+  DemoEnv env;
+  const fs::path config = write_config_with_errors(env.root());
+  CmdResult r = run(arsyncd_once(config));
+  EXPECT_EQ(r.status, 1) << r.out;
+  EXPECT_NE(r.out.find("arsyncd: invalid argument: 7 errors in the config:\n"), std::string::npos)
+      << r.out;
+  for (const char* e : kConfigErrors) EXPECT_NE(r.out.find(e), std::string::npos) << e << "\n" << r.out;
+  EXPECT_FALSE(fs::exists(env.root() / "var" / "arsync.db")) << "refused before the store is opened";
 }
 
 }  // namespace

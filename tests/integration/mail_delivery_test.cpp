@@ -1,35 +1,16 @@
 // Mail delivery as the daemon runs it: a failing or hung SMTP server is loud
 // (warnings, the --once summary and exit status) and never holds up pulls.
-#include <sys/wait.h>
-
 #include <chrono>
-#include <cstdio>
 
 #include "../unit/alert/smtp_server.h"
 #include "demo_env.h"
+#include "run_command.h"
 
 namespace arsync::testing {
 namespace {
 
 using alert::testing::ClosedPort;
 using alert::testing::ScriptedSmtpServer;
-
-struct CmdResult {
-  int status = -1;
-  std::string out;  // stdout and stderr
-};
-
-CmdResult run(const std::string& cmd) {
-  CmdResult r;
-  FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
-  if (!p) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  const int w = ::pclose(p);
-  r.status = WIFEXITED(w) ? WEXITSTATUS(w) : -1;
-  return r;
-}
 
 // Points the demo's mail at SMTP on 127.0.0.1:port.
 void use_smtp(const DemoEnv& env, int port, nlohmann::json extra = nlohmann::json::object()) {

@@ -1,10 +1,8 @@
 // `arsync mapping check|test` and arsyncd's start as a user runs them: the
 // real binaries on mapping files with typos, on IDocs of every billing type
 // and on hostile JSON records, asserting exit status and output.
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -12,26 +10,14 @@
 
 #include <gtest/gtest.h>
 
+#include "run_command.h"
+
 namespace {
 
 namespace fs = std::filesystem;
 
-struct CmdResult {
-  int status = -1;  // exit status; 128 + signal when killed
-  std::string out;  // stdout and stderr
-};
-
-CmdResult run(const std::string& cmd) {
-  CmdResult r;
-  FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
-  if (!p) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  const int w = ::pclose(p);
-  r.status = WIFEXITED(w) ? WEXITSTATUS(w) : WIFSIGNALED(w) ? 128 + WTERMSIG(w) : -1;
-  return r;
-}
+using arsync::testing::CmdResult;
+using arsync::testing::run;
 
 const std::string kBin = std::string(ARSYNC_BINARY_DIR) + "/daemon/main/";
 const fs::path kSrc = ARSYNC_SOURCE_DIR;

@@ -153,5 +153,80 @@ TEST(Config, TextKeysOfTheWrongTypeNameTheirPath) {
             "mail: expected an object, got the string \"x\"");
 }
 
+// ---- every error at once ---------------------------------------------------
+
+TEST(ConfigErrors, ParseGoesOnAfterTheFirstErrorAndNamesEachKeyPath) {
+  ConfigErrors errors("/etc/arsync/arsync.json");
+  std::optional<Config> c = parse_config(R"({
+    "store": {"path": 7, "synchronous": "fast", "commit_records": 0},
+    "interval_seconds": "10", "log_level": "loud", "intervall": 5,
+    "systems": {"sap-ecc": {"type": "sap_idoc", "setings": {}},
+                "sap s4": {"type": "sap_idoc"},
+                "sap-s5": {"settings": []}}
+  })", "/etc/arsync", errors);
+  ASSERT_TRUE(c.has_value());
+  std::vector<std::string> messages;
+  for (const Status& e : errors.errors()) messages.push_back(e.message());
+  EXPECT_EQ(messages, (std::vector<std::string>{
+      "intervall: unknown key (known keys here: interval_seconds, log_level, mail, mappings_dir, "
+      "quarantine_alert_share, reconcile, state_dir, store, systems)",
+      "store.path: expected a string, got the number 7",
+      "store.synchronous must be \"full\" or \"normal\"",
+      "store.commit_records must be between 1 and 1000000, got 0",
+      "interval_seconds: expected an integer, got the string \"10\"",
+      "log_level must be one of debug, info, warning, error",
+      "systems.sap s4: a system name may not contain spaces, ',' or '|'",
+      "systems.sap-ecc.setings: unknown key (known keys here: mappings, settings, type)",
+      "systems.sap-s5.type is required (a connector type such as \"sap_idoc\")",
+      "systems.sap-s5.settings: expected an object, got an array"}));
+  for (const Status& e : errors.errors()) {
+    EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+    EXPECT_EQ(e.where().file, "/etc/arsync/arsync.json");
+  }
+}
+
+TEST(ConfigErrors, ResultFormListsEveryErrorInOneStatus) {
+  auto c = parse_config(R"({"interval_seconds": 0, "log_level": "loud", "systems": {}})", "/",
+                        "/etc/arsync/arsync.json");
+  ASSERT_FALSE(c.is_ok());
+  EXPECT_EQ(c.status().to_string(),
+            "invalid argument: 3 errors in the config:\n"
+            "  interval_seconds must be between 1 and 604800, got 0\n"
+            "  log_level must be one of debug, info, warning, error\n"
+            "  systems: at least one system is required, as an object keyed by system name "
+            "(e.g. \"sap-ecc\": {\"type\": \"sap_idoc\", ...}) (at file /etc/arsync/arsync.json)");
+}
+
+TEST(ConfigErrors, OneErrorIsReportedAsItWasBefore) {
+  auto c = parse_config(R"({"interval_seconds": 0, "systems": {"a": {"type": "sap_idoc"}}})", "/",
+                        "x.json");
+  ASSERT_FALSE(c.is_ok());
+  EXPECT_EQ(c.status().to_string(),
+            "invalid argument: interval_seconds must be between 1 and 604800, got 0 (at file x.json)");
+}
+
+TEST(ConfigErrors, AnotherLayersErrorKeepsItsOwnPlace) {
+  ConfigErrors errors("/etc/arsync/arsync.json");
+  errors.add("interval_seconds must be between 1 and 604800, got 0");
+  Location at;
+  at.file = "/etc/arsync/smtp.pw";
+  errors.add(Status(ErrorCode::kIoError, "mail.transport.password_file: cannot read it", at));
+  errors.add(Status(ErrorCode::kInvalidArgument, "systems.a.settings: unknown key 'x'"));
+  errors.add(Status::ok());  // nothing to add
+  EXPECT_EQ(errors.size(), 3u);
+  EXPECT_EQ(errors.errors()[2].where().file, "/etc/arsync/arsync.json");
+  EXPECT_EQ(errors.lines(), (std::vector<std::string>{
+      "interval_seconds must be between 1 and 604800, got 0",
+      "mail.transport.password_file: cannot read it (at file /etc/arsync/smtp.pw)",
+      "systems.a.settings: unknown key 'x'"}));
+}
+
+TEST(ConfigErrors, TextThatIsNotJsonIsOneErrorAndNothingElseIsChecked) {
+  ConfigErrors errors("x.json");
+  EXPECT_FALSE(parse_config("{\"systems\": ", "/", errors).has_value());
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors.errors()[0].message().find("config is not valid JSON"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace arsync::service

@@ -1,0 +1,75 @@
+// `arsync status` and `arsync recheck`: the store as a whole.
+#include <iostream>
+
+#include "command_table.h"
+#include "arsync/model/clock.h"
+#include "arsync/model/discrepancy.h"
+#include "arsync/service/text_columns.h"
+
+namespace arsync::cli {
+namespace {
+
+using service::pad_column;
+
+std::string status_line(DiscrepancyStatus status, std::int64_t count) {
+  return "  " + pad_column(std::string(to_string(status)), 20) + std::to_string(count) + "\n";
+}
+
+// `arsync status`'s last section: how each system's last pull ended.
+int print_pull_outcomes(store::Store& st) {
+  Result<std::vector<store::PullOutcome>> pulls = st.pull_outcomes();
+  if (!pulls) return fail(pulls.status().to_string());
+  std::cout << "Last pull by system\n";
+  for (const store::PullOutcome& p : *pulls) {
+    std::cout << "  " << pad_column(p.system, 20) << pad_column(p.state, 10)
+              << format_instant(p.at) << "  " << p.records << " records, " << p.stored
+              << " stored, " << p.quarantined << " quarantined\n";
+    if (!p.message.empty()) std::cout << "    " << p.message << "\n";
+  }
+  return 0;
+}
+
+int status(Context& ctx, const Args&) {
+  Result<std::unique_ptr<store::Store>> st = open_store(ctx);
+  if (!st) return fail(st.status().to_string());
+  Result<store::StoreStats> stats = (*st)->stats();
+  if (!stats) return fail(stats.status().to_string());
+  std::cout << "Documents by system\n";
+  for (const auto& [system, n] : stats->documents_by_system) {
+    std::cout << "  " << pad_column(system, 20) << n << "\n";
+  }
+  // The words of `discrepancies list --status`, each status counted apart.
+  std::cout << "Discrepancies\n"
+            << status_line(DiscrepancyStatus::kOpen, stats->open_discrepancies)
+            << status_line(DiscrepancyStatus::kAcknowledged, stats->acknowledged_discrepancies)
+            << status_line(DiscrepancyStatus::kResolved, stats->resolved_discrepancies)
+            << "Quarantined records    " << stats->quarantined << "\n"
+            << "Groups to re-check     " << stats->dirty_keys << "\n"
+            << "Mail pending/sent/dead " << stats->mail_pending << "/" << stats->mail_sent << "/"
+            << stats->mail_dead << "\n";
+  return print_pull_outcomes(**st);
+}
+
+int recheck(Context& ctx, const Args&) {
+  Result<std::unique_ptr<store::Store>> st = open_store(ctx);
+  if (!st) return fail(st.status().to_string());
+  SystemClock clock;
+  Status s = (*st)->mark_all_dirty(clock.now());
+  if (!s) return fail(s.to_string());
+  std::cout << "every match group will be re-checked on the next cycle\n";
+  return 0;
+}
+
+}  // namespace
+
+void add_status_commands(CommandTable& table) {
+  add_command(table, {"status"}, "documents per system, discrepancies by status, mail", status)
+      .help =
+      "Documents per system; discrepancies counted by status (the words of `discrepancies list "
+      "--status`); quarantined records, groups waiting for a re-check, mail pending/sent/dead, "
+      "and how each system's last pull ended.";
+  add_command(table, {"recheck"}, "re-check every match group on the next cycle", recheck).writes =
+      true;
+}
+
+}  // namespace arsync::cli

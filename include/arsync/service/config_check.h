@@ -1,0 +1,25 @@
+// Checks a config file as arsyncd does at start, and reports every error at
+// once (`arsync config check FILE`, and arsyncd refusing a bad config): the
+// file's own keys (parse_config), each system's connector type, settings
+// (against the type's published config keys) and mapping files, and the
+// reconcile and mail sections (their layers' parsers).
+//
+// Each error names its key path (see ConfigErrors). A section parsed by
+// another layer's parser that stops at its first error contributes at most
+// one error per section (one per system for settings and mappings).
+//
+// Thread safety: pure function of the file and the registry.
+#pragma once
+
+#include "arsync/connector.h"
+#include "arsync/service/config.h"
+
+namespace arsync::service {
+
+// Reads `path` and adds each error found to `errors` (whose file should be
+// `path`). Returns the config read (nullopt when the file is unreadable or
+// not a JSON object), meaningful only when `errors` stayed empty.
+std::optional<Config> check_config(const std::string& path, const Registry& registry,
+                                   ConfigErrors& errors);
+
+}  // namespace arsync::service
