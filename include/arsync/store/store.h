@@ -1,5 +1,6 @@
 // The reconciliation store: documents, cursors, dirty match groups,
-// discrepancies and their history, the mail outbox, quarantine, audit log.
+// discrepancies and their history, the mail outbox, quarantine, audit log,
+// connectors' encrypted credentials.
 //
 // The store is reached through role interfaces, one header each, so that
 // each layer sees only the role it uses and a PostgreSQL implementation can
@@ -10,6 +11,7 @@
 //   DiscrepancyStore (discrepancy_store.h) listings, history, resolve/acknowledge
 //   MailStore        (mail_store.h)        the mail outbox
 //   OperationsStore  (operations_store.h)  quarantine, audit log, pull outcomes, stats
+//   CredentialStore  (credential_store.h)  encrypted credentials
 // Store aggregates them all: one connection implements every role. All
 // methods return a Status/Result; database exceptions never escape.
 //
@@ -29,6 +31,7 @@
 #include <string>
 
 #include "arsync/model/status.h"
+#include "arsync/store/credential_store.h"
 #include "arsync/store/discrepancy_store.h"
 #include "arsync/store/document_store.h"
 #include "arsync/store/mail_store.h"
@@ -41,7 +44,8 @@ class Store : public DocumentStore,
               public ReconcileStore,
               public DiscrepancyStore,
               public MailStore,
-              public OperationsStore {
+              public OperationsStore,
+              public CredentialStore {
  public:
   ~Store() override = default;
 };
