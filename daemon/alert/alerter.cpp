@@ -5,9 +5,10 @@
 
 namespace arsync::alert {
 
-Result<std::size_t> queue_alerts(store::Store& store, const MailConfig& config,
+Result<std::size_t> queue_alerts(store::DiscrepancyStore& discrepancies,
+                                 store::MailStore& mail_store, const MailConfig& config,
                                  const Clock& clock, std::size_t limit) {
-  auto pending = store.pending_notifications(limit);
+  auto pending = discrepancies.pending_notifications(limit);
   if (!pending) return pending.status().with_context("reading pending notifications");
   const std::vector<Discrepancy>& ds = *pending;
   if (ds.empty()) return std::size_t{0};
@@ -16,7 +17,7 @@ Result<std::size_t> queue_alerts(store::Store& store, const MailConfig& config,
   auto enqueue = [&](const Result<store::OutgoingMail>& mail,
                      const std::vector<std::int64_t>& ids) -> Status {
     if (!mail) return mail.status().with_context("rendering alert mail");
-    auto id = store.enqueue_mail(*mail, ids, clock.now());
+    auto id = mail_store.enqueue_mail(*mail, ids, clock.now());
     if (!id) return id.status().with_context("queueing alert mail");
     ++queued;
     return Status::ok();
@@ -75,7 +76,7 @@ struct Attached {
 
 }  // namespace
 
-Result<DeliveryStats> deliver_due(store::Store& store, Transport& transport,
+Result<DeliveryStats> deliver_due(store::MailStore& store, Transport& transport,
                                   const MailConfig& config, const Clock& clock,
                                   RoundControl* control) {
   const Deadline deadline = std::chrono::steady_clock::now() + config.delivery_deadline;
@@ -184,7 +185,7 @@ Result<DeliveryStats> deliver_due(store::Store& store, Transport& transport,
   return stats;
 }
 
-Result<std::size_t> recover_interrupted_mail(store::Store& store, const Transport& transport,
+Result<std::size_t> recover_interrupted_mail(store::MailStore& store, const Transport& transport,
                                              const MailConfig& config, const Clock& clock) {
   std::size_t count = 0;
   for (;;) {

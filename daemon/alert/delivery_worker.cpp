@@ -19,7 +19,7 @@ Result<std::unique_ptr<MailDeliveryWorker>> MailDeliveryWorker::start(
   return worker;
 }
 
-MailDeliveryWorker::MailDeliveryWorker(MailConfig config, std::unique_ptr<store::Store> store,
+MailDeliveryWorker::MailDeliveryWorker(MailConfig config, std::unique_ptr<store::MailStore> store,
                                        std::unique_ptr<Transport> transport, const Clock& clock,
                                        std::chrono::milliseconds poll)
     : config_(std::move(config)),

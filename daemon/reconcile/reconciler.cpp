@@ -17,8 +17,9 @@ constexpr std::size_t kBatch = 256;
 
 }  // namespace
 
-Reconciler::Reconciler(store::Store& store, ReconcileConfig config, const Clock& clock)
-    : store_(store), config_(std::move(config)), clock_(clock) {}
+Reconciler::Reconciler(store::DocumentStore& documents, store::ReconcileStore& work,
+                       ReconcileConfig config, const Clock& clock)
+    : documents_(documents), work_(work), config_(std::move(config)), clock_(clock) {}
 
 Status Reconciler::check_group(const store::DirtyKey& key, Instant now, RunStats& stats) {
   std::string where = std::string(to_string(key.kind)) + " " + key.match_key;
@@ -26,12 +27,12 @@ Status Reconciler::check_group(const store::DirtyKey& key, Instant now, RunStats
   GroupInput input;
   input.kind = key.kind;
   input.match_key = key.match_key;
-  auto group = store_.find_group(key.kind, key.match_key);
+  auto group = documents_.find_group(key.kind, key.match_key);
   if (!group) return group.status().with_context("reconcile " + where);
   input.documents = std::move(*group);
 
   if (key.kind != DocumentKind::kCustomer) {
-    auto settlements = store_.find_applications_to(key.kind, key.match_key);
+    auto settlements = documents_.find_applications_to(key.kind, key.match_key);
     if (!settlements) return settlements.status().with_context("reconcile " + where);
     input.settlements = std::move(*settlements);
   }
@@ -42,7 +43,7 @@ Status Reconciler::check_group(const store::DirtyKey& key, Instant now, RunStats
       for (const Application& a : d.applications) {
         auto target = std::make_pair(a.target_kind, a.target_match_key);
         if (!looked_up.insert(target).second) continue;
-        auto docs = store_.find_group(a.target_kind, a.target_match_key);
+        auto docs = documents_.find_group(a.target_kind, a.target_match_key);
         if (!docs) return docs.status().with_context("reconcile " + where);
         if (!docs->empty()) input.known_targets.insert(target);
       }
@@ -58,7 +59,7 @@ Status Reconciler::check_group(const store::DirtyKey& key, Instant now, RunStats
 
   Evaluation eval = evaluate_group(input, config_, now);
 
-  auto outcome = store_.apply_findings(key.kind, key.match_key, eval.findings, now);
+  auto outcome = work_.apply_findings(key.kind, key.match_key, eval.findings, now);
   if (!outcome) return outcome.status().with_context("reconcile " + where);
 
   // Clear first, then re-mark: mark_dirty keeps the earlier due time of an
@@ -67,13 +68,13 @@ Status Reconciler::check_group(const store::DirtyKey& key, Instant now, RunStats
   // and the group is checked again anyway. Should either fail, the group is
   // deferred and checked again: applying the same findings again changes
   // nothing and sends no second alert.
-  ARSYNC_RETURN_IF_ERROR(store_.clear_dirty_key(key));
+  ARSYNC_RETURN_IF_ERROR(work_.clear_dirty_key(key));
   if (eval.recheck_at) {
     store::DirtyKey again;
     again.kind = key.kind;
     again.match_key = key.match_key;
     again.due = *eval.recheck_at;
-    ARSYNC_RETURN_IF_ERROR(store_.mark_dirty({again}));
+    ARSYNC_RETURN_IF_ERROR(work_.mark_dirty({again}));
   }
 
   stats.groups_checked += 1;
@@ -96,7 +97,7 @@ Status Reconciler::defer_group(const store::DirtyKey& key, const Status& error, 
   for (int i = 0; i < key.attempts && wait < config_.retry_max; ++i) wait *= 2;
   wait = std::min(wait, std::max(config_.retry_max, std::chrono::seconds(1)));
   const Instant retry_at = now + wait;
-  Status deferred = store_.defer_dirty_key(key, error.to_string(), retry_at);
+  Status deferred = work_.defer_dirty_key(key, error.to_string(), retry_at);
   if (!deferred) {
     return deferred.with_context("reconcile: cannot record that checking " +
                                  std::string(to_string(key.kind)) + " " + key.match_key +
@@ -118,7 +119,7 @@ Result<RunStats> Reconciler::run_dirty(std::size_t max_groups) {
   auto handled = [&stats] { return stats.groups_checked + stats.groups_failed; };
   while (handled() < max_groups) {
     std::size_t want = std::min(kBatch, max_groups - handled());
-    auto keys = store_.due_dirty_keys(now, want);
+    auto keys = work_.due_dirty_keys(now, want);
     if (!keys) return keys.status().with_context("reconcile");
     if (keys->empty()) break;
     for (const store::DirtyKey& key : *keys) {
@@ -142,7 +143,7 @@ Result<RunStats> Reconciler::run_dirty(std::size_t max_groups) {
 }
 
 Result<RunStats> Reconciler::run_full() {
-  Status marked = store_.mark_all_dirty(clock_.now());
+  Status marked = work_.mark_all_dirty(clock_.now());
   if (!marked) return marked.with_context("reconcile");
   return run_dirty();
 }

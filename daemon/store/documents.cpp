@@ -46,7 +46,7 @@ constexpr char kUpsertDocument[] =
     " raw_offset = excluded.raw_offset, raw_length = excluded.raw_length,"
     " raw_sha256 = excluded.raw_sha256, updated_at = excluded.updated_at,"
     " cancels = excluded.cancels,"
-    " revision = documents.revision + 1, previous_match_key = documents.match_key"
+    " previous_match_key = documents.match_key"
     " WHERE documents.content_hash <> excluded.content_hash"
     " AND NOT arsync_version_older(excluded.version, documents.version)";
 
@@ -79,7 +79,7 @@ constexpr char kApplyingGroups[] =
 // open and voided here again. Every kind is listed so that the
 // (system, kind, external_id) key serves the lookup.
 constexpr char kVoidCancelled[] =
-    "UPDATE documents SET status = 'void', revision = revision + 1, updated_at = ?3"
+    "UPDATE documents SET status = 'void', updated_at = ?3"
     " WHERE system = ?1 AND kind IN ('customer', 'invoice', 'credit_memo', 'debit_memo',"
     " 'payment', 'refund', 'write_off')"
     " AND external_id IN (SELECT c.cancels FROM documents c"

@@ -263,12 +263,31 @@ ALTER TABLE documents ADD COLUMN cancels TEXT NOT NULL DEFAULT '';
 CREATE INDEX documents_cancels ON documents (system, cancels) WHERE cancels <> '';
 )sql";
 
-constexpr std::array<Migration, 5> kMigrations = {{
+// documents.revision was written by every update and read by nothing.
+// Connectors' credentials (OAuth tokens) get their table, holding only what
+// CredentialVault encrypted: the nonce of the last write and the ciphertext
+// with its tag. It replaces the `secrets` table that the first schema
+// reserved for them and that nothing ever wrote.
+constexpr char kCredentials[] = R"sql(
+ALTER TABLE documents DROP COLUMN revision;
+DROP TABLE secrets;
+CREATE TABLE credentials (
+  system     TEXT NOT NULL CHECK (system <> ''),
+  name       TEXT NOT NULL CHECK (name <> ''),
+  nonce      BLOB NOT NULL,  -- AES-256-GCM nonce, fresh per write
+  ciphertext BLOB NOT NULL,  -- the encrypted value followed by its 16-byte tag
+  updated_at TEXT NOT NULL,
+  PRIMARY KEY (system, name)
+) WITHOUT ROWID;
+)sql";
+
+constexpr std::array<Migration, 6> kMigrations = {{
     {1, "initial schema", kInitialSchema},
     {2, "mail outbox state sending", kMailSending},
     {3, "quarantine fingerprint", kQuarantineFingerprint},
     {4, "failed group checks and pull outcomes", kFailedChecksAndPullOutcomes},
     {5, "cancellations void the document they cancel", kCancellations},
+    {6, "drop documents.revision; encrypted credentials", kCredentials},
 }};
 
 }  // namespace

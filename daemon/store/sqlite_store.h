@@ -1,10 +1,11 @@
-// SqliteStore: the SQLite implementation of arsync::store::Store. Private to
-// daemon/store; others use open_sqlite_store().
+// SqliteStore: the SQLite implementation of arsync::store::Store (every
+// role). Private to daemon/store; others use open_sqlite_store().
 //
 // Its methods are spread over files by concern (documents.cpp,
 // dirty_keys.cpp, discrepancies.cpp, mail_outbox.cpp, quarantine.cpp,
-// audit.cpp, pull_outcomes.cpp); this file and sqlite_store.cpp hold what they share: the
-// connection, the prepared-statement cache and the exception edge.
+// audit.cpp, pull_outcomes.cpp, credentials.cpp); this file and
+// sqlite_store.cpp hold what they share: the connection, the
+// prepared-statement cache and the exception edge.
 //
 // Thread safety: one thread at a time (see store.h).
 #pragma once
@@ -130,6 +131,11 @@ class SqliteStore final : public Store {
 
   Status record_pull_outcome(const PullOutcome& outcome) override;
   Result<std::vector<PullOutcome>> pull_outcomes() override;
+
+  Result<std::optional<EncryptedCredential>> get_credential(const std::string& system,
+                                                            const std::string& name) override;
+  Status put_credential(const std::string& system, const std::string& name,
+                        const EncryptedCredential& value) override;
 
  private:
   // The prepared statement for `sql`, compiled on first use and kept.

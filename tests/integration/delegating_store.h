@@ -107,6 +107,14 @@ class DelegatingStore : public store::Store {
     return inner_.record_pull_outcome(o);
   }
   Result<std::vector<store::PullOutcome>> pull_outcomes() override { return inner_.pull_outcomes(); }
+  Result<std::optional<store::EncryptedCredential>> get_credential(
+      const std::string& system, const std::string& name) override {
+    return inner_.get_credential(system, name);
+  }
+  Status put_credential(const std::string& system, const std::string& name,
+                        const store::EncryptedCredential& value) override {
+    return inner_.put_credential(system, name, value);
+  }
 
  protected:
   store::Store& inner_;

@@ -22,17 +22,26 @@
 #include "arsync/alert/transport.h"
 #include "arsync/model/clock.h"
 #include "arsync/model/status.h"
+#include "arsync/store/discrepancy_store.h"
+#include "arsync/store/mail_store.h"
 #include "arsync/store/store.h"
 
 namespace arsync::alert {
 
-// Renders the store's pending notifications (config.mode: one email per
-// discrepancy, or one for all of them) and queues them with enqueue_mail,
-// which marks those discrepancies notified. Returns the number of emails
-// queued (0 when nothing is pending). Stops at the first store or render
-// error and returns it; what was queued before stays queued.
-Result<std::size_t> queue_alerts(store::Store& store, const MailConfig& config,
-                                 const Clock& clock, std::size_t limit = 1000);
+// Renders the pending notifications of `discrepancies` (config.mode: one
+// email per discrepancy, or one for all of them) and queues them with
+// `mail`'s enqueue_mail, which marks those discrepancies notified (so both
+// must be roles of one store). Returns the number of emails queued (0 when
+// nothing is pending). Stops at the first store or render error and returns
+// it; what was queued before stays queued.
+Result<std::size_t> queue_alerts(store::DiscrepancyStore& discrepancies, store::MailStore& mail,
+                                 const MailConfig& config, const Clock& clock,
+                                 std::size_t limit = 1000);
+// Both roles of one store (for callers that hold a whole Store).
+inline Result<std::size_t> queue_alerts(store::Store& store, const MailConfig& config,
+                                        const Clock& clock, std::size_t limit = 1000) {
+  return queue_alerts(store, store, config, clock, limit);
+}
 
 struct DeliveryStats {
   std::size_t sent = 0;
@@ -83,7 +92,7 @@ class RoundControl {
 // the deadline; the rest stays due (not_tried). Each failed attempt is logged
 // at warning with the server's reply or the socket error, each dead letter
 // at error. A store error stops the round and is returned.
-Result<DeliveryStats> deliver_due(store::Store& store, Transport& transport,
+Result<DeliveryStats> deliver_due(store::MailStore& store, Transport& transport,
                                   const MailConfig& config, const Clock& clock,
                                   RoundControl* control = nullptr);
 
@@ -92,7 +101,7 @@ Result<DeliveryStats> deliver_due(store::Store& store, Transport& transport,
 // confirmation (mark_mail_unconfirmed) unless config.resend_uncertain or
 // transport.resend_is_harmless(), then it is due again at once. Each is
 // logged at warning. Returns how many there were.
-Result<std::size_t> recover_interrupted_mail(store::Store& store, const Transport& transport,
+Result<std::size_t> recover_interrupted_mail(store::MailStore& store, const Transport& transport,
                                              const MailConfig& config, const Clock& clock);
 
 }  // namespace arsync::alert

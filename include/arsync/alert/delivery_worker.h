@@ -24,12 +24,15 @@
 #include "arsync/alert/transport.h"
 #include "arsync/model/clock.h"
 #include "arsync/model/status.h"
+#include "arsync/store/mail_store.h"
 #include "arsync/store/store.h"
 
 namespace arsync::alert {
 
 class MailDeliveryWorker {
  public:
+  // Opens a store connection of the worker's own; the worker keeps only its
+  // mail role.
   using OpenStore = std::function<Result<std::unique_ptr<store::Store>>()>;
 
   // On the calling thread: opens the worker's store with `open_store`, makes
@@ -59,13 +62,13 @@ class MailDeliveryWorker {
   void stop();
 
  private:
-  MailDeliveryWorker(MailConfig config, std::unique_ptr<store::Store> store,
+  MailDeliveryWorker(MailConfig config, std::unique_ptr<store::MailStore> store,
                      std::unique_ptr<Transport> transport, const Clock& clock,
                      std::chrono::milliseconds poll);
   void run();
 
   const MailConfig config_;
-  std::unique_ptr<store::Store> store_;  // used on the worker thread only
+  std::unique_ptr<store::MailStore> store_;  // used on the worker thread only
   std::unique_ptr<Transport> transport_;
   const Clock& clock_;
   const std::chrono::milliseconds poll_;

@@ -3,11 +3,11 @@
 //
 // For each due dirty group it loads the group, the payments and credits
 // applied to it and, for payment groups, the groups their applications
-// target; evaluates the rules; hands ALL current findings of the group to
-// Store::apply_findings (which opens, updates, reopens and resolves); clears
-// the dirty mark; and, while a grace period is running, marks the group
-// dirty again, due when the grace ends, so that a missing document is
-// reported without any new data arriving.
+// target (DocumentStore); evaluates the rules; hands ALL current findings
+// of the group to ReconcileStore::apply_findings (which opens, updates,
+// reopens and resolves); clears the dirty mark; and, while a grace period
+// is running, marks the group dirty again, due when the grace ends, so that
+// a missing document is reported without any new data arriving.
 //
 // A payment that arrived before its invoice holds a payment_unknown_invoice
 // finding until the invoice arrives: the store marks the groups applying to a
@@ -20,18 +20,21 @@
 // The run reports each such failure. Only an error that stops the store from
 // recording a failure, or from listing the dirty groups, ends the run.
 //
-// Thread safety: one thread at a time (it uses the store, which is
+// Thread safety: one thread at a time (it uses the store's roles, which are
 // single-threaded).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <utility>
 #include <vector>
 
 #include "arsync/model/clock.h"
 #include "arsync/model/status.h"
 #include "arsync/reconcile/config.h"
+#include "arsync/store/document_store.h"
+#include "arsync/store/reconcile_store.h"
 #include "arsync/store/store.h"
 
 namespace arsync::reconcile {
@@ -63,8 +66,14 @@ struct RunStats {
 
 class Reconciler {
  public:
-  // `store` and `clock` must outlive the Reconciler.
-  Reconciler(store::Store& store, ReconcileConfig config, const Clock& clock);
+  // Reads match groups from `documents`, takes dirty groups from and
+  // records findings in `work` (usually two roles of one store connection).
+  // Both and `clock` must outlive the Reconciler.
+  Reconciler(store::DocumentStore& documents, store::ReconcileStore& work,
+             ReconcileConfig config, const Clock& clock);
+  // Both roles of one store (for callers that hold a whole Store).
+  Reconciler(store::Store& store, ReconcileConfig config, const Clock& clock)
+      : Reconciler(store, store, std::move(config), clock) {}
 
   // Checks due dirty groups until none is due or `max_groups` were checked
   // or failed. Returns the counts and the failed groups; an error only when
@@ -81,7 +90,8 @@ class Reconciler {
   Status defer_group(const store::DirtyKey& key, const Status& error, Instant now,
                      RunStats& stats);
 
-  store::Store& store_;
+  store::DocumentStore& documents_;
+  store::ReconcileStore& work_;
   ReconcileConfig config_;
   const Clock& clock_;
 };

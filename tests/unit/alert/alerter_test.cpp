@@ -95,7 +95,7 @@ class AlerterTest : public ::testing::Test {
 TEST_F(AlerterTest, QueuesOneMailPerNewDiscrepancy) {
   open_discrepancy("90001234");
   open_discrepancy("90001235");
-  auto queued = queue_alerts(*store_, config_, clock_);
+  auto queued = queue_alerts(*store_, *store_, config_, clock_);
   ASSERT_TRUE(queued) << queued.status().to_string();
   EXPECT_EQ(*queued, 2u);
   const auto mail = all_mail();
@@ -109,10 +109,10 @@ TEST_F(AlerterTest, QueuesOneMailPerNewDiscrepancy) {
 
 TEST_F(AlerterTest, QueuesNothingTwiceEvenAfterRestart) {
   open_discrepancy("90001234");
-  ASSERT_EQ(*queue_alerts(*store_, config_, clock_), 1u);
-  EXPECT_EQ(*queue_alerts(*store_, config_, clock_), 0u);
+  ASSERT_EQ(*queue_alerts(*store_, *store_, config_, clock_), 1u);
+  EXPECT_EQ(*queue_alerts(*store_, *store_, config_, clock_), 0u);
   reopen();
-  EXPECT_EQ(*queue_alerts(*store_, config_, clock_), 0u);
+  EXPECT_EQ(*queue_alerts(*store_, *store_, config_, clock_), 0u);
   EXPECT_EQ(all_mail().size(), 1u);
 }
 
@@ -121,7 +121,7 @@ TEST_F(AlerterTest, PerCycleQueuesOneMailListingAll) {
   open_discrepancy("90001234");
   open_discrepancy("90001235");
   open_discrepancy("90001236");
-  ASSERT_EQ(*queue_alerts(*store_, config_, clock_), 1u);
+  ASSERT_EQ(*queue_alerts(*store_, *store_, config_, clock_), 1u);
   const auto mail = all_mail();
   ASSERT_EQ(mail.size(), 1u);
   EXPECT_EQ(mail[0].subject, "[arsync] 3 new discrepancies");
@@ -135,7 +135,7 @@ TEST_F(AlerterTest, PerCycleQueuesOneMailListingAll) {
 
 TEST_F(AlerterTest, DeliversThroughFileTransportOnce) {
   open_discrepancy("90001234");
-  ASSERT_EQ(*queue_alerts(*store_, config_, clock_), 1u);
+  ASSERT_EQ(*queue_alerts(*store_, *store_, config_, clock_), 1u);
   auto files = make_file_transport((dir_.path() / "mail").string());
   DeliveryStats stats = deliver(*files);
   EXPECT_EQ(stats.sent, 1u);
@@ -149,7 +149,7 @@ TEST_F(AlerterTest, DeliversThroughFileTransportOnce) {
 
 TEST_F(AlerterTest, RetriesWhileServerIsDownThenDeliversExactlyOnce) {
   open_discrepancy("90001234");
-  ASSERT_EQ(*queue_alerts(*store_, config_, clock_), 1u);
+  ASSERT_EQ(*queue_alerts(*store_, *store_, config_, clock_), 1u);
   testing::ClosedPort closed;
   const int port = closed.port();
   const Instant start = clock_.now();
@@ -185,7 +185,7 @@ TEST_F(AlerterTest, RetriesWhileServerIsDownThenDeliversExactlyOnce) {
 
 TEST_F(AlerterTest, BackoffDoublesAndIsCappedAtAnHour) {
   open_discrepancy("90001234");
-  ASSERT_EQ(*queue_alerts(*store_, config_, clock_), 1u);
+  ASSERT_EQ(*queue_alerts(*store_, *store_, config_, clock_), 1u);
   testing::ClosedPort closed;
   auto down = smtp_transport(closed.port());
   std::vector<long long> delays;
@@ -200,7 +200,7 @@ TEST_F(AlerterTest, BackoffDoublesAndIsCappedAtAnHour) {
 
 TEST_F(AlerterTest, GivesUpAfterFiveDays) {
   open_discrepancy("90001234");
-  ASSERT_EQ(*queue_alerts(*store_, config_, clock_), 1u);
+  ASSERT_EQ(*queue_alerts(*store_, *store_, config_, clock_), 1u);
   const Instant created = clock_.now();
   testing::ClosedPort closed;
   auto down = smtp_transport(closed.port());
@@ -236,7 +236,7 @@ TEST_F(AlerterTest, GivesUpAfterFiveDays) {
 TEST_F(AlerterTest, PermanentRejectionIsDeadAtOnce) {
   config_.to = {"nobody@example.com"};
   open_discrepancy("90001234");
-  ASSERT_EQ(*queue_alerts(*store_, config_, clock_), 1u);
+  ASSERT_EQ(*queue_alerts(*store_, *store_, config_, clock_), 1u);
   testing::SmtpServer server(dir_.path() / "inbox", {"--reject-rcpt", "nobody"});
   DeliveryStats stats = deliver(*smtp_transport(server.port()));
   EXPECT_EQ(stats.dead, 1u);
@@ -252,7 +252,7 @@ TEST_F(AlerterTest, PermanentRejectionIsDeadAtOnce) {
 TEST_F(AlerterTest, DeadLetterCountsTheAttemptThatFailed) {
   config_.to = {"nobody@example.com"};
   open_discrepancy("90001234");
-  ASSERT_EQ(*queue_alerts(*store_, config_, clock_), 1u);
+  ASSERT_EQ(*queue_alerts(*store_, *store_, config_, clock_), 1u);
   testing::ClosedPort closed;
   ASSERT_EQ(deliver(*smtp_transport(closed.port())).retried, 1u);
   clock_.set(all_mail()[0].next_attempt_at);
@@ -271,7 +271,7 @@ TEST_F(AlerterTest, DeadLetterCountsTheAttemptThatFailed) {
 
 TEST_F(AlerterTest, EachFailedAttemptIsLoggedAtWarningWithTheReason) {
   open_discrepancy("90001234");
-  ASSERT_EQ(*queue_alerts(*store_, config_, clock_), 1u);
+  ASSERT_EQ(*queue_alerts(*store_, *store_, config_, clock_), 1u);
   testing::ClosedPort closed;
   ::testing::internal::CaptureStderr();
   DeliveryStats stats = deliver(*smtp_transport(closed.port()));
@@ -289,7 +289,7 @@ TEST_F(AlerterTest, EachFailedAttemptIsLoggedAtWarningWithTheReason) {
 
 TEST_F(AlerterTest, DrainsEverythingDueInOneRound) {
   for (int i = 0; i < 130; ++i) open_discrepancy(std::to_string(90001000 + i));
-  ASSERT_EQ(*queue_alerts(*store_, config_, clock_), 130u);
+  ASSERT_EQ(*queue_alerts(*store_, *store_, config_, clock_), 130u);
   auto files = make_file_transport((dir_.path() / "mail").string());
   DeliveryStats stats = deliver(*files);
   EXPECT_EQ(stats.sent, 130u);
@@ -301,7 +301,7 @@ TEST_F(AlerterTest, DrainsEverythingDueInOneRound) {
 
 TEST_F(AlerterTest, OneSmtpConnectionCarriesTheWholeRound) {
   for (int i = 0; i < 5; ++i) open_discrepancy(std::to_string(90001000 + i));
-  ASSERT_EQ(*queue_alerts(*store_, config_, clock_), 5u);
+  ASSERT_EQ(*queue_alerts(*store_, *store_, config_, clock_), 5u);
   testing::ScriptedSmtpServer server(dir_.path(), {});
   EXPECT_EQ(deliver(*smtp_transport(server.port())).sent, 5u);
   const auto log = server.log();
@@ -311,7 +311,7 @@ TEST_F(AlerterTest, OneSmtpConnectionCarriesTheWholeRound) {
 
 TEST_F(AlerterTest, HungServerCostsOneDeadlineAndTheRoundStops) {
   for (int i = 0; i < 6; ++i) open_discrepancy(std::to_string(90001000 + i));
-  ASSERT_EQ(*queue_alerts(*store_, config_, clock_), 6u);
+  ASSERT_EQ(*queue_alerts(*store_, *store_, config_, clock_), 6u);
   testing::ScriptedSmtpServer server(dir_.path(), {"--hang", "GREETING"});
   config_.delivery_deadline = seconds(2);
   const auto begin = std::chrono::steady_clock::now();
@@ -335,7 +335,7 @@ TEST_F(AlerterTest, HungServerCostsOneDeadlineAndTheRoundStops) {
 
 TEST_F(AlerterTest, UnansweredEndOfDataIsStoredAsSentWithoutConfirmation) {
   open_discrepancy("90001234");
-  ASSERT_EQ(*queue_alerts(*store_, config_, clock_), 1u);
+  ASSERT_EQ(*queue_alerts(*store_, *store_, config_, clock_), 1u);
   testing::ScriptedSmtpServer server(dir_.path(), {"--hang", "END"});
   auto t = smtp_transport(server.port());
   config_.delivery_deadline = seconds(1);
@@ -350,7 +350,7 @@ TEST_F(AlerterTest, UnansweredEndOfDataIsStoredAsSentWithoutConfirmation) {
 
 TEST_F(AlerterTest, UnansweredEndOfDataIsRetriedWhenResendUncertain) {
   open_discrepancy("90001234");
-  ASSERT_EQ(*queue_alerts(*store_, config_, clock_), 1u);
+  ASSERT_EQ(*queue_alerts(*store_, *store_, config_, clock_), 1u);
   testing::ScriptedSmtpServer server(dir_.path(), {"--hang", "END"});
   config_.delivery_deadline = seconds(1);
   config_.resend_uncertain = true;
@@ -364,7 +364,7 @@ class InterruptedMailTest : public AlerterTest {
  protected:
   std::int64_t interrupted() {
     open_discrepancy("90001234");
-    EXPECT_EQ(*queue_alerts(*store_, config_, clock_), 1u);
+    EXPECT_EQ(*queue_alerts(*store_, *store_, config_, clock_), 1u);
     const auto id = all_mail()[0].id;
     EXPECT_TRUE(store_->mark_mail_sending(id, clock_.now()));
     reopen();
@@ -412,7 +412,7 @@ TEST_F(InterruptedMailTest, FileMailLeftSendingIsWrittenOnceAfterRestart) {
 
 TEST_F(AlerterTest, WorkerDeliversOnItsOwnThreadAndStopsAHungRound) {
   open_discrepancy("90001234");
-  ASSERT_EQ(*queue_alerts(*store_, config_, clock_), 1u);
+  ASSERT_EQ(*queue_alerts(*store_, *store_, config_, clock_), 1u);
   testing::ScriptedSmtpServer server(dir_.path(), {"--hang", "GREETING"});
   config_.transport.type = "smtp";
   config_.transport.host = "127.0.0.1";
@@ -434,7 +434,7 @@ TEST_F(AlerterTest, WorkerDeliversOnItsOwnThreadAndStopsAHungRound) {
 
 TEST_F(AlerterTest, WorkerDeliverNowReturnsTheRoundsStats) {
   open_discrepancy("90001234");
-  ASSERT_EQ(*queue_alerts(*store_, config_, clock_), 1u);
+  ASSERT_EQ(*queue_alerts(*store_, *store_, config_, clock_), 1u);
   config_.transport.type = "file";
   config_.transport.dir = (dir_.path() / "mail").string();
   auto worker = MailDeliveryWorker::start(config_, store_opener(), clock_);

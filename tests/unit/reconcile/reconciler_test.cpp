@@ -48,7 +48,7 @@ class ReconcilerTest : public ::testing::Test {
   }
 
   RunStats run() {
-    Reconciler reconciler(*store_, config_, clock_);
+    Reconciler reconciler(*store_, *store_, config_, clock_);
     auto r = reconciler.run_dirty();
     EXPECT_TRUE(r.is_ok()) << r.status().to_string();
     return r.is_ok() ? *r : RunStats{};
@@ -321,7 +321,7 @@ TEST_F(ReconcilerTest, RunDirtyLeavesNothingDue) {
 TEST_F(ReconcilerTest, MaxGroupsBoundsOneRun) {
   commit("sap-ecc", {invoice("sap-ecc", "90001234", "1250.00"),
                      invoice("sap-ecc", "90001235", "80.00")});
-  Reconciler reconciler(*store_, config_, clock_);
+  Reconciler reconciler(*store_, *store_, config_, clock_);
   auto r = reconciler.run_dirty(1);
   ASSERT_TRUE(r.is_ok()) << r.status().to_string();
   EXPECT_EQ(r->groups_checked, 1u);
@@ -336,7 +336,7 @@ TEST_F(ReconcilerTest, FullRecheckOfUnchangedStoreFindsNothingNew) {
   EXPECT_EQ(first.opened, 2u);
 
   clock_.advance(std::chrono::hours(1));
-  Reconciler reconciler(*store_, config_, clock_);
+  Reconciler reconciler(*store_, *store_, config_, clock_);
   auto full = reconciler.run_full();
   ASSERT_TRUE(full.is_ok()) << full.status().to_string();
   EXPECT_EQ(full->groups_checked, 2u);
@@ -352,7 +352,7 @@ TEST_F(ReconcilerTest, FullRecheckOfUnchangedStoreFindsNothingNew) {
 // no later group was ever checked or alerted.
 TEST_F(ReconcilerTest, InvalidUtf8InADocumentDoesNotStopTheOtherGroups) {
   commit_four_amount_differences("M\xFCller Maschinenbau GmbH");
-  Reconciler reconciler(*store_, config_, clock_);
+  Reconciler reconciler(*store_, *store_, config_, clock_);
   auto r = reconciler.run_dirty();
   ASSERT_TRUE(r.is_ok()) << r.status().to_string();
   EXPECT_EQ(r->groups_checked, 4u);
@@ -372,7 +372,7 @@ TEST_F(ReconcilerTest, AGroupThatCannotBeCheckedIsRetriedWithBackoffAndTheOthers
   commit_four_amount_differences("Hansen Maschinenbau GmbH");
   set_stored_currency("sap-ecc", "90001230", "ZZZ");
   const Instant start = clock_.now();
-  Reconciler reconciler(*store_, config_, clock_);
+  Reconciler reconciler(*store_, *store_, config_, clock_);
 
   auto first = reconciler.run_dirty();
   ASSERT_TRUE(first.is_ok()) << first.status().to_string();
@@ -431,7 +431,7 @@ TEST_F(ReconcilerTest, BackoffStopsGrowingAtRetryMax) {
   config_.retry_max = std::chrono::minutes(12);
   commit_four_amount_differences("Hansen Maschinenbau GmbH");
   set_stored_currency("sap-ecc", "90001230", "ZZZ");
-  Reconciler reconciler(*store_, config_, clock_);
+  Reconciler reconciler(*store_, *store_, config_, clock_);
   std::vector<std::chrono::seconds> waits;
   for (int i = 0; i < 4; ++i) {
     auto r = reconciler.run_dirty();
@@ -449,7 +449,7 @@ TEST_F(ReconcilerTest, BackoffStopsGrowingAtRetryMax) {
 TEST_F(ReconcilerTest, MaxGroupsCountsFailedGroupsToo) {
   commit_four_amount_differences("Hansen Maschinenbau GmbH");
   set_stored_currency("sap-ecc", "90001230", "ZZZ");
-  Reconciler reconciler(*store_, config_, clock_);
+  Reconciler reconciler(*store_, *store_, config_, clock_);
   auto r = reconciler.run_dirty(2);
   ASSERT_TRUE(r.is_ok());
   EXPECT_EQ(r->groups_failed, 1u);

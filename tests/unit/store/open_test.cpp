@@ -31,12 +31,12 @@ TEST_F(StoreTest, FreshFileIsMigratedToTheLatestSchemaVersion) {
 // that drops or renames a table, or forgets to bump the version, fails here.
 // A new migration updates both literals.
 TEST_F(StoreTest, FreshFileHasTheLiteralSchemaVersionAndTables) {
-  EXPECT_EQ(user_version(db_path_), 5);
+  EXPECT_EQ(user_version(db_path_), 6);
   EXPECT_EQ(tables(db_path_),
-            (std::vector<std::string>{"applications", "audit_log", "counters", "cursors",
-                                      "dirty_keys", "discrepancies", "discrepancy_events",
-                                      "documents", "mail_discrepancies", "mail_outbox",
-                                      "pull_outcomes", "quarantine", "secrets"}));
+            (std::vector<std::string>{"applications", "audit_log", "counters", "credentials",
+                                      "cursors", "dirty_keys", "discrepancies",
+                                      "discrepancy_events", "documents", "mail_discrepancies",
+                                      "mail_outbox", "pull_outcomes", "quarantine"}));
 }
 
 TEST_F(StoreTest, ReopeningIsANoOpThatKeepsData) {
