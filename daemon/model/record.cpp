@@ -143,8 +143,15 @@ RecordValue::Iterator RecordValue::end() const {
 
 // --- Record -----------------------------------------------------------------
 
+std::string RecordValue::to_json_text() const {
+  return record_ ? record_->json_text(index_) : "null";
+}
+
 std::string Record::to_json_text() const {
-  if (nodes_.empty()) return "null";
+  return nodes_.empty() ? "null" : json_text(0);
+}
+
+std::string Record::json_text(std::uint32_t first) const {
   std::string out;
   out.reserve(arena_.size() + nodes_.size() * 4);
   const std::string_view arena(arena_);
@@ -155,7 +162,7 @@ std::string Record::to_json_text() const {
     bool any;
   };
   std::vector<Open> open;
-  for (std::uint32_t i = 0; i < nodes_.size(); ++i) {
+  for (std::uint32_t i = first; i < nodes_[first].end; ++i) {
     while (!open.empty() && open.back().end <= i) {
       out += open.back().object ? '}' : ']';
       open.pop_back();

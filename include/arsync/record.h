@@ -98,6 +98,10 @@ class RecordValue {
   Iterator begin() const;
   Iterator end() const;
 
+  // This value (without its key) as compact JSON, as Record::to_json_text
+  // writes it; "null" when absent.
+  std::string to_json_text() const;
+
   // Same record, same node.
   bool operator==(const RecordValue& o) const {
     return record_ == o.record_ && (record_ == nullptr || index_ == o.index_);
@@ -136,6 +140,8 @@ class Record {
  private:
   friend class RecordValue;
   friend class RecordBuilder;
+  // Nodes [first, its end) as JSON.
+  std::string json_text(std::uint32_t first) const;
   struct Node {
     std::uint32_t key_at = 0, key_size = 0;    // in arena_ (object members)
     std::uint32_t text_at = 0, text_size = 0;  // in arena_ (scalars)
