@@ -33,7 +33,7 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
-#include "arsync/connector.h"
+#include "connector/registry.h"
 #include "arsync/engine/mapping_sink.h"
 #include "arsync/mapping/mapping.h"
 #include "arsync/store/store.h"

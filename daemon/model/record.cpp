@@ -306,11 +306,16 @@ std::size_t RecordBuilder::open_size() const {
 Record RecordBuilder::finish() {
   if (!complete_) misuse("finish() before the top value is complete");
   Record out = std::move(record_);
-  record_ = Record();
+  clear();
+  return out;
+}
+
+void RecordBuilder::clear() {
+  record_.nodes_.clear();
+  record_.arena_.clear();
   open_.clear();
   have_key_ = false;
   complete_ = false;
-  return out;
 }
 
 }  // namespace arsync

@@ -126,6 +126,8 @@ class Record {
   bool empty() const { return nodes_.empty(); }
   // Number of values (nodes) in the tree.
   std::size_t node_count() const { return nodes_.size(); }
+  // Bytes of keys and scalar text.
+  std::size_t text_bytes() const { return arena_.size(); }
   // Heap bytes held (for batch sizing).
   std::size_t memory_bytes() const {
     return nodes_.capacity() * sizeof(Node) + arena_.capacity();
@@ -188,6 +190,8 @@ class RecordBuilder {
 
   // The finished record; the builder is then empty and may build another.
   Record finish();
+  // Drops what was built so far (a record abandoned half-way, on an error).
+  void clear();
 
  private:
   void add(RecordType type, std::string_view text);
