@@ -1,7 +1,7 @@
 // Registers the connectors compiled into this build, explicitly and once.
 #include <stdexcept>
 
-#include "arsync/connector.h"
+#include "connector/registry.h"
 
 namespace arsync {
 namespace connectors {

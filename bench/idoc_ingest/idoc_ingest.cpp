@@ -27,7 +27,7 @@
 #include <string>
 #include <vector>
 
-#include "arsync/connector.h"
+#include "connector/registry.h"
 #include "arsync/engine/mapping_sink.h"
 #include "arsync/mapping/mapping.h"
 #include "arsync/store/store.h"

@@ -163,25 +163,59 @@ struct TextHash {
   std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
 };
 
-struct Node {
-  const std::string* name = nullptr;  // a SegmentType's name
-  std::size_t depth = 1;              // 1 for a top-level segment
-  nlohmann::json fields;
-  std::vector<std::size_t> children;
-  const FieldSelection* selection = nullptr;  // null: not built into the record
+// One selected field of a segment: its text is in the reader's field text.
+struct FieldValue {
+  const std::string* name;
+  std::size_t at, size;
 };
 
-nlohmann::json node_json(std::vector<Node>& nodes, std::size_t i) {
-  nlohmann::json out = std::move(nodes[i].fields);
-  for (std::size_t c : nodes[i].children) {
-    if (nodes[c].selection) out[*nodes[c].name].push_back(node_json(nodes, c));
+// A segment of the IDoc being read. The IDoc's tree is known only once its
+// last line is read; then it is written into the Record depth-first.
+struct Node {
+  const std::string* name = nullptr;  // a SegmentType's name (one string per type)
+  std::size_t depth = 1;              // 1 for a top-level segment
+  std::size_t fields_begin = 0, fields_end = 0;  // its FieldValues
+  std::vector<std::size_t> children;
+  const FieldSelection* selection = nullptr;  // null: not built into the record
+  bool written = false;
+};
+
+struct SegmentTree {
+  std::vector<Node>& nodes;
+  const std::vector<FieldValue>& fields;
+  std::string_view text;
+};
+
+void write_node(const SegmentTree& tree, std::size_t i, RecordBuilder& out);
+
+// The selected segments among `list` as members: one array per segment
+// type, in order of first occurrence, each with every occurrence in order.
+void write_groups(const SegmentTree& tree, const std::vector<std::size_t>& list,
+                  RecordBuilder& out) {
+  std::vector<Node>& nodes = tree.nodes;
+  for (std::size_t k = 0; k < list.size(); ++k) {
+    const Node& first = nodes[list[k]];
+    if (first.written || !first.selection) continue;
+    out.key(*first.name).begin_array();
+    for (std::size_t j = k; j < list.size(); ++j) {
+      Node& n = nodes[list[j]];
+      if (n.written || n.name != first.name || !n.selection) continue;
+      n.written = true;
+      write_node(tree, list[j], out);
+    }
+    out.end();
   }
-  return out;
 }
 
-// Sets `object`'s member `name` to `value`; the object has no such member yet.
-void add_member(nlohmann::json& object, const std::string& name, std::string_view value) {
-  object.get_ref<nlohmann::json::object_t&>().emplace(name, std::string(value));
+void write_node(const SegmentTree& tree, std::size_t i, RecordBuilder& out) {
+  const Node& node = tree.nodes[i];
+  out.begin_object();
+  for (std::size_t f = node.fields_begin; f < node.fields_end; ++f) {
+    const FieldValue& v = tree.fields[f];
+    out.key(*v.name).string(tree.text.substr(v.at, v.size));
+  }
+  write_groups(tree, node.children, out);
+  out.end();
 }
 
 class FlatIdocReader final : public IdocReader {
@@ -427,22 +461,25 @@ class FlatIdocReader final : public IdocReader {
                         (&layout_ == &kVersion2 ? "IDOCTYP" : "MESTYP") + ")",
                     at);
     }
-    nlohmann::json out = nlohmann::json::object();
-    nlohmann::json dc = nlohmann::json::object();
     const std::string idoctyp = control.field(layout_.idoctyp.offset, layout_.idoctyp.length);
     const FieldSelection& selection = selections_.find(idoctyp);
+    builder_.clear();  // an IDoc rejected half-way leaves its start behind
+    builder_.reserve(last_nodes_, last_bytes_);
+    builder_.begin_object().key("EDI_DC40").begin_object();
     // Always selected: SelectionCache adds DOCNUM and IDOCTYP.
     for (const ControlField& f : selected_control_fields(*selection.member("EDI_DC40"))) {
       std::string_view v = control.view(f.offset, f.length);
-      if (!v.empty()) add_member(dc, f.name, v);
+      if (!v.empty()) builder_.key(f.name).string(v);
     }
-    out["EDI_DC40"] = std::move(dc);
+    builder_.end();
     if (docnum.empty() || idoctyp.empty()) {
-      return make_record(std::move(out), options_.source_name, control_line.number);
+      return make_record(builder_.end().finish(), options_.source_name, control_line.number);
     }
 
     auto& types = segment_types_[idoctyp];
     nodes_.clear();
+    field_values_.clear();
+    field_text_.clear();
     roots_.clear();
     by_segnum_.clear();
     level_stack_.clear();
@@ -512,16 +549,19 @@ class FlatIdocReader final : public IdocReader {
       Node& node = nodes_.emplace_back();
       node.name = &type.name;
       node.depth = depth;
-      node.fields = nlohmann::json::object();
       // Built when its parent is (or it has none) and selects it.
       const FieldSelection* parent_selection = parent ? nodes_[*parent].selection : &selection;
       node.selection = parent_selection ? parent_selection->member(type.name) : nullptr;
+      node.fields_begin = field_values_.size();
       if (node.selection) {
         for (const FieldDef* f : selected_fields(*type.layout, *node.selection)) {
           std::string_view v = rec.view(layout_.sdata + f->offset, f->length);
-          if (!v.empty()) add_member(node.fields, f->name, v);
+          if (v.empty()) continue;
+          field_values_.push_back(FieldValue{&f->name, field_text_.size(), v.size()});
+          field_text_.append(v);
         }
       }
+      node.fields_end = field_values_.size();
       if (!segnum.empty()) by_segnum_[std::string(segnum)] = index;
 
       if (parent) {
@@ -530,10 +570,11 @@ class FlatIdocReader final : public IdocReader {
         roots_.push_back(index);
       }
     }
-    for (std::size_t r : roots_) {
-      if (nodes_[r].selection) out[*nodes_[r].name].push_back(node_json(nodes_, r));
-    }
-    return make_record(std::move(out), options_.source_name, control_line.number);
+    write_groups(SegmentTree{nodes_, field_values_, field_text_}, roots_, builder_);
+    Record data = builder_.end().finish();
+    last_nodes_ = data.node_count();
+    last_bytes_ = data.text_bytes();
+    return make_record(std::move(data), options_.source_name, control_line.number);
   }
 
   using SegmentTypes = std::unordered_map<std::string, SegmentType, TextHash, std::equal_to<>>;
@@ -597,6 +638,8 @@ class FlatIdocReader final : public IdocReader {
   const std::string control_name_;  // EDI_DC40 or EDI_DC
   const bool latin1_;
   SelectionCache selections_{options_};
+  RecordBuilder builder_;
+  std::size_t last_nodes_ = 0, last_bytes_ = 0;  // the last IDoc's size: reserved for the next
   // Keys and values stay put while the reader lives (definitions, selections_).
   std::map<std::string, SegmentTypes, std::less<>> segment_types_;  // by IDOCTYP
   std::map<std::pair<const SegmentLayout*, const FieldSelection*>, std::vector<const FieldDef*>>
@@ -620,6 +663,8 @@ class FlatIdocReader final : public IdocReader {
   // Per IDoc, kept to reuse their memory.
   std::vector<LineRef> data_;
   std::vector<Node> nodes_;
+  std::vector<FieldValue> field_values_;
+  std::string field_text_;
   std::vector<std::size_t> roots_;
   std::unordered_map<std::string, std::size_t, TextHash, std::equal_to<>> by_segnum_;
   std::vector<std::pair<int, std::size_t>> level_stack_;  // (HLEVEL, node)

@@ -93,17 +93,16 @@ const FieldSelection& SelectionCache::find(const std::string& idoc_type) {
   return it->second;
 }
 
-Result<RawRecord> make_record(nlohmann::json data, const std::string& source_name,
-                              std::int64_t line) {
+Result<RawRecord> make_record(Record data, const std::string& source_name, std::int64_t line) {
   Location where = Location::in_file(source_name);
   where.segment = "EDI_DC40";
   where.line = line;
-  auto dc = data.find("EDI_DC40");
-  if (dc == data.end() || !dc->is_object()) {
+  const RecordValue dc = data.root().find("EDI_DC40");
+  if (!dc.is_object()) {
     return Status(ErrorCode::kParseError, "IDoc has no EDI_DC40 control record", where);
   }
-  std::string docnum = dc->value("DOCNUM", "");
-  std::string idoctyp = dc->value("IDOCTYP", "");
+  std::string docnum(dc.find("DOCNUM").text());
+  std::string idoctyp(dc.find("IDOCTYP").text());
   if (docnum.empty()) {
     where.field = "DOCNUM";
     return Status(ErrorCode::kParseError, "control record EDI_DC40 has no DOCNUM", where);

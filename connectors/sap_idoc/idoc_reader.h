@@ -10,10 +10,12 @@
 // the file's size: it scans for the next IDoc's byte range and parses only
 // that range.
 //
-// JSON shape of one IDoc (RawRecord.data):
+// Shape of one IDoc's Record (RawRecord.data), written as JSON:
 //   {"EDI_DC40": {control fields}, "<SEGNAM>": [ {segment}, ... ], ...}
 // Every data segment is an array of objects, even when it occurs once; child
-// segments are arrays inside their parent's object. Field values are strings
+// segments are arrays inside their parent's object. Members are in document
+// order: fields first, then one array per segment type in order of its first
+// occurrence, holding every occurrence. Field values are strings
 // with trailing blanks removed; empty fields are omitted. Segment names are
 // segment types (E1EDK01), never definitions with a release suffix (E2EDK01005).
 // With ReaderOptions::selection, only the selected segments and fields are
@@ -162,10 +164,9 @@ bool is_definition_name(std::string_view name);
 // "Z2XYZ000" -> "Z1XYZ", anything else unchanged (trailing blanks removed).
 std::string segment_type_name(std::string_view name);
 
-// Builds the RawRecord for an IDoc whose JSON `data` is complete; checks the
+// Builds the RawRecord for an IDoc whose `data` is complete; checks the
 // control record (kParseError naming EDI_DC40/DOCNUM or IDOCTYP if missing).
-Result<RawRecord> make_record(nlohmann::json data, const std::string& source_name,
-                              std::int64_t line);
+Result<RawRecord> make_record(Record data, const std::string& source_name, std::int64_t line);
 
 // Fills item.record or item.rejected from `result` and the raw bytes (kept
 // in the record, so moved in).

@@ -6,13 +6,13 @@
 #include <algorithm>
 #include <cctype>
 #include <cstring>
+#include <deque>
 #include <fstream>
 #include <optional>
 #include <vector>
 
 #include <pugixml.hpp>
 
-#include "arsync/model/json_record.h"
 #include "idoc_reader.h"
 
 namespace arsync::connectors::sap_idoc {
@@ -128,10 +128,56 @@ std::size_t nesting_depth(const pugi::xml_node& root, std::size_t limit, pugi::x
   return max_depth;
 }
 
-// The JSON object of a segment: its fields and, as arrays, its child
-// segments; only what `selection` selects.
-nlohmann::json segment_object(const pugi::xml_node& node, const FieldSelection& selection) {
-  nlohmann::json out = nlohmann::json::object();
+// What one element's children contribute to its object, gathered before it
+// is written: the Record is built depth-first, and child segments of one type
+// form one array even when other segments stand between them.
+struct Gathered {
+  struct Segment {
+    std::string name;  // segment type
+    pugi::xml_node node;
+    const FieldSelection* selection;
+    bool written;
+  };
+  std::vector<std::pair<std::string_view, std::string_view>> fields;
+  std::vector<Segment> segments;
+};
+
+// One Gathered per nesting level, reused from IDoc to IDoc (a deque: a
+// deeper level added while a shallower one is being written leaves it put).
+using GatherStack = std::deque<Gathered>;
+
+Gathered& gathered_at(GatherStack& stack, std::size_t depth) {
+  while (stack.size() <= depth) stack.emplace_back();
+  Gathered& g = stack[depth];
+  g.fields.clear();
+  g.segments.clear();
+  return g;
+}
+
+void write_segment(const pugi::xml_node& node, const FieldSelection& selection,
+                   RecordBuilder& out, GatherStack& stack, std::size_t depth);
+
+// `segments` as members: one array per segment type, in order of first
+// appearance, each with every occurrence in document order.
+void write_segment_groups(std::vector<Gathered::Segment>& segments, RecordBuilder& out,
+                          GatherStack& stack, std::size_t depth) {
+  for (std::size_t i = 0; i < segments.size(); ++i) {
+    if (segments[i].written) continue;
+    out.key(segments[i].name).begin_array();
+    for (std::size_t j = i; j < segments.size(); ++j) {
+      if (segments[j].written || segments[j].name != segments[i].name) continue;
+      segments[j].written = true;
+      write_segment(segments[j].node, *segments[j].selection, out, stack, depth + 1);
+    }
+    out.end();
+  }
+}
+
+// The object of a segment: its fields and, as arrays, its child segments;
+// only what `selection` selects.
+void write_segment(const pugi::xml_node& node, const FieldSelection& selection,
+                   RecordBuilder& out, GatherStack& stack, std::size_t depth) {
+  Gathered& g = gathered_at(stack, depth);
   for (pugi::xml_node child : node.children()) {
     if (child.type() != pugi::node_element) continue;
     const std::string_view raw_name = child.name();
@@ -143,16 +189,24 @@ nlohmann::json segment_object(const pugi::xml_node& node, const FieldSelection& 
     if (is_segment(child)) {
       std::string name = segment_type_name(raw_name);
       if (name != raw_name && (child_selection = selection.member(name)) == nullptr) continue;
-      out[std::move(name)].push_back(segment_object(child, *child_selection));
+      g.segments.push_back({std::move(name), child, child_selection, false});
     } else {
       if (child_selection == nullptr) continue;
       std::string_view value = trim_trailing_blanks(child.child_value());
       if (value.empty()) continue;
-      auto [it, inserted] = out.emplace(raw_name, value);
-      if (!inserted) *it = value;  // a repeated field: the last one counts
+      auto same = std::find_if(g.fields.begin(), g.fields.end(),
+                               [&](const auto& f) { return f.first == raw_name; });
+      if (same != g.fields.end()) {
+        same->second = value;  // a repeated field: the last one counts
+      } else {
+        g.fields.emplace_back(raw_name, value);
+      }
     }
   }
-  return out;
+  out.begin_object();
+  for (const auto& [name, value] : g.fields) out.key(name).string(value);
+  write_segment_groups(g.segments, out, stack, depth);
+  out.end();
 }
 
 class XmlIdocReader final : public IdocReader {
@@ -409,25 +463,41 @@ class XmlIdocReader final : public IdocReader {
     const std::string idoc_type(
         trim_trailing_blanks(idoc.child("EDI_DC40").child("IDOCTYP").child_value()));
     const FieldSelection& selection = selections_.find(idoc_type);
-    nlohmann::json data = nlohmann::json::object();
+    Gathered& top = gathered_at(gather_, 0);
+    pugi::xml_node control;
     for (pugi::xml_node child : idoc.children()) {
       if (child.type() != pugi::node_element) continue;
       if (std::string_view(child.name()) == "EDI_DC40") {
-        // Always selected: SelectionCache adds DOCNUM and IDOCTYP.
-        data["EDI_DC40"] = segment_object(child, *selection.member("EDI_DC40"));
+        control = child;  // a repeated control record: the last one counts
       } else {
         std::string name = segment_type_name(child.name());
         const FieldSelection* child_selection = selection.member(name);
         if (child_selection == nullptr || !is_segment(child)) continue;
-        data[std::move(name)].push_back(segment_object(child, *child_selection));
+        top.segments.push_back({std::move(name), child, child_selection, false});
       }
     }
+    builder_.clear();
+    builder_.reserve(last_nodes_, last_bytes_);
+    builder_.begin_object();
+    if (control) {
+      // Always selected: SelectionCache adds DOCNUM and IDOCTYP.
+      builder_.key("EDI_DC40");
+      write_segment(control, *selection.member("EDI_DC40"), builder_, gather_, 1);
+    }
+    write_segment_groups(top.segments, builder_, gather_, 0);
+    builder_.end();
+    Record data = builder_.finish();
+    last_nodes_ = data.node_count();
+    last_bytes_ = data.text_bytes();
     return make_record(std::move(data), options_.source_name, line);
   }
 
   std::ifstream in_;
   ReaderOptions options_;
   SelectionCache selections_{options_};
+  RecordBuilder builder_;
+  GatherStack gather_;
+  std::size_t last_nodes_ = 0, last_bytes_ = 0;  // the last IDoc's size: reserved for the next
   std::string buf_;              // read bytes; those before pos_ are consumed
   std::size_t pos_ = 0;
   std::uint64_t buf_start_ = 0;  // file offset of buf_[pos_]

@@ -9,12 +9,13 @@
 #include <string>
 #include <string_view>
 
+#include "arsync/model/utf8.h"
+
 namespace arsync::connectors::sap_idoc {
 
-// The offset of the first byte of `text` that is not part of valid UTF-8
-// (overlong forms, surrogates and code points past U+10FFFF are invalid),
-// or npos when all of it is valid.
-std::size_t first_invalid_utf8(std::string_view text);
+// The offset of the first byte of `text` that is not part of valid UTF-8,
+// or npos when all of it is valid (one validator for the whole program).
+using arsync::first_invalid_utf8;
 
 // True when every byte of `text` is below 0x80.
 bool is_ascii(std::string_view text);

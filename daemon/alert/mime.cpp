@@ -1,5 +1,7 @@
 #include "arsync/alert/mime.h"
 
+#include "arsync/model/utf8.h"
+
 #include <array>
 #include <chrono>
 #include <cstdio>
@@ -60,26 +62,6 @@ int hex_value(char c) {
   return -1;
 }
 
-// Length of the valid UTF-8 sequence at s[i], or 0 if it is not valid.
-std::size_t utf8_sequence(std::string_view s, std::size_t i, std::uint32_t& cp) {
-  const auto b0 = static_cast<unsigned char>(s[i]);
-  std::size_t n;
-  std::uint32_t min;
-  if (b0 < 0x80) { cp = b0; return 1; }
-  if ((b0 & 0xe0) == 0xc0) { n = 2; cp = b0 & 0x1f; min = 0x80; }
-  else if ((b0 & 0xf0) == 0xe0) { n = 3; cp = b0 & 0x0f; min = 0x800; }
-  else if ((b0 & 0xf8) == 0xf0) { n = 4; cp = b0 & 0x07; min = 0x10000; }
-  else return 0;
-  if (i + n > s.size()) return 0;
-  for (std::size_t k = 1; k < n; ++k) {
-    const auto b = static_cast<unsigned char>(s[i + k]);
-    if ((b & 0xc0) != 0x80) return 0;
-    cp = (cp << 6) | (b & 0x3f);
-  }
-  if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
-  return n;
-}
-
 bool is_plain_ascii(std::string_view s) {
   for (char c : s) {
     const auto u = static_cast<unsigned char>(c);
@@ -94,7 +76,7 @@ std::string sanitize_header_text(std::string_view text) {
   std::string out;
   out.reserve(text.size());
   for (std::size_t i = 0; i < text.size();) {
-    std::uint32_t cp = 0;
+    char32_t cp = 0;
     const std::size_t n = utf8_sequence(text, i, cp);
     if (n == 0) {
       out += "\xEF\xBF\xBD";  // U+FFFD for a byte that is not UTF-8
@@ -180,7 +162,7 @@ std::string encoded_words(const std::string& clean) {
   while (i < clean.size()) {
     std::size_t end = i;
     while (end < clean.size()) {
-      std::uint32_t cp = 0;
+      char32_t cp = 0;
       const std::size_t n = utf8_sequence(clean, end, cp);  // valid: sanitised
       if (end + n - i > kBytesPerWord) break;
       end += n;

@@ -1,4 +1,4 @@
-#include "arsync/connector.h"
+#include "connector/registry.h"
 
 namespace arsync {
 namespace {
@@ -19,6 +19,13 @@ Status Connector::push(const Operation&) {
 }
 
 Status Registry::add(ConnectorType type) {
+  if (type.abi_version != kConnectorAbiVersion) {
+    return Status(ErrorCode::kInvalidArgument,
+                  "connector type '" + type.name + "' was built against connector interface " +
+                      std::to_string(type.abi_version) + ", this arsync has " +
+                      std::to_string(kConnectorAbiVersion) +
+                      ": rebuild the connector against this arsync's headers");
+  }
   if (types_.count(type.name)) {
     return Status(ErrorCode::kAlreadyExists,
                   "connector type '" + type.name + "' is already registered");

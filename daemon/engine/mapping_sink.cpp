@@ -7,7 +7,6 @@
 #include <vector>
 
 #include "arsync/log/log.h"
-#include "arsync/model/json_record.h"
 #include "arsync/model/sha256.h"
 
 namespace arsync::engine {
@@ -15,11 +14,9 @@ namespace {
 
 // What a record that cannot be mapped is quarantined with: its bytes as
 // received, or its JSON when the connector kept no bytes (the JSON may hold
-// only what the mapping reads).
+// only what the mapping reads; text that is not UTF-8 becomes U+FFFD).
 std::string raw_or_json(RawRecord& rec) {
-  // Replace, not throw: a connector may hand over text that is not UTF-8.
-  return rec.raw.empty() ? rec.data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
-                         : std::move(rec.raw);
+  return rec.raw.empty() ? rec.data.to_json_text() : std::move(rec.raw);
 }
 
 // Moves the elements of `from` to the end of `to`.
@@ -75,6 +72,19 @@ Status MappingSink::accept(RecordBatch batch) {
     std::lock_guard<std::mutex> lock(mu_);
     if (!error_.is_ok()) return error_;
     writer_behind = !queue_.empty();
+  }
+  if (!batch.deletions.empty()) {
+    // TODO(issue 11): the store has no operation yet that marks a document
+    // deleted at its source. Refused rather than dropped: the connector
+    // stops, its cursor stays before the deletion, nothing is lost.
+    const DeletedRecord& d = batch.deletions.front();
+    Location at;
+    at.file = d.source;
+    at.record = d.external_id;
+    return Status(ErrorCode::kUnimplemented,
+                  "record " + d.entity + " " + d.external_id +
+                      " was deleted at its source, and this arsync cannot store deletions yet",
+                  at);
   }
   if (stop_ && stop_->load()) {
     return Status(ErrorCode::kUnavailable, "stopping: batch not committed, it will be replayed",
@@ -135,7 +145,7 @@ Status MappingSink::accept(RecordBatch batch) {
       ++building_.skipped;
       log::debug(system_, "record_skipped",
                  {{"entity", rec.entity}, {"record", rec.external_id}, {"reason", *why}});
-      release_json(rec.data);
+      rec.data = Record();
       continue;
     }
     mapping::RecordMeta meta{system_, rec.entity, rec.external_id, rec.version, rec.source};
@@ -158,9 +168,9 @@ Status MappingSink::accept(RecordBatch batch) {
       }
     }
     out.documents.push_back(std::move(doc).value());
-    // Freed now, while the mapping has just read it and it is in cache:
-    // freeing a whole batch's JSON at the end costs a cache miss per node.
-    release_json(rec.data);
+    // Freed now, while the mapping has just read it: the batch then holds
+    // only documents until its commit.
+    rec.data = Record();
     rec.raw = std::string();
   }
   for (RejectedRecord& r : batch.rejected) {

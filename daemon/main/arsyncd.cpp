@@ -13,7 +13,7 @@
 #include <string>
 #include <thread>
 
-#include "arsync/connector.h"
+#include "connector/registry.h"
 #include "arsync/engine/sync_engine.h"
 #include "arsync/log/log.h"
 #include "arsync/service/config.h"

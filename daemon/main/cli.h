@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "arsync/connector.h"
+#include "connector/registry.h"
 #include "arsync/store/store.h"
 
 namespace arsync::cli {

@@ -60,7 +60,7 @@ Status read_input(const Context& ctx, const mapping::Mapping& m, const std::stri
     std::ostringstream text;
     text << in.rdbuf();
     RawRecord rec;
-    Result<nlohmann::json> data = parse_json_record(text.str(), input);
+    Result<Record> data = parse_json_record(text.str(), input);
     if (!data) return data.status();
     rec.data = std::move(data).value();
     rec.entity = m.entities().empty() ? "" : m.entities().front();

@@ -18,6 +18,8 @@
 #include <set>
 #include <string_view>
 
+#include "arsync/model/utf8.h"
+
 namespace arsync::cli {
 namespace {
 
@@ -33,38 +35,7 @@ const char kExitStatus[] = "Exit status: 0 success, 1 the command failed, 2 usag
 
 // Offset of the first byte that does not start a well-formed UTF-8 sequence
 // (RFC 3629: no overlong forms, no surrogates, nothing past U+10FFFF), or npos.
-std::size_t invalid_utf8_at(std::string_view s) {
-  std::size_t i = 0;
-  while (i < s.size()) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    std::size_t n = 0;
-    unsigned char lo = 0x80;
-    unsigned char hi = 0xBF;
-    if (c < 0x80) {
-      ++i;
-      continue;
-    } else if (c >= 0xC2 && c <= 0xDF) {
-      n = 1;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      n = 2;
-      if (c == 0xE0) lo = 0xA0;  // overlong
-      if (c == 0xED) hi = 0x9F;  // surrogates
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      n = 3;
-      if (c == 0xF0) lo = 0x90;  // overlong
-      if (c == 0xF4) hi = 0x8F;  // past U+10FFFF
-    } else {
-      return i;
-    }
-    if (i + n >= s.size()) return i;  // cut short
-    for (std::size_t k = 1; k <= n; ++k) {
-      const auto b = static_cast<unsigned char>(s[i + k]);
-      if (b < (k == 1 ? lo : 0x80) || b > (k == 1 ? hi : 0xBF)) return i;
-    }
-    i += n + 1;
-  }
-  return std::string_view::npos;
-}
+std::size_t invalid_utf8_at(std::string_view s) { return arsync::first_invalid_utf8(s); }
 
 // The check of a value of `type` given to --name: "" when it is fine, else
 // the whole message. Text kept in the store or printed as JSON must be UTF-8;

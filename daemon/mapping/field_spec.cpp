@@ -28,6 +28,12 @@ Status CompileContext::error(const std::string& mapping_path, const std::string&
   return Status(ErrorCode::kMappingError, message, where);
 }
 
+bool scalar_text(RecordValue v, std::string& out) {
+  if (!v.is_text()) return false;
+  out.assign(v.text());
+  return true;
+}
+
 bool scalar_text(const json& v, std::string& out) {
   if (v.is_string()) {
     out = v.get_ref<const std::string&>();
@@ -194,11 +200,11 @@ Status FieldSpec::read_source(const Scope& scope, Value& out) const {
     case Source::kPath:
       for (const Path& p : paths_) {
         if (join_set_) {
-          std::vector<const json*> found;
+          std::vector<RecordValue> found;
           p.all(scope.pick(p), found);
           std::string piece;
-          for (const json* v : found) {
-            if (!scalar_text(*v, piece)) {
+          for (RecordValue v : found) {
+            if (!scalar_text(v, piece)) {
               return eval_error("path '" + p.text() + "' selects an object or list, not a value",
                                 p.text());
             }
@@ -207,9 +213,9 @@ Status FieldSpec::read_source(const Scope& scope, Value& out) const {
             out.text += piece;
             out.present = true;
           }
-        } else if (const json* v = scope.first(p)) {
-          if (!scalar_text(*v, out.text)) {
-            if (v->is_null()) continue;
+        } else if (const RecordValue v = scope.first(p)) {
+          if (!scalar_text(v, out.text)) {
+            if (v.is_null()) continue;
             return eval_error("path '" + p.text() + "' selects an object or list, not a value",
                               p.text());
           }

@@ -20,17 +20,18 @@
 
 #include "arsync/mapping/path.h"
 #include "arsync/model/status.h"
+#include "arsync/record.h"
 
 namespace arsync::mapping {
 
 // Where paths resolve: `here` is the record, or the current element of an
 // "each" block; `root` is always the record (for `$.` paths).
 struct Scope {
-  const nlohmann::json& root;
-  const nlohmann::json& here;
+  RecordValue root;
+  RecordValue here;
   PathMemo* memo = nullptr;  // first steps looked up under root, for this record
-  const nlohmann::json& pick(const Path& p) const { return p.absolute() ? root : here; }
-  const nlohmann::json* first(const Path& p) const { return p.first(pick(p), memo); }
+  RecordValue pick(const Path& p) const { return p.absolute() ? root : here; }
+  RecordValue first(const Path& p) const { return p.first(pick(p), memo); }
 };
 
 // A field's text on its way through the transforms. Empty text counts as
@@ -144,8 +145,11 @@ class Condition {
   std::vector<std::string> in_;
 };
 
-// Text of a scalar JSON value (strings as is, numbers in their shortest
-// form, booleans as true/false). False for null, objects and arrays.
+// Text of a scalar record value (strings as is, numbers as the sender
+// wrote them, booleans as true/false). False for null, objects, arrays and
+// an absent value.
+bool scalar_text(RecordValue v, std::string& out);
+// The same for a value in a mapping file (numbers in their shortest form).
 bool scalar_text(const nlohmann::json& v, std::string& out);
 
 }  // namespace arsync::mapping

@@ -7,7 +7,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "arsync/model/json_record.h"
+#include "arsync/model/utf8.h"
 #include "field_spec.h"
 #include "schema_check.h"
 
@@ -318,12 +318,12 @@ Status eval_slot(const CompiledMapping& m, const Slot& slot, const Scope& scope,
   // Text that is not UTF-8 would stop every later step that writes JSON
   // (the store's details, the CLI, the reconciler): refused here, so that
   // only this record is quarantined.
-  if (auto bad = first_invalid_utf8(out.text)) {
+  if (const std::size_t bad = first_invalid_utf8(out.text); bad != std::string::npos) {
     Location where;
     where.field = slot.spec->describe();
     return located(m,
                    Status(ErrorCode::kMappingError,
-                          "value is not valid UTF-8 at byte " + std::to_string(*bad) +
+                          "value is not valid UTF-8 at byte " + std::to_string(bad) +
                               " of the field's text (check the sender's encoding)",
                           where),
                    slot.mapping_path, meta, segment);
@@ -403,9 +403,9 @@ const FieldSelection& Mapping::fields_read() const {
   return impl_ ? impl_->fields_read : kNothing;
 }
 
-const std::string* Mapping::skip_reason(const nlohmann::json& record) const {
+const std::string* Mapping::skip_reason(const Record& record) const {
   if (!impl_) return nullptr;
-  const Scope scope{record, record, nullptr};
+  const Scope scope{record.root(), record.root(), nullptr};
   for (const auto& [when, reason] : impl_->skips) {
     if (when->holds(scope)) return &reason;
   }
@@ -438,9 +438,10 @@ const std::vector<std::string>& Mapping::entities() const {
   return impl_ ? impl_->entities : kEmpty;
 }
 
-Result<Document> Mapping::apply(const nlohmann::json& record, const RecordMeta& meta) const {
+Result<Document> Mapping::apply(const Record& record_in, const RecordMeta& meta) const {
   if (!impl_) return Status(ErrorCode::kInternal, "apply() on an empty Mapping");
   const CompiledMapping& m = *impl_;
+  const RecordValue record = record_in.root();
   PathMemo memo(record, m.memo_slots);
   const Scope scope{record, record, &memo};
   const std::string no_segment;
@@ -513,7 +514,7 @@ Result<Document> Mapping::apply(const nlohmann::json& record, const RecordMeta& 
   // Applications: one per element the "each" path selects.
   Money applied(0, *currency);
   if (m.each) {
-    std::vector<const json*> elements;
+    std::vector<RecordValue> elements;
     m.each->all(record, elements);
     std::string segment;
     for (std::size_t i = 0; i < elements.size(); ++i) {
@@ -522,7 +523,7 @@ Result<Document> Mapping::apply(const nlohmann::json& record, const RecordMeta& 
       } else {
         segment = m.each->text() + " #" + std::to_string(i);
       }
-      const Scope here{record, *elements[i], &memo};
+      const Scope here{record, elements[i], &memo};
       Application app;
       ARSYNC_RETURN_IF_ERROR(eval_slot(m, m.app_fields[kTargetMatchKey], here, meta, segment, v));
       if (!v.missing()) app.target_match_key = std::move(v.text);

@@ -3,11 +3,6 @@
 namespace arsync::mapping {
 namespace {
 
-using nlohmann::json;
-
-// A PathMemo slot not looked up yet.
-const json kUnknown;
-
 constexpr const char* kStepForms =
     "a step is NAME, NAME[FIELD=VALUE], NAME[*] or NAME[N], steps separated by '.'";
 
@@ -23,13 +18,9 @@ Status syntax_error(std::string_view text, std::size_t pos, const std::string& w
 }
 
 // True when `element` is an object whose `field` reads as `value`.
-bool matches(const json& element, const std::string& field, const std::string& value) {
-  if (!element.is_object()) return false;
-  auto it = element.find(field);
-  if (it == element.end()) return false;
-  if (it->is_string()) return it->get_ref<const std::string&>() == value;
-  if (it->is_number() || it->is_boolean()) return it->dump() == value;
-  return false;
+bool matches(RecordValue element, const std::string& field, const std::string& value) {
+  const RecordValue v = element.find(field);
+  return v.is_text() && v.text() == value;
 }
 
 }  // namespace
@@ -108,80 +99,80 @@ Result<Path> Path::parse(std::string_view text) {
   return p;
 }
 
-const json* Path::step_element(const json& node, const Step& step) {
-  if (!node.is_object()) return nullptr;
-  auto it = node.find(step.name);
-  if (it == node.end()) return nullptr;
-  const json& member = *it;
+RecordValue Path::step_element(RecordValue node, const Step& step) {
+  const RecordValue member = node.find(step.name);
+  if (!member) return {};
   if (!member.is_array()) {
     // A lone object or value is an array of one.
     switch (step.filter) {
       case Step::Filter::kNone:
       case Step::Filter::kAll:
-        return &member;
+        return member;
       case Step::Filter::kIndex:
-        return step.index == 0 ? &member : nullptr;
+        return step.index == 0 ? member : RecordValue();
       case Step::Filter::kMatch:
-        return matches(member, step.field, step.value) ? &member : nullptr;
+        return matches(member, step.field, step.value) ? member : RecordValue();
     }
-    return nullptr;
+    return {};
   }
   switch (step.filter) {
     case Step::Filter::kNone:
     case Step::Filter::kAll:  // not asked: walk() iterates [*] itself
-      return member.empty() ? nullptr : &member[0];
+      return member.at(0);
     case Step::Filter::kIndex:
-      return step.index < member.size() ? &member[step.index] : nullptr;
+      return member.at(step.index);
     case Step::Filter::kMatch:
-      for (const json& element : member) {
-        if (matches(element, step.field, step.value)) return &element;
+      for (RecordValue element : member) {
+        if (matches(element, step.field, step.value)) return element;
       }
-      return nullptr;
+      return {};
   }
-  return nullptr;
+  return {};
 }
 
 template <typename Visit>
-bool Path::walk(const json& node, std::size_t step_index, Visit& visit) const {
+bool Path::walk(RecordValue node, std::size_t step_index, Visit& visit) const {
   if (step_index == steps_.size()) return visit(node);
   const Step& step = steps_[step_index];
   const std::size_t next = step_index + 1;
   if (step.filter != Step::Filter::kAll) {
-    const json* element = step_element(node, step);
-    return element != nullptr && walk(*element, next, visit);
+    const RecordValue element = step_element(node, step);
+    return element && walk(element, next, visit);
   }
-  if (!node.is_object()) return false;
-  auto it = node.find(step.name);
-  if (it == node.end()) return false;
-  const json& member = *it;
+  const RecordValue member = node.find(step.name);
+  if (!member) return false;
   if (!member.is_array()) return walk(member, next, visit);
-  for (const json& element : member) {
+  for (RecordValue element : member) {
     if (walk(element, next, visit)) return true;
   }
   return false;
 }
 
-PathMemo::PathMemo(const json& root, std::size_t slots) : root_(&root), found_(slots, &kUnknown) {}
+PathMemo::PathMemo(RecordValue root, std::size_t slots)
+    : root_(root), found_(slots), known_(slots, false) {}
 
-const json* Path::first(const json& node, PathMemo* memo) const {
-  const json* found = nullptr;
-  auto visit = [&found](const json& v) {
-    found = &v;
+RecordValue Path::first(RecordValue node, PathMemo* memo) const {
+  RecordValue found;
+  auto visit = [&found](RecordValue v) {
+    found = v;
     return true;
   };
-  if (memo != nullptr && memo_slot_ < memo->found_.size() && &node == memo->root_) {
-    const json*& start = memo->found_[memo_slot_];
-    if (start == &kUnknown) start = step_element(node, steps_[0]);
-    if (start != nullptr) walk(*start, 1, visit);
+  if (memo != nullptr && memo_slot_ < memo->found_.size() && node == memo->root_) {
+    RecordValue& start = memo->found_[memo_slot_];
+    if (!memo->known_[memo_slot_]) {
+      start = step_element(node, steps_[0]);
+      memo->known_[memo_slot_] = true;
+    }
+    if (start) walk(start, 1, visit);
     return found;
   }
   walk(node, 0, visit);
   return found;
 }
 
-void Path::all(const json& node, std::vector<const json*>& out) const {
-  auto visit = [&out](const json& v) {
-    out.push_back(&v);
+void Path::all(RecordValue node, std::vector<RecordValue>& out) const {
+  auto visit = [&out](RecordValue v) {
+    out.push_back(v);
     return false;
   };
   walk(node, 0, visit);

@@ -304,27 +304,63 @@ class DecimalTransform final : public Transform {
       negative = s.front() == '-';
       s.erase(0, 1);
     }
-    std::string out;
-    out.reserve(s.size() + 1);
-    if (negative) out += '-';
-    bool point = false, digit = false;
-    for (char c : s) {
+    // JSON senders may write an amount in exponent notation ("1e2",
+    // "1.5E-2"): the exponent moves the decimal point in the text, exactly.
+    std::string_view mantissa = s;
+    long exponent = 0;
+    if (const std::size_t e = s.find_first_of("eE"); e != std::string::npos) {
+      mantissa = std::string_view(s).substr(0, e);
+      std::string_view rest = std::string_view(s).substr(e + 1);
+      const bool minus = !rest.empty() && rest.front() == '-';
+      if (!rest.empty() && (rest.front() == '-' || rest.front() == '+')) rest.remove_prefix(1);
+      if (rest.empty()) return bad("exponent without digits");
+      for (char c : rest) {
+        if (c < '0' || c > '9') return bad(std::string("unexpected character '") + c + "' in the exponent");
+        exponent = exponent * 10 + (c - '0');
+        if (exponent > kMaxExponent) {
+          return bad("exponent beyond " + std::to_string(kMaxExponent) + " (no amount is that large or small)");
+        }
+      }
+      if (minus) exponent = -exponent;
+    }
+    std::string digits;
+    digits.reserve(mantissa.size());
+    long point_at = -1;  // digits before the decimal point
+    for (char c : mantissa) {
       if (c >= '0' && c <= '9') {
-        out += c;
-        digit = true;
-      } else if (c == dec_ && !point) {
-        out += '.';
-        point = true;
-      } else if (thou_ != 0 && c == thou_ && !point) {
+        digits += c;
+      } else if (c == dec_ && point_at < 0) {
+        point_at = static_cast<long>(digits.size());
+      } else if (thou_ != 0 && c == thou_ && point_at < 0) {
         continue;
       } else {
         return bad(std::string("unexpected character '") + c + "'");
       }
     }
-    if (!digit) return bad("no digits");
+    if (digits.empty()) return bad("no digits");
+    std::string out;
+    if (negative) out += '-';
+    const long n = static_cast<long>(digits.size());
+    if (exponent == 0) {
+      out += digits;
+      if (point_at >= 0) out.insert(out.size() - static_cast<std::size_t>(n - point_at), ".");
+    } else {
+      const long at = (point_at < 0 ? n : point_at) + exponent;
+      if (at <= 0) {
+        out += "0." + std::string(static_cast<std::size_t>(-at), '0') + digits;
+      } else if (at >= n) {
+        out += digits + std::string(static_cast<std::size_t>(at - n), '0');
+      } else {
+        out += digits.substr(0, static_cast<std::size_t>(at)) + "." +
+               digits.substr(static_cast<std::size_t>(at));
+      }
+    }
     v.text = std::move(out);
     return Status::ok();
   }
+
+  // Larger exponents are refused rather than spelled out in digits.
+  static constexpr long kMaxExponent = 40;
 
  private:
   SignMode sign_;
@@ -343,9 +379,9 @@ class AddDaysTransform final : public Transform {
     if (v.missing()) return Status::ok();
     long long days = constant_;
     if (path_) {
-      const json* node = scope.first(*path_);
+      const RecordValue node = scope.first(*path_);
       std::string text;
-      if (node == nullptr || !scalar_text(*node, text) || text.empty()) {
+      if (!scalar_text(node, text) || text.empty()) {
         // No term days: the result is missing, so the field's default applies.
         v.present = false;
         v.text.clear();

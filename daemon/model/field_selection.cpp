@@ -75,21 +75,39 @@ std::string FieldSelection::to_string() const {
   return out + "}";
 }
 
-nlohmann::json cut_to_selection(const nlohmann::json& record, const FieldSelection& selection) {
-  if (selection.everything()) return record;
-  if (record.is_array()) {
-    nlohmann::json out = nlohmann::json::array();
-    for (const nlohmann::json& element : record) out.push_back(cut_to_selection(element, selection));
-    return out;
+namespace {
+
+void copy_cut(RecordValue v, const FieldSelection& selection, RecordBuilder& out) {
+  switch (v.type()) {
+    case RecordType::kObject:
+      out.begin_object();
+      for (RecordValue member : v) {
+        const FieldSelection* s = selection.everything() ? &selection : selection.member(member.key());
+        if (s == nullptr) continue;
+        out.key(member.key());
+        copy_cut(member, *s, out);
+      }
+      out.end();
+      return;
+    case RecordType::kArray:
+      out.begin_array();
+      for (RecordValue element : v) copy_cut(element, selection, out);
+      out.end();
+      return;
+    case RecordType::kString: out.string(v.text()); return;
+    case RecordType::kNumber: out.number(v.text()); return;
+    case RecordType::kBoolean: out.boolean(v.text() == "true"); return;
+    case RecordType::kNull: out.null(); return;
   }
-  if (!record.is_object()) return record;
-  nlohmann::json out = nlohmann::json::object();
-  for (auto it = record.begin(); it != record.end(); ++it) {
-    if (const FieldSelection* member = selection.member(it.key())) {
-      out[it.key()] = cut_to_selection(it.value(), *member);
-    }
-  }
-  return out;
+}
+
+}  // namespace
+
+Record cut_to_selection(const Record& record, const FieldSelection& selection) {
+  if (record.empty()) return Record();
+  RecordBuilder out;
+  copy_cut(record.root(), selection, out);
+  return out.finish();
 }
 
 }  // namespace arsync

@@ -1,19 +1,25 @@
-// The connector interface: how arsync talks to an ERP.
+// The connector interface, plugin side: what a connector implements and what
+// it is given.
 //
-// This header is the boundary that built-in connectors and third-party
-// connector plugins compile against. It depends only on the model (Status,
-// Document) and nlohmann::json, never on the store, the reconciler or email.
+// This header (with record.h, credentials.h and http_route.h) is the
+// boundary that built-in connectors and third-party connector plugins
+// compile against. It depends only on the model (Status, Document), never on
+// the store, the reconciler or email; records cross it as arsync::Record, a
+// layout of arsync's own. Configuration (settings, config key defaults) is
+// still nlohmann::json. The host's side (the registry, built-in
+// registration) is daemon/connector/registry.h.
 //
-// A connector turns its system's records into RawRecords: a JSON value per
+// A connector turns its system's records into RawRecords: a Record per
 // record (an IDoc becomes an object of its segments, nested by hierarchy,
-// fields as strings). Mapping files turn those into canonical Documents; the
-// engine stores them. A connector streams records into a RecordSink in
-// batches, each batch with the cursor to store after it; once the sink's
-// flush() returns OK every batch and its cursor are committed, so a connector
-// may then acknowledge or archive its source.
+// fields as strings; a JSON payload goes through parse_json_record, which
+// keeps each number's text). Mapping files turn those into canonical
+// Documents; the engine stores them. A connector streams records into a
+// RecordSink in batches, each batch with the cursor to store after it; once
+// the sink's flush() returns OK every batch and its cursor are committed, so
+// a connector may then acknowledge or archive its source.
 //
-// Thread safety: a Connector instance is used by one thread at a time.
-// The Registry is filled once at start-up, then only read.
+// Thread safety: a Connector instance is used by one thread at a time,
+// except routes' handlers (see http_route.h) and ConnectorContext::wake.
 #pragma once
 
 #include <cstdint>
@@ -25,28 +31,29 @@
 
 #include <nlohmann/json.hpp>
 
+#include "arsync/credentials.h"
+#include "arsync/http_route.h"
 #include "arsync/model/clock.h"
 #include "arsync/model/document.h"
 #include "arsync/model/field_selection.h"
 #include "arsync/model/record_schema.h"
 #include "arsync/model/status.h"
+#include "arsync/record.h"
 
 namespace arsync {
 
-// Bumped when this header changes incompatibly; plugins are refused when
-// their value differs.
-// 2: RawRecord.raw, FieldSelection and RecordSink::fields_read.
-// 3: Status is one pointer (its layout changed); RawRef.sha256 may be left
-//    to the engine when RawRecord.raw is set.
-inline constexpr int kConnectorAbiVersion = 3;
+// Bumped when this header (or a type it carries) changes incompatibly. A
+// ConnectorType records the value it was built with; the registry refuses a
+// type whose value differs.
+inline constexpr int kConnectorAbiVersion = 4;
 
 // One record as the source system gave it.
 struct RawRecord {
   std::string entity;       // source record type: "INVOIC02", "REMADV", "Invoice", ...
   std::string external_id;  // id in the source system
   std::string version;      // source's own version (IDoc DOCNUM, SyncToken, ...)
-  nlohmann::json data;      // the record as JSON, for the mapping (only the
-                            // selected parts, see RecordSink::fields_read)
+  Record data;              // the record, for the mapping (only the selected
+                            // parts, see RecordSink::fields_read)
   std::string source;       // where it came from, for errors: file name, URL
   RawRef raw_ref;           // where its raw bytes are kept (may be empty); with
                             // `raw` set, its sha256 may be left empty: the
@@ -65,9 +72,18 @@ struct RejectedRecord {
   std::string raw;          // the raw bytes, as received
 };
 
+// A record deleted at its source (a QuickBooks "Delete" change, a NetSuite
+// deleted record). Committed with its batch, like the batch's records.
+struct DeletedRecord {
+  std::string entity;       // source record type, as in RawRecord
+  std::string external_id;  // id in the source system
+  std::string source;       // where the deletion was learnt, for errors
+};
+
 struct RecordBatch {
   std::vector<RawRecord> records;
   std::vector<RejectedRecord> rejected;
+  std::vector<DeletedRecord> deletions;
   // Cursor to store once this batch is committed (opaque to the engine).
   std::string cursor;
 };
@@ -111,6 +127,13 @@ struct ConnectorContext {
   std::string mappings_dir;  // this system's mapping folder (data files such as
                              // IDoc segment layouts may live below it)
   const Clock* clock = nullptr;
+  // This system's durable credentials (OAuth tokens); null when the host
+  // keeps none for it. Lives as long as the connector.
+  CredentialHandle* credentials = nullptr;
+  // Asks the host to run this system's pull soon (a webhook said something
+  // changed, a file arrived). Returns at once; callable from any thread,
+  // also from a route's handler. May be empty (a one-shot run, tests).
+  std::function<void()> wake;
 };
 
 class Connector {
@@ -128,6 +151,11 @@ class Connector {
 
   // Can it reach and authenticate against its system? OK or why not.
   virtual Status check() = 0;
+
+  // HTTP routes it serves on the daemon's listener (an IDoc port, a
+  // webhook). Asked once after creation; the handlers then run on the
+  // listener's threads, concurrently with pull(). Default: none.
+  virtual std::vector<HttpRoute> routes() { return {}; }
 };
 
 // One configuration key a connector type accepts (published as data, so the
@@ -141,6 +169,9 @@ struct ConfigKey {
 };
 
 struct ConnectorType {
+  // The interface version this type was compiled against; leave it at the
+  // default. The registry refuses a type built against another version.
+  int abi_version = kConnectorAbiVersion;
   std::string name;  // "sap_idoc"
   std::string description;
   std::vector<ConfigKey> config_keys;
@@ -162,28 +193,5 @@ struct ConnectorType {
   // in mapping files are not checked.
   std::function<Result<RecordSchema>(const ConnectorContext& ctx)> schema;
 };
-
-class Registry {
- public:
-  // kAlreadyExists if a type of that name is registered.
-  Status add(ConnectorType type);
-  // nullptr if unknown.
-  const ConnectorType* find(const std::string& name) const;
-  std::vector<std::string> names() const;
-
-  // Checks `settings` against the type's config keys: unknown keys, missing
-  // required keys and wrong types are kInvalidArgument naming the key. On
-  // success returns the settings with defaults filled in.
-  static Result<nlohmann::json> validate(const ConnectorType& type,
-                                         const nlohmann::json& settings,
-                                         const std::string& system);
-
- private:
-  std::map<std::string, ConnectorType> types_;
-};
-
-// Registers the connectors compiled into this build (sap_idoc, ...).
-// Called once by main.
-void register_builtin_connectors(Registry& registry);
 
 }  // namespace arsync

@@ -59,12 +59,11 @@ void check_item(const IdocItem& whole, const IdocItem& selected, std::string_vie
   const RawRecord& rec = *whole.record;
   ARSYNC_FUZZ_CHECK(rec.raw == file.substr(whole.offset, whole.length), where(whole));
   const FieldSelection& selection = cache.find(rec.entity);
-  ARSYNC_FUZZ_CHECK(cut_to_selection(rec.data, selection) == selected.record->data,
+  ARSYNC_FUZZ_CHECK(cut_to_selection(rec.data, selection).to_json_text() ==
+                        selected.record->data.to_json_text(),
                     where(whole) + " selection " + selection.to_string() + "\nwhole: " +
-                        rec.data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
-                        "\nselected: " +
-                        selected.record->data.dump(-1, ' ', false,
-                                                   nlohmann::json::error_handler_t::replace));
+                        rec.data.to_json_text() + "\nselected: " +
+                        selected.record->data.to_json_text());
   fuzz::check_dumps_strictly(rec.data, where(whole));
   if (const mapping::Mapping* m = fx.mappings.find(rec.entity)) {
     const mapping::RecordMeta meta{"fuzz", rec.entity, rec.external_id, rec.version, rec.source};

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "arsync/model/document_json.h"
+#include "arsync/model/utf8.h"
 #include "arsync/model/field_selection.h"
 
 namespace arsync::fuzz {
@@ -18,8 +19,10 @@ std::string dump_for_people(const json& value) {
   return value.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
+std::string dump_for_people(const Record& value) { return value.to_json_text(); }
+
 // {"document": its JSON} or {"error": the error's text}.
-json apply_or_error(const mapping::Mapping& m, const json& record,
+json apply_or_error(const mapping::Mapping& m, const Record& record,
                     const mapping::RecordMeta& meta) {
   try {
     Result<Document> doc = m.apply(record, meta);
@@ -46,17 +49,32 @@ bool waived(const char* name) {
   return list.find("," + std::string(name) + ",") != std::string::npos;
 }
 
-std::size_t depth_of(const json& value) {
+std::size_t depth_of(const Record& value) {
   std::size_t deepest = 0;
-  std::vector<std::pair<const json*, std::size_t>> todo{{&value, 0}};
+  std::vector<std::pair<RecordValue, std::size_t>> todo{{value.root(), 0}};
   while (!todo.empty()) {
     const auto [v, depth] = todo.back();
     todo.pop_back();
-    if (!v->is_structured()) continue;
+    if (!v.is_object() && !v.is_array()) continue;
     deepest = std::max(deepest, depth + 1);
-    for (const json& child : *v) todo.emplace_back(&child, depth + 1);
+    for (RecordValue child : v) todo.emplace_back(child, depth + 1);
   }
   return deepest;
+}
+
+void check_dumps_strictly(const Record& value, const std::string& where) {
+  if (waived("record_utf8")) return;
+  std::vector<RecordValue> todo{value.root()};
+  while (!todo.empty()) {
+    const RecordValue v = todo.back();
+    todo.pop_back();
+    if (!v) continue;
+    ARSYNC_FUZZ_CHECK(first_invalid_utf8(v.key()) == std::string_view::npos &&
+                          first_invalid_utf8(v.text()) == std::string_view::npos,
+                      "record_utf8: what is stored is UTF-8\n" + where + ": " +
+                          dump_for_people(value));
+    for (RecordValue child : v) todo.push_back(child);
+  }
 }
 
 void check_dumps_strictly(const json& value, const std::string& where) {
@@ -69,7 +87,7 @@ void check_dumps_strictly(const json& value, const std::string& where) {
   }
 }
 
-json map_checked(const mapping::Mapping& m, const json& record,
+json map_checked(const mapping::Mapping& m, const Record& record,
                  const mapping::RecordMeta& meta) {
   const json whole = apply_or_error(m, record, meta);
   if (depth_of(record) > kMaxCheckedDepth) {

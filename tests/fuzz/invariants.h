@@ -12,6 +12,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "arsync/record.h"
+
 #include "arsync/mapping/mapping.h"
 
 namespace arsync::fuzz {
@@ -30,7 +32,7 @@ namespace arsync::fuzz {
 bool waived(const char* name);
 
 // Nesting depth of `value` (a scalar is 0), found without recursion.
-std::size_t depth_of(const nlohmann::json& value);
+std::size_t depth_of(const Record& value);
 
 // The deepest value the checks themselves handle: nlohmann's dump() and
 // operator== and cut_to_selection() (the tests' reference, on no product
@@ -43,13 +45,16 @@ constexpr std::size_t kMaxCheckedDepth = 512;
 // discrepancy's details (invalid UTF-8 there throws type_error.316 and
 // stops reconciliation of that group).
 void check_dumps_strictly(const nlohmann::json& value, const std::string& where);
+// The same for a record: every key and string is UTF-8, so its JSON text
+// needs no replacement character.
+void check_dumps_strictly(const Record& value, const std::string& where);
 
 // Maps `record` with `m` as the engine does, and checks what a mapping
 // promises: apply() does not throw, and gives the same result for the
 // record cut down to m.fields_read() (what a connector honouring the
 // selection builds) as for the whole record (up to kMaxCheckedDepth). Returns the document's JSON,
 // or null when the record does not map.
-nlohmann::json map_checked(const mapping::Mapping& m, const nlohmann::json& record,
+nlohmann::json map_checked(const mapping::Mapping& m, const Record& record,
                            const mapping::RecordMeta& meta);
 
 }  // namespace arsync::fuzz

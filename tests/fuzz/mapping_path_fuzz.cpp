@@ -25,20 +25,18 @@
 namespace {
 
 using namespace arsync;
-using nlohmann::json;
 
-std::string show(const json* v) {
-  return v == nullptr ? "(nothing)" : v->dump(-1, ' ', false, json::error_handler_t::replace);
-}
+std::string show(RecordValue v) { return v ? v.to_json_text() : "(nothing)"; }
 
-void check_resolve(const mapping::Path& path, const json& record) {
-  const json* first = path.first(record);
-  std::vector<const json*> all;
+void check_resolve(const mapping::Path& path, const Record& whole) {
+  const RecordValue record = whole.root();
+  const RecordValue first = path.first(record);
+  std::vector<RecordValue> all;
   path.all(record, all);
-  ARSYNC_FUZZ_CHECK((first == nullptr) == all.empty(),
+  ARSYNC_FUZZ_CHECK(!first == all.empty(),
                     path.text() + ": first " + show(first) + ", all has " +
                         std::to_string(all.size()));
-  if (first != nullptr) {
+  if (first) {
     ARSYNC_FUZZ_CHECK(first == all.front(), path.text() + ": " + show(first) + " vs " +
                                                 show(all.front()));
   }
@@ -51,15 +49,15 @@ void check_resolve(const mapping::Path& path, const json& record) {
 
   FieldSelection selection;
   path.select(selection).select_everything();
-  const json cut = cut_to_selection(record, selection);
-  std::vector<const json*> all_cut;
-  path.all(cut, all_cut);
+  const Record cut = cut_to_selection(whole, selection);
+  std::vector<RecordValue> all_cut;
+  path.all(cut.root(), all_cut);
   ARSYNC_FUZZ_CHECK(all_cut.size() == all.size(),
                     path.text() + " selects " + selection.to_string() + ": " +
                         std::to_string(all.size()) + " values, " +
                         std::to_string(all_cut.size()) + " in the cut record");
   for (std::size_t i = 0; i < all.size(); ++i) {
-    ARSYNC_FUZZ_CHECK(*all[i] == *all_cut[i], path.text() + " value " + std::to_string(i) +
+    ARSYNC_FUZZ_CHECK(all[i].to_json_text() == all_cut[i].to_json_text(), path.text() + " value " + std::to_string(i) +
                                                   ": " + show(all[i]) + " vs " +
                                                   show(all_cut[i]));
   }
@@ -81,7 +79,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     for (const RawRecord& rec : fx.records) check_resolve(*path, rec.data);
     if (eol != std::string_view::npos) {
-      Result<json> record = parse_json_record(input.substr(eol + 1), "fuzz-input");
+      Result<Record> record = parse_json_record(input.substr(eol + 1), "fuzz-input");
       if (record) check_resolve(*path, *record);
     }
   } catch (const std::exception& e) {

@@ -12,7 +12,7 @@
 
 #include <gtest/gtest.h>
 
-#include "arsync/connector.h"
+#include "connector/registry.h"
 #include "arsync/engine/sync_engine.h"
 #include "arsync/service/config.h"
 #include "arsync/service/engine_setup.h"

@@ -9,6 +9,7 @@
 #include <condition_variable>
 #include <mutex>
 
+#include "arsync/model/json_record.h"
 #include "arsync/model/sha256.h"
 #include "delegating_store.h"
 #include "demo_env.h"
@@ -71,14 +72,14 @@ RawRecord invoice(const std::string& number) {
   r.external_id = number;
   r.version = "1";
   r.source = "test.xml";
-  r.data = nlohmann::json::parse(R"({
+  r.data = parse_json_record(R"({
     "EDI_DC40": {"DOCNUM": "1", "IDOCTYP": "INVOIC02"},
     "E1EDK01": [{"CURCY": "EUR", "BELNR": ")" + number + R"("}],
     "E1EDK14": [{"QUALF": "015", "ORGID": "F2"}],
     "E1EDKA1": [{"PARVW": "AG", "PARTN": "100042"}],
     "E1EDK02": [{"QUALF": "009", "BELNR": ")" + number + R"(", "DATUM": "20261101"}],
     "E1EDS01": [{"SUMID": "011", "SUMME": "119.00"}]
-  })");
+  })", "test.xml").value();
   return r;
 }
 
@@ -285,8 +286,9 @@ TEST_F(MappingSinkTest, AnUnmappedRecordWithInvalidUtf8IsQuarantinedWithItsJson)
   r.entity = "Customer";
   r.external_id = "58";
   r.source = "https://quickbooks.example/v3/company/1/query";
-  r.data = nlohmann::json::object();
-  r.data["DisplayName"] = "M\xFCller GmbH";
+  RecordBuilder data;  // a connector that skipped validating its text
+  data.begin_object().key("DisplayName").string("M\xFCller GmbH").end();
+  r.data = data.finish();
   b.records.push_back(std::move(r));
   b.cursor = "c1";
   Status accepted;

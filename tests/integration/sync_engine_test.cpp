@@ -160,7 +160,7 @@ TEST(SyncEngineStop, AStopDuringAPullCommitsTheBatchesTakenAndPullsNoFurther) {
   DemoEnv env;
   Scripted script;
   Registry registry;
-  ASSERT_TRUE(registry.add({"scripted", "test", {},
+  ASSERT_TRUE(registry.add({kConnectorAbiVersion, "scripted", "test", {},
                             [&script](const ConnectorContext&) -> Result<std::unique_ptr<Connector>> {
                               return std::unique_ptr<Connector>(new ScriptedConnector(&script));
                             },

@@ -28,7 +28,7 @@
 #include "arsync/alert/delivery_worker.h"
 #include "arsync/alert/mail_config.h"
 #include "arsync/alert/transport.h"
-#include "arsync/connector.h"
+#include "connector/registry.h"
 #include "arsync/engine/mapping_sink.h"
 #include "arsync/mapping/mapping.h"
 #include "arsync/model/clock.h"

@@ -1,4 +1,4 @@
-// Mapping files: turn a connector's raw record (JSON) into a canonical Document
+// Mapping files: turn a connector's raw record (a Record) into a canonical Document
 // without recompiling.
 //
 // A mapping file is JSON with comments, one per connector type and source
@@ -29,10 +29,11 @@
 #include "arsync/model/field_selection.h"
 #include "arsync/model/record_schema.h"
 #include "arsync/model/status.h"
+#include "arsync/record.h"
 
 namespace arsync::mapping {
 
-// What the mapping is told about the record besides its JSON.
+// What the mapping is told about the record besides its data.
 struct RecordMeta {
   std::string system;       // connector instance name
   std::string entity;       // source record type
@@ -60,11 +61,11 @@ class Mapping {
   // (a pro-forma bill is no receivable), or nullptr when it is to be mapped.
   // Callers ask before apply() and count a skipped record instead of
   // quarantining it. The pointer lives as long as the Mapping.
-  const std::string* skip_reason(const nlohmann::json& record) const;
+  const std::string* skip_reason(const Record& record) const;
 
   // Maps one record. On success the Document has system/external_id/version
   // from `meta` and every mapped field; on failure kMappingError (see above).
-  Result<Document> apply(const nlohmann::json& record, const RecordMeta& meta) const;
+  Result<Document> apply(const Record& record, const RecordMeta& meta) const;
 
   // Every part of a record that apply() reads. apply() gives the same result
   // for a record cut down to this selection as for the whole record.

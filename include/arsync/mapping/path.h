@@ -1,6 +1,6 @@
 // Record paths: how a mapping file addresses a value inside a raw record.
 //
-// A path is dot-separated steps over a JSON object, each step a member name
+// A path is dot-separated steps over a Record's objects, each step a member name
 // with an optional filter in brackets:
 //   NAME              the member; if it is an array, its first element
 //   NAME[N]           element N of the array (0-based)
@@ -28,10 +28,9 @@
 #include <string_view>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "arsync/model/field_selection.h"
 #include "arsync/model/status.h"
+#include "arsync/record.h"
 
 namespace arsync::mapping {
 
@@ -42,12 +41,13 @@ class Path;
 // Path::set_memo_slot); a PathMemo lives for one record.
 class PathMemo {
  public:
-  PathMemo(const nlohmann::json& root, std::size_t slots);
+  PathMemo(RecordValue root, std::size_t slots);
 
  private:
   friend class Path;
-  const nlohmann::json* root_;
-  std::vector<const nlohmann::json*> found_;  // kUnknown until looked up
+  RecordValue root_;
+  std::vector<RecordValue> found_;
+  std::vector<bool> known_;  // found_[i] looked up
 };
 
 class Path {
@@ -64,12 +64,13 @@ class Path {
   bool absolute() const { return absolute_; }
 
   // The first value the path selects under `node` (document order), or
-  // nullptr when it selects nothing. The pointer is into `node`. With a
+  // an absent value when it selects nothing. The handle is into `node`'s
+  // Record. A member named more than once counts by its first occurrence. With a
   // `memo` for the record `node` is the root of, the first step is looked up
   // once per record for all paths that share it.
-  const nlohmann::json* first(const nlohmann::json& node, PathMemo* memo = nullptr) const;
+  RecordValue first(RecordValue node, PathMemo* memo = nullptr) const;
   // Appends every value the path selects under `node`, in document order.
-  void all(const nlohmann::json& node, std::vector<const nlohmann::json*>& out) const;
+  void all(RecordValue node, std::vector<RecordValue>& out) const;
 
   // Adds to `base` (the selection of the node the path starts from) the
   // members the path walks through and the fields its filters test; returns
@@ -103,9 +104,9 @@ class Path {
 
   // Visits matches depth-first; `visit` returns true to stop.
   template <typename Visit>
-  bool walk(const nlohmann::json& node, std::size_t step, Visit& visit) const;
-  // The one element a step other than `[*]` selects under `node`, or null.
-  static const nlohmann::json* step_element(const nlohmann::json& node, const Step& step);
+  bool walk(RecordValue node, std::size_t step, Visit& visit) const;
+  // The one element a step other than `[*]` selects under `node`, or absent.
+  static RecordValue step_element(RecordValue node, const Step& step);
 
   std::string text_;
   std::string first_step_;

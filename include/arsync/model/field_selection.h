@@ -12,7 +12,7 @@
 #include <utility>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include "arsync/record.h"
 
 namespace arsync {
 
@@ -57,6 +57,6 @@ class FieldSelection {
 // `record` cut down to `selection`: object members it does not select are
 // removed, arrays keep every element (each cut the same way). What a
 // connector honouring a selection builds; the reference for tests.
-nlohmann::json cut_to_selection(const nlohmann::json& record, const FieldSelection& selection);
+Record cut_to_selection(const Record& record, const FieldSelection& selection);
 
 }  // namespace arsync

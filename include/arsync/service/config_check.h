@@ -11,7 +11,7 @@
 // Thread safety: pure function of the file and the registry.
 #pragma once
 
-#include "arsync/connector.h"
+#include "connector/registry.h"
 #include "arsync/service/config.h"
 
 namespace arsync::service {

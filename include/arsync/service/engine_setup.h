@@ -5,7 +5,7 @@
 // Thread safety: pure function.
 #pragma once
 
-#include "arsync/connector.h"
+#include "connector/registry.h"
 #include "arsync/engine/sync_engine.h"
 #include "arsync/service/config.h"
 

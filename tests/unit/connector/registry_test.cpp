@@ -1,4 +1,4 @@
-#include "arsync/connector.h"
+#include "connector/registry.h"
 
 #include <gtest/gtest.h>
 
@@ -22,6 +22,18 @@ TEST(Registry, RefusesDuplicateNames) {
   EXPECT_EQ(s.code(), ErrorCode::kAlreadyExists);
   ASSERT_NE(r.find("sample"), nullptr);
   EXPECT_EQ(r.find("other"), nullptr);
+}
+
+TEST(Registry, RefusesATypeBuiltAgainstAnotherInterfaceVersion) {
+  Registry r;
+  ConnectorType old = sample_type();
+  old.abi_version = kConnectorAbiVersion - 1;
+  Status s = r.add(std::move(old));
+  EXPECT_EQ(s.code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(s.message(), "connector type 'sample' was built against connector interface 3, this "
+                         "arsync has 4: rebuild the connector against this arsync's headers");
+  EXPECT_EQ(r.find("sample"), nullptr);
+  EXPECT_TRUE(r.add(sample_type()).is_ok());  // the default is this build's version
 }
 
 TEST(Registry, ValidateFillsDefaults) {

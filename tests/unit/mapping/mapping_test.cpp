@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "record_of.h"
+
 #include <filesystem>
 #include <fstream>
 
@@ -62,7 +64,7 @@ Status compile_error(const std::string& text) {
 }
 
 Status apply_error(const Mapping& m, const json& record) {
-  Result<Document> d = m.apply(record, meta());
+  Result<Document> d = m.apply(record_of(record), meta());
   EXPECT_FALSE(d.is_ok());
   EXPECT_EQ(d.status().code(), ErrorCode::kMappingError);
   return d.status();
@@ -194,7 +196,7 @@ TEST(MappingLoadTest, MissingFileIsAnIoError) {
 // --- apply -------------------------------------------------------------------------
 
 TEST(MappingApplyTest, MapsFieldsAndIdentity) {
-  Result<Document> d = compiled(minimal()).apply(invoice(), meta());
+  Result<Document> d = compiled(minimal()).apply(record_of(invoice()), meta());
   ASSERT_TRUE(d.is_ok()) << d.status().to_string();
   EXPECT_EQ(d->system, "sap-ecc");
   EXPECT_EQ(d->kind, DocumentKind::kInvoice);
@@ -270,21 +272,21 @@ TEST(MappingApplyTest, KindFromLookupWithUnknownValueIsAnError) {
 TEST(MappingApplyTest, PathAlternativesTakeFirstFound) {
   Result<Document> d = compiled(minimal(
       R"(, "customer_key": {"path": ["E1EDKA1[PARVW=RG].PARTN", "E1EDKA1[PARVW=AG].PARTN"], "transforms": ["strip_leading_zeros"]})"))
-                           .apply(invoice(), meta());
+                           .apply(record_of(invoice()), meta());
   ASSERT_TRUE(d.is_ok()) << d.status().to_string();
   EXPECT_EQ(d->customer_key, "100042");
 }
 
 TEST(MappingApplyTest, JoinCollectsEveryValue) {
   Result<Document> d =
-      compiled(minimal(R"(, "reference": {"path": "E1EDP01[*].POSEX", "join": ","})")).apply(invoice(), meta());
+      compiled(minimal(R"(, "reference": {"path": "E1EDP01[*].POSEX", "join": ","})")).apply(record_of(invoice()), meta());
   ASSERT_TRUE(d.is_ok()) << d.status().to_string();
   EXPECT_EQ(d->reference, "000010,000020");
 }
 
 TEST(MappingApplyTest, FieldDefaultAppliesWhenMissing) {
   Result<Document> d =
-      compiled(minimal(R"(, "terms": {"path": "E1EDK01.ZTERM", "default": "ZB00"})")).apply(invoice(), meta());
+      compiled(minimal(R"(, "terms": {"path": "E1EDK01.ZTERM", "default": "ZB00"})")).apply(record_of(invoice()), meta());
   ASSERT_TRUE(d.is_ok()) << d.status().to_string();
   EXPECT_EQ(d->terms, "ZB00");
 }
@@ -293,7 +295,7 @@ TEST(MappingApplyTest, RequiredFalseAllowsMissingAmount) {
   std::string text = minimal();
   text.replace(text.find("\"E1EDS01[SUMID=011].SUMME\""), 26,
                R"({"path": "E1EDS01[SUMID=999].SUMME", "required": false})");
-  Result<Document> d = compiled(text).apply(invoice(), meta());
+  Result<Document> d = compiled(text).apply(record_of(invoice()), meta());
   ASSERT_TRUE(d.is_ok()) << d.status().to_string();
   EXPECT_TRUE(d->amount.is_zero());
   EXPECT_EQ(d->currency(), "EUR");
@@ -336,8 +338,8 @@ TEST(MappingFieldsReadTest, EveryPathTheMappingReadsIsSelected) {
   record["E1EDK18"] = json::parse(R"J([{"QUALF": "001", "TAGE": "30"}])J");
   record["E1EDKA1"][0]["NAME1"] = "not read";
   record["E1EDK01"][0]["BELNR"] = "0090001234";
-  Result<Document> whole = m.apply(record, meta());
-  Result<Document> cut = m.apply(cut_to_selection(record, m.fields_read()), meta());
+  Result<Document> whole = m.apply(record_of(record), meta());
+  Result<Document> cut = m.apply(cut_to_selection(record_of(record), m.fields_read()), meta());
   ASSERT_TRUE(whole.is_ok()) << whole.status().to_string();
   ASSERT_TRUE(cut.is_ok()) << cut.status().to_string();
   EXPECT_EQ(content_hash(*whole), content_hash(*cut));
@@ -347,7 +349,7 @@ TEST(MappingFieldsReadTest, EveryPathTheMappingReadsIsSelected) {
 }
 
 TEST(MappingApplyTest, ApplicationsOnePerElement) {
-  Result<Document> d = compiled(minimal("", kPaymentTail)).apply(payment(), meta());
+  Result<Document> d = compiled(minimal("", kPaymentTail)).apply(record_of(payment()), meta());
   ASSERT_TRUE(d.is_ok()) << d.status().to_string();
   ASSERT_EQ(d->applications.size(), 2u);
   EXPECT_EQ(d->applications[0].target_match_key, "90000001");
@@ -420,6 +422,81 @@ TEST_F(MappingSetTest, MissingFolderIsAnIoError) {
   Result<MappingSet> set = MappingSet::load_dir((dir_ / "nope").string());
   ASSERT_FALSE(set.is_ok());
   EXPECT_EQ(set.status().code(), ErrorCode::kIoError);
+}
+
+}  // namespace
+}  // namespace arsync::mapping
+
+namespace arsync::mapping {
+namespace {
+
+// QuickBooks-style JSON: amounts are JSON numbers. Each goes through the one
+// record parser and a mapping's decimal transform to exact minor units; a
+// double anywhere on the way would turn 0.1 or 12345678901234.56 into a
+// neighbour.
+constexpr const char* kJsonMapping = R"J({
+  "connector": "quickbooks",
+  "entities": ["Invoice"],
+  "kind": "invoice",
+  "fields": {
+    "document_number": "DocNumber",
+    "match_key": "DocNumber",
+    "currency": "CurrencyRef.value",
+    "amount": {"path": "TotalAmt", "transforms": [{"decimal": {"sign": "leading"}}]},
+    "tax_amount": {"path": "TxnTaxDetail.TotalTax", "transforms": [{"decimal": {}}]}
+  }
+})J";
+
+Result<Document> map_json(const std::string& total, const std::string& currency = "USD") {
+  const Result<Record> rec = parse_json_record(
+      R"({"DocNumber": "1001", "CurrencyRef": {"value": ")" + currency +
+          R"("}, "TotalAmt": )" + total + R"(, "TxnTaxDetail": {"TotalTax": 0}})",
+      "invoice.json");
+  EXPECT_TRUE(rec.is_ok()) << rec.status().to_string();
+  Result<Mapping> m = Mapping::compile(kJsonMapping, "qbo.json");
+  EXPECT_TRUE(m.is_ok()) << m.status().to_string();
+  return m->apply(*rec, meta());
+}
+
+TEST(MappingJsonNumbers, JsonNumbersMapToExactMinorUnits) {
+  const std::vector<std::pair<std::string, std::int64_t>> cases = {
+      {"0.1", 10},
+      {"1e2", 10000},
+      {"12345678901234.56", 1234567890123456},
+      {"-0.00", 0},
+      {"1E-2", 1},
+      {"1.5E+1", 1500},
+      {"92233720368547758.07", INT64_MAX},
+      {"9007199254740993", 900719925474099300},  // 2^53 + 1: no double holds it
+  };
+  for (const auto& [text, minor] : cases) {
+    Result<Document> d = map_json(text);
+    ASSERT_TRUE(d.is_ok()) << text << ": " << d.status().to_string();
+    EXPECT_EQ(d->amount.minor_units(), minor) << text;
+    EXPECT_EQ(d->amount.currency().code(), "USD");
+  }
+  Result<Document> yen = map_json("1.2e3", "JPY");
+  ASSERT_TRUE(yen.is_ok()) << yen.status().to_string();
+  EXPECT_EQ(yen->amount.minor_units(), 1200);
+}
+
+TEST(MappingJsonNumbers, NumbersThatDoNotFitTheCurrencyAreRefusedSayingWhy) {
+  Result<Document> cents = map_json("1E-3");  // 0.001 USD
+  ASSERT_FALSE(cents.is_ok());
+  EXPECT_EQ(cents.status().where().mapping_path, "fields.amount");
+  EXPECT_EQ(cents.status().where().field, "TotalAmt");
+  EXPECT_NE(cents.status().message().find("0.001"), std::string::npos) << cents.status().to_string();
+
+  Result<Document> big = map_json("1e20");
+  ASSERT_FALSE(big.is_ok());
+  EXPECT_NE(big.status().message().find("100000000000000000000"), std::string::npos)
+      << big.status().to_string();
+
+  Result<Document> huge = map_json("1e300");
+  ASSERT_FALSE(huge.is_ok());
+  EXPECT_EQ(huge.status().message(),
+            "decimal: '1e300' is not a number: exponent beyond 40 (no amount is that large or "
+            "small) (sign leading, decimal separator '.')");
 }
 
 }  // namespace

@@ -4,12 +4,12 @@
 
 #include <map>
 
+#include "arsync/model/json_record.h"
+
 namespace arsync::mapping {
 namespace {
 
-using nlohmann::json;
-
-const json kIdoc = json::parse(R"({
+const Record kRecord = parse_json_record(R"({
   "EDI_DC40": {"DOCNUM": "0000000000451234", "IDOCTYP": "INVOIC02"},
   "E1EDK01": [{"CURCY": "EUR", "BELNR": "0090001234"}],
   "E1EDK02": [{"QUALF": "001", "BELNR": "PO-77812"}, {"QUALF": "009", "BELNR": "0090001234"}],
@@ -21,7 +21,8 @@ const json kIdoc = json::parse(R"({
     {"Amount": 100, "LinkedTxn": [{"TxnType": "Invoice", "TxnId": "130"}]},
     {"Amount": 50.5, "LinkedTxn": [{"TxnType": "CreditMemo", "TxnId": "7"}, {"TxnType": "Invoice", "TxnId": "131"}]}
   ]
-})");
+})", "path_test").value();
+const RecordValue kIdoc = kRecord.root();
 
 Path parse(const std::string& text) {
   Result<Path> p = Path::parse(text);
@@ -30,15 +31,15 @@ Path parse(const std::string& text) {
 }
 
 std::string first_text(const std::string& path) {
-  const json* v = parse(path).first(kIdoc);
-  return v ? v->dump() : "<none>";
+  const RecordValue v = parse(path).first(kIdoc);
+  return v ? v.to_json_text() : "<none>";
 }
 
 std::vector<std::string> all_texts(const std::string& path) {
-  std::vector<const json*> found;
+  std::vector<RecordValue> found;
   parse(path).all(kIdoc, found);
   std::vector<std::string> out;
-  for (const json* v : found) out.push_back(v->dump());
+  for (RecordValue v : found) out.push_back(v.to_json_text());
   return out;
 }
 
@@ -108,8 +109,8 @@ TEST(PathTest, StarMarksThePathAsFanningOut) {
 TEST(PathTest, DollarPrefixMarksAbsolutePath) {
   Path p = parse("$.E1EDK01.CURCY");
   EXPECT_TRUE(p.absolute());
-  ASSERT_NE(p.first(kIdoc), nullptr);
-  EXPECT_EQ(*p.first(kIdoc), "EUR");
+  ASSERT_TRUE(p.first(kIdoc));
+  EXPECT_EQ(p.first(kIdoc).text(), "EUR");
 }
 
 TEST(PathTest, EmptyPathIsAnError) {
@@ -178,19 +179,20 @@ TEST(Path, MemoSharesFirstStepsAndChangesNoResult) {
   for (int round = 0; round < 2; ++round) {  // the second round reads the memo only
     PathMemo memo(kIdoc, slots.size());
     for (std::size_t i = 0; i < paths.size(); ++i) {
-      const json* with = paths[i].first(kIdoc, &memo);
-      const json* without = paths[i].first(kIdoc);
+      const RecordValue with = paths[i].first(kIdoc, &memo);
+      const RecordValue without = paths[i].first(kIdoc);
       EXPECT_EQ(with, without) << texts[i] << " round " << round;
     }
   }
   // Under another node (an "each" element) the memo of the record is not used.
   PathMemo memo(kIdoc, slots.size());
   const Path& k02 = paths[0];
-  ASSERT_NE(k02.first(kIdoc, &memo), nullptr);
-  const json element = json::parse(R"({"E1EDK02": [{"QUALF": "009", "BELNR": "other"}]})");
-  const json* found = k02.first(element, &memo);
-  ASSERT_NE(found, nullptr);
-  EXPECT_EQ(*found, "other");
+  ASSERT_TRUE(k02.first(kIdoc, &memo));
+  const Record element =
+      parse_json_record(R"({"E1EDK02": [{"QUALF": "009", "BELNR": "other"}]})", "e").value();
+  const RecordValue found = k02.first(element.root(), &memo);
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found.text(), "other");
 }
 
 }  // namespace

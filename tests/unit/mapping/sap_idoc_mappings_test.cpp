@@ -2,6 +2,8 @@
 // sap_idoc connector emits them (one object per IDoc, segments as arrays).
 #include <gtest/gtest.h>
 
+#include "record_of.h"
+
 #include "arsync/mapping/mapping.h"
 #include "arsync/model/document_json.h"
 #include "arsync/model/field_selection.h"
@@ -82,7 +84,7 @@ Money eur(std::int64_t cents) { return Money(cents, *Currency::find("EUR")); }
 
 TEST(SapIdocMappingTest, InvoiceMapsEveryField) {
   json idoc = invoic02();
-  Result<Document> d = load("invoic02.json").apply(idoc, meta_for(idoc));
+  Result<Document> d = load("invoic02.json").apply(record_of(idoc), meta_for(idoc));
   ASSERT_TRUE(d.is_ok()) << d.status().to_string();
   EXPECT_EQ(d->kind, DocumentKind::kInvoice);
   EXPECT_EQ(d->system, "sap-ecc");
@@ -108,7 +110,7 @@ TEST(SapIdocMappingTest, InvoiceMapsEveryField) {
 
 TEST(SapIdocMappingTest, CreditMemoWithTrailingMinusAndPayer) {
   json idoc = credit_memo();
-  Result<Document> d = load("invoic02.json").apply(idoc, meta_for(idoc));
+  Result<Document> d = load("invoic02.json").apply(record_of(idoc), meta_for(idoc));
   ASSERT_TRUE(d.is_ok()) << d.status().to_string();
   EXPECT_EQ(d->kind, DocumentKind::kCreditMemo);
   EXPECT_EQ(d->match_key, "70000015");
@@ -123,7 +125,7 @@ TEST(SapIdocMappingTest, CreditMemoWithTrailingMinusAndPayer) {
 TEST(SapIdocMappingTest, DebitMemoByBillingType) {
   json idoc = invoic02();
   idoc["E1EDK14"][0]["ORGID"] = "L2";
-  Result<Document> d = load("invoic02.json").apply(idoc, meta_for(idoc));
+  Result<Document> d = load("invoic02.json").apply(record_of(idoc), meta_for(idoc));
   ASSERT_TRUE(d.is_ok()) << d.status().to_string();
   EXPECT_EQ(d->kind, DocumentKind::kDebitMemo);
 }
@@ -131,7 +133,7 @@ TEST(SapIdocMappingTest, DebitMemoByBillingType) {
 TEST(SapIdocMappingTest, UnknownBillingTypeNamesIt) {
   json idoc = invoic02();
   idoc["E1EDK14"][0]["ORGID"] = "ZF2";  // a site's own type: to be added to the lookup
-  Result<Document> d = load("invoic02.json").apply(idoc, meta_for(idoc));
+  Result<Document> d = load("invoic02.json").apply(record_of(idoc), meta_for(idoc));
   ASSERT_FALSE(d.is_ok());
   EXPECT_EQ(d.status().message(),
             "lookup: no entry for 'ZF2' (known: CRME, F1, F2, FAZ, G2, IG, INVO, IV, L2, RE, S1, "
@@ -144,7 +146,7 @@ TEST(SapIdocMappingTest, UnknownBillingTypeNamesIt) {
 TEST(SapIdocMappingTest, UnknownCurrencyNamesCurcy) {
   json idoc = invoic02();
   idoc["E1EDK01"][0]["CURCY"] = "EUX";
-  Result<Document> d = load("invoic02.json").apply(idoc, meta_for(idoc));
+  Result<Document> d = load("invoic02.json").apply(record_of(idoc), meta_for(idoc));
   ASSERT_FALSE(d.is_ok());
   const Status& st = d.status();
   EXPECT_EQ(st.code(), ErrorCode::kMappingError);
@@ -158,7 +160,7 @@ TEST(SapIdocMappingTest, UnknownCurrencyNamesCurcy) {
 TEST(SapIdocMappingTest, MissingGrossTotalIsRequired) {
   json idoc = invoic02();
   idoc["E1EDS01"].erase(2);
-  Result<Document> d = load("invoic02.json").apply(idoc, meta_for(idoc));
+  Result<Document> d = load("invoic02.json").apply(record_of(idoc), meta_for(idoc));
   ASSERT_FALSE(d.is_ok());
   EXPECT_EQ(d.status().message(), "required field is missing");
   EXPECT_EQ(d.status().where().field, "E1EDS01[SUMID=011].SUMME");
@@ -168,7 +170,7 @@ TEST(SapIdocMappingTest, MissingGrossTotalIsRequired) {
 TEST(SapIdocMappingTest, LeadingMinusAmountIsRefusedByTrailingMinusConvention) {
   json idoc = invoic02();
   idoc["E1EDS01"][2]["SUMME"] = "-1190.00";
-  Result<Document> d = load("invoic02.json").apply(idoc, meta_for(idoc));
+  Result<Document> d = load("invoic02.json").apply(record_of(idoc), meta_for(idoc));
   ASSERT_FALSE(d.is_ok());
   EXPECT_EQ(d.status().message(),
             "decimal: '-1190.00' is not a number: a leading '-' is not allowed (sign "
@@ -178,7 +180,7 @@ TEST(SapIdocMappingTest, LeadingMinusAmountIsRefusedByTrailingMinusConvention) {
 
 TEST(SapIdocMappingTest, PaymentAdviceWithTwoInvoices) {
   json idoc = pexr2002();
-  Result<Document> d = load("pexr2002.json").apply(idoc, meta_for(idoc));
+  Result<Document> d = load("pexr2002.json").apply(record_of(idoc), meta_for(idoc));
   ASSERT_TRUE(d.is_ok()) << d.status().to_string();
   EXPECT_EQ(d->kind, DocumentKind::kPayment);
   EXPECT_EQ(d->external_id, "0000770012");
@@ -206,7 +208,7 @@ TEST(SapIdocMappingTest, PaymentAdviceWithTwoInvoices) {
 TEST(SapIdocMappingTest, PaymentAdviceLineWithoutPaidAmountNamesTheLine) {
   json idoc = pexr2002();
   idoc["E1IDPU1"][1]["E1IDPU5"].erase(1);
-  Result<Document> d = load("pexr2002.json").apply(idoc, meta_for(idoc));
+  Result<Document> d = load("pexr2002.json").apply(record_of(idoc), meta_for(idoc));
   ASSERT_FALSE(d.is_ok());
   EXPECT_EQ(d.status().to_string(),
             "mapping error: required field is missing (at file " + std::string(ARSYNC_SOURCE_DIR) +
@@ -240,9 +242,9 @@ TEST(SapIdocMappingTest, CutRecordsMapExactlyLikeWholeRecords) {
   cases.push_back({"pexr2002.json", bad_line});
   for (const Case& c : cases) {
     const Mapping m = load(c.mapping);
-    const json cut = cut_to_selection(c.record, m.fields_read());
-    EXPECT_LT(cut.dump().size(), c.record.dump().size()) << c.mapping;
-    Result<Document> whole = m.apply(c.record, meta_for(c.record));
+    const Record cut = cut_to_selection(record_of(c.record), m.fields_read());
+    EXPECT_LT(cut.to_json_text().size(), c.record.dump().size()) << c.mapping;
+    Result<Document> whole = m.apply(record_of(c.record), meta_for(c.record));
     Result<Document> part = m.apply(cut, meta_for(c.record));
     ASSERT_EQ(whole.is_ok(), part.is_ok()) << c.mapping;
     if (whole.is_ok()) {

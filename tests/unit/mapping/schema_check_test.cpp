@@ -2,6 +2,8 @@
 // "when" / "skip" parts of the language.
 #include <gtest/gtest.h>
 
+#include "record_of.h"
+
 #include "../../../daemon/mapping/schema_check.h"
 #include "arsync/mapping/mapping.h"
 
@@ -114,11 +116,11 @@ TEST(MappingLanguage, WhenMapsAFieldOnlyForTheListedValues) {
   RecordMeta meta{"s", "Invoice", "1", "1", "r"};
   json rec = {{"DocNumber", "7"}, {"CurrencyRef", "USD"}, {"TotalAmt", "1.00"}, {"Id", "99"},
               {"TxnType", "Cancel"}};
-  auto cancel = m.apply(rec, meta);
+  auto cancel = m.apply(record_of(rec), meta);
   ASSERT_TRUE(cancel) << cancel.status().to_string();
   EXPECT_EQ(cancel->reference, "99");
   rec["TxnType"] = "Sale";
-  auto sale = m.apply(rec, meta);
+  auto sale = m.apply(record_of(rec), meta);
   ASSERT_TRUE(sale);
   EXPECT_EQ(sale->reference, "");  // not mapped at all: no default either
 }
@@ -127,10 +129,10 @@ TEST(MappingLanguage, SkipRulesGiveTheirReason) {
   Mapping m = compile("", R"("skip": [{"when": {"path": "TxnType", "transforms": ["upper"],
                                       "in": ["PROFORMA"]}, "reason": "pro-forma"}], )");
   EXPECT_NE(m.fields_read().to_string().find("TxnType"), std::string::npos);
-  const std::string* why = m.skip_reason(json{{"TxnType", "proforma"}});
+  const std::string* why = m.skip_reason(record_of(json{{"TxnType", "proforma"}}));
   ASSERT_NE(why, nullptr);
   EXPECT_EQ(*why, "pro-forma");
-  EXPECT_EQ(m.skip_reason(json{{"TxnType", "Sale"}}), nullptr);
+  EXPECT_EQ(m.skip_reason(record_of(json{{"TxnType", "Sale"}})), nullptr);
   auto bad = Mapping::compile(R"({"connector": "c", "entities": ["E"], "kind": "invoice",
       "skip": [{"when": {"path": "A"}, "reason": "x"}], "fields": {}})", "b.json");
   ASSERT_FALSE(bad);

@@ -2,6 +2,8 @@
 // field runs the transform under test.
 #include <gtest/gtest.h>
 
+#include "record_of.h"
+
 #include "arsync/mapping/mapping.h"
 
 namespace arsync::mapping {
@@ -36,7 +38,7 @@ RecordMeta meta() {
 Result<std::string> reference(const std::string& spec) {
   Result<Mapping> m = Mapping::compile(mapping_text(spec), "t.json");
   if (!m) return m.status();
-  Result<Document> d = m->apply(kRecord, meta());
+  Result<Document> d = m->apply(record_of(kRecord), meta());
   if (!d) return d.status();
   return d->reference;
 }

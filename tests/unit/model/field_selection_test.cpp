@@ -1,11 +1,11 @@
 #include <gtest/gtest.h>
 
 #include "arsync/model/field_selection.h"
+#include "arsync/model/json_record.h"
 
 namespace arsync {
 namespace {
 
-using nlohmann::json;
 
 TEST(FieldSelection, MembersAreFoundByNameAndOthersAreNot) {
   FieldSelection s;
@@ -73,15 +73,14 @@ TEST(FieldSelection, CutKeepsSelectedMembersAndEveryArrayElement) {
   k02.add("QUALF").select_everything();
   k02.add("BELNR").select_everything();
   s.add("E1EDKA1").select_everything();
-  const json record = json::parse(R"J({
+  const Record record = parse_json_record(R"J({
     "EDI_DC40": {"DOCNUM": "1"},
     "E1EDK02": [{"QUALF": "001", "BELNR": "PO-1", "DATUM": "20261101"}, {"DATUM": "20261102"}],
-    "E1EDKA1": [{"PARVW": "AG", "E1EDKA3": [{"QUALF": "001"}]}]
-  })J");
-  EXPECT_EQ(cut_to_selection(record, s), json::parse(R"J({
-    "E1EDK02": [{"QUALF": "001", "BELNR": "PO-1"}, {}],
-    "E1EDKA1": [{"PARVW": "AG", "E1EDKA3": [{"QUALF": "001"}]}]
-  })J"));
+    "E1EDKA1": [{"PARVW": "AG", "E1EDKA3": [{"QUALF": 1.50, "X": null, "Y": true}]}]
+  })J", "r").value();
+  EXPECT_EQ(cut_to_selection(record, s).to_json_text(),
+            R"J({"E1EDK02":[{"QUALF":"001","BELNR":"PO-1"},{}],)J"
+            R"J("E1EDKA1":[{"PARVW":"AG","E1EDKA3":[{"QUALF":1.50,"X":null,"Y":true}]}]})J");
 }
 
 }  // namespace

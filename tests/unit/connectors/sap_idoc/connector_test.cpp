@@ -7,6 +7,7 @@
 
 #include "arsync/log/log.h"
 #include "arsync/store/store.h"
+#include "connector/registry.h"
 #include "idoc_reader.h"
 #include "sap_idoc.h"
 #include "test_support.h"
@@ -279,7 +280,7 @@ TEST_F(SapIdocConnectorTest, EncodingSettingReadsLatin1FlatFiles) {
   RecordingSink sink;
   ASSERT_TRUE(c->pull("", sink).is_ok());
   ASSERT_EQ(sink.docnums().size(), 3u);
-  EXPECT_EQ(sink.batches[0].records[0].data["E1EDKA1"][0]["NAME1"], "M\xC3\xBCller Maschinenbau GmbH");
+  EXPECT_EQ(testing::as_json(sink.batches[0].records[0].data)["E1EDKA1"][0]["NAME1"], "M\xC3\xBCller Maschinenbau GmbH");
 }
 
 TEST(SapIdocConfig, CreateRejectsAnUnknownEncoding) {

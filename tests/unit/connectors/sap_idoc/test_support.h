@@ -9,9 +9,16 @@
 #include <sstream>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "arsync/log/log.h"
+#include "arsync/record.h"
 
 namespace arsync::connectors::sap_idoc::testing {
+
+// A record as nlohmann::json, for comparing a reader's output with JSON
+// literals (member order aside).
+inline nlohmann::json as_json(const Record& r) { return nlohmann::json::parse(r.to_json_text()); }
 
 inline std::string fixture(const std::string& name) {
   return std::string(ARSYNC_SOURCE_DIR) + "/tests/fixtures/idoc/" + name;
