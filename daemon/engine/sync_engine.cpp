@@ -261,12 +261,18 @@ CycleReport SyncEngine::run_cycle() {
   // Alerts are queued and delivered even after a failed pull: discrepancies
   // already found must still reach the AR team.
   const auto alerts_t0 = std::chrono::steady_clock::now();
-  Result<std::size_t> queued = alert::queue_alerts(store_, options_.mail, clock_);
-  if (queued) {
-    report.emails_queued = *queued;
-  } else {
-    report.alert_status = queued.status();
-    log::error("", "alert_queue_failed", {{"error", queued.status().to_string()}});
+  // queue_alerts takes a page of discrepancies per call (its rendering holds
+  // one page in memory). A first load can find many pages; all of them are
+  // queued now, not one page per interval.
+  for (;;) {
+    Result<std::size_t> queued = alert::queue_alerts(store_, options_.mail, clock_);
+    if (!queued) {
+      report.alert_status = queued.status();
+      log::error("", "alert_queue_failed", {{"error", queued.status().to_string()}});
+      break;
+    }
+    report.emails_queued += *queued;
+    if (*queued == 0 || stop_) break;
   }
   // Delivery (logged by alert::deliver_due) runs on the mail worker's thread
   // so a hung SMTP server never holds up the next pull; this cycle waits for

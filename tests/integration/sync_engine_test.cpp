@@ -288,6 +288,46 @@ TEST(SyncEngineTiming, ACycleReportsTheWallTimeOfEachStage) {
   EXPECT_LE(report.pull_seconds + report.reconcile_seconds + report.alert_seconds, report.seconds);
 }
 
+// The fault seen in bench/daemon_cycle: of 1,400 discrepancies found in one
+// cycle, 1,000 were emailed (one page of queue_alerts) and --once ended
+// without the other 400.
+TEST(SyncEngineAlerts, EveryDiscrepancyFoundInACycleIsQueuedNotOnePage) {
+  DemoEnv env;
+  ManualClock clock(demo_now());
+  auto st = env.open_store();
+  constexpr int kGroups = 1005;
+  for (const std::string system : {"sap-ecc", "sap-s4"}) {
+    store::DocumentBatch b;
+    b.system = system;
+    b.cursor_key = "test";
+    for (int i = 0; i < kGroups; ++i) {
+      Document d;
+      d.system = system;
+      d.kind = DocumentKind::kInvoice;
+      d.external_id = d.document_number = std::to_string(91000000 + i);
+      d.version = "1";
+      d.match_key = d.external_id;
+      d.customer_key = "C1000";
+      d.customer_name = "Hansen GmbH";
+      d.amount = *Money::parse(system == "sap-ecc" ? "100.00" : "90.00", "EUR");
+      d.open_amount = d.amount;
+      d.issue_date = *parse_date("2026-11-20");
+      d.due_date = *parse_date("2026-12-20");
+      b.documents.push_back(std::move(d));
+    }
+    auto r = st->commit_batch(b, demo_now());
+    ASSERT_TRUE(r.is_ok()) << r.status().to_string();
+  }
+  auto engine = demo_engine(env, *st, clock);
+  ASSERT_TRUE(engine);
+  const engine::CycleReport report = engine->run_cycle();
+  EXPECT_EQ(report.reconcile.opened, static_cast<std::size_t>(kGroups));
+  EXPECT_EQ(report.emails_queued, static_cast<std::size_t>(kGroups));
+  std::size_t emails = 0;
+  for (const auto& e : fs::directory_iterator(env.root() / "mail")) emails += e.path().extension() == ".eml";
+  EXPECT_EQ(emails, static_cast<std::size_t>(kGroups));
+}
+
 // ---- a cycle that goes on past a group it cannot reconcile ---------------
 
 const std::set<std::string> kPlanted = {
