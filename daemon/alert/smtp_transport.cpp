@@ -326,9 +326,12 @@ class SmtpSession final : public Session {
     return Status::ok();
   }
 
-  const TransportConfig& config_;
-  const std::string& helo_;
-  const std::string& server_;
+  // Copies, not references into the transport: a session may outlive the
+  // transport that opened it (tests open one on a temporary transport; the
+  // garbage EHLO that made a test flaky was a dangling reference here).
+  const TransportConfig config_;
+  const std::string helo_;
+  const std::string server_;
   const Deadline deadline_;
   Poco::Net::Context::Ptr context_;
   Poco::Net::DialogSocket socket_;

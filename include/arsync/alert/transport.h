@@ -65,7 +65,8 @@ class Transport {
   virtual ~Transport() = default;
 
   // A session whose every wait ends by `deadline`. The SMTP transport
-  // connects on the first send, so opening never blocks.
+  // connects on the first send, so opening never blocks. The session keeps
+  // what it needs of the transport: it may outlive it.
   virtual std::unique_ptr<Session> open_session(Deadline deadline) = 0;
 
   // True when sending a message again cannot deliver it twice (the file
