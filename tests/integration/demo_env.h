@@ -3,6 +3,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <memory>
 #include <random>
@@ -109,11 +110,15 @@ class DemoEnv {
     return std::move(st).value();
   }
 
-  std::unique_ptr<engine::SyncEngine> make_engine(store::Store& store, const Clock& clock) {
+  // An engine on this config; `adjust`, when given, changes its options first.
+  std::unique_ptr<engine::SyncEngine> make_engine(
+      store::Store& store, const Clock& clock,
+      const std::function<void(engine::EngineOptions&)>& adjust = {}) {
     auto config = service::load_config((root_ / "arsync.json").string());
     EXPECT_TRUE(config.is_ok()) << config.status().to_string();
     auto options = service::make_engine_options(*config, registry_);
     EXPECT_TRUE(options.is_ok()) << options.status().to_string();
+    if (adjust) adjust(*options);
     auto engine = engine::SyncEngine::create(std::move(options).value(), registry_, store, clock);
     EXPECT_TRUE(engine.is_ok()) << engine.status().to_string();
     return std::move(engine).value();
