@@ -22,6 +22,7 @@
 // except routes' handlers (see http_route.h) and ConnectorContext::wake.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -119,6 +120,14 @@ struct Operation {
   Document document;
 };
 
+// What the host did with a batch handed to ConnectorContext::commit.
+struct CommitSummary {
+  std::size_t records = 0;      // records and rejected records in the batch
+  std::size_t stored = 0;       // documents inserted, updated or unchanged
+  std::size_t quarantined = 0;  // rejected, unmapped or failing to map
+  std::size_t skipped = 0;      // left out by a mapping's "skip" rule
+};
+
 // What a connector instance is told at creation.
 struct ConnectorContext {
   std::string system;        // instance name from the config, "sap-ecc"
@@ -134,6 +143,16 @@ struct ConnectorContext {
   // changed, a file arrived). Returns at once; callable from any thread,
   // also from a route's handler. May be empty (a one-shot run, tests).
   std::function<void()> wake;
+  // Maps and commits records that arrive outside a pull (an IDoc post, a
+  // webhook's payload) and returns once they are committed: every record
+  // stored or quarantined with its bytes, durably; or why not (nothing of
+  // the batch was then written: the sender should send it again). The
+  // batch's cursor must be empty (these records do not move the pull
+  // cursor). Records committed again (a resend) are stored once.
+  // Callable from any thread, also from a route's handler, concurrently.
+  // May be empty (a one-shot run, `arsync mapping test`): then the
+  // connector serves no routes that take records.
+  std::function<Result<CommitSummary>(RecordBatch batch)> commit;
 };
 
 class Connector {
