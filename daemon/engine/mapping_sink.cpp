@@ -1,9 +1,7 @@
 #include "arsync/engine/mapping_sink.h"
 
-#include <pthread.h>
-
 #include <chrono>
-#include <iterator>
+#include <memory>
 #include <vector>
 
 #include "arsync/log/log.h"
@@ -19,60 +17,13 @@ std::string raw_or_json(RawRecord& rec) {
   return rec.raw.empty() ? rec.data.to_json_text() : std::move(rec.raw);
 }
 
-// Moves the elements of `from` to the end of `to`.
-template <typename T>
-void move_append(std::vector<T>& to, std::vector<T>& from) {
-  to.insert(to.end(), std::make_move_iterator(from.begin()), std::make_move_iterator(from.end()));
-}
-
 }  // namespace
 
-// `next` committed with `into`, after it: its documents and quarantined
-// records follow, and its cursor (when it has one) replaces the earlier one.
-void MappingSink::append(Pending& into, Pending&& next) {
-  const std::size_t offset = into.batch.documents.size();
-  for (auto& [index, raw] : next.to_hash) into.to_hash.emplace_back(offset + index, std::move(raw));
-  move_append(into.batch.documents, next.batch.documents);
-  move_append(into.batch.quarantined, next.batch.quarantined);
-  if (next.batch.cursor) into.batch.cursor = std::move(next.batch.cursor);
-  into.records += next.records;
-  into.batches += next.batches;
-  into.skipped += next.skipped;
-}
+BatchMapper::BatchMapper(std::string system, const mapping::MappingSet& mappings,
+                         const Clock& clock)
+    : system_(std::move(system)), mappings_(mappings), clock_(clock) {}
 
-MappingSink::MappingSink(std::string system, std::string cursor_key,
-                         const mapping::MappingSet& mappings, store::Store& store,
-                         const Clock& clock, const std::atomic<bool>* stop, SinkLimits limits)
-    : system_(std::move(system)), cursor_key_(std::move(cursor_key)), mappings_(mappings),
-      store_(store), clock_(clock), stop_(stop),
-      commit_records_(limits.commit_records == 0 ? 1 : limits.commit_records),
-      max_queued_(limits.max_queued == 0 ? 1 : limits.max_queued) {
-  writer_ = std::thread([this] {
-    // Named so that top -H, perf and gdb tell it from the pulling thread.
-    pthread_setname_np(pthread_self(), "arsync-writer");
-    writer_loop();
-  });
-}
-
-MappingSink::~MappingSink() {
-  (void)flush();
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    closing_ = true;
-  }
-  cv_.notify_all();
-  writer_.join();
-}
-
-Status MappingSink::accept(RecordBatch batch) {
-  // Hashing raw bytes is work either thread can do: the writer does it
-  // while it keeps up; once groups wait for it, this thread does.
-  bool writer_behind = false;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (!error_.is_ok()) return error_;
-    writer_behind = !queue_.empty();
-  }
+Status BatchMapper::map(RecordBatch& batch, MappedBatch& into, bool hash_now) const {
   if (!batch.deletions.empty()) {
     // TODO(issue 11): the store has no operation yet that marks a document
     // deleted at its source. Refused rather than dropped: the connector
@@ -86,10 +37,6 @@ Status MappingSink::accept(RecordBatch batch) {
                       " was deleted at its source, and this arsync cannot store deletions yet",
                   at);
   }
-  if (stop_ && stop_->load()) {
-    return Status(ErrorCode::kUnavailable, "stopping: batch not committed, it will be replayed",
-                  {}, /*retryable=*/true);
-  }
   const Instant now = clock_.now();
   // Field values are built only when debug lines are written: this is the
   // per-record path.
@@ -100,14 +47,11 @@ Status MappingSink::accept(RecordBatch batch) {
                 {"rejected", std::to_string(batch.rejected.size())},
                 {"cursor", batch.cursor}});
   }
-  if (building_.batches++ == 0) {
-    building_.batch.system = system_;
-    building_.batch.cursor_key = cursor_key_;
-  }
-  building_.records += batch.records.size() + batch.rejected.size();
-  store::DocumentBatch& out = building_.batch;
+  into.batch.system = system_;
+  into.records += batch.records.size() + batch.rejected.size();
+  store::DocumentBatch& out = into.batch;
   // The group's cursor is its last batch's: committed only with all of it.
-  out.cursor = std::move(batch.cursor);
+  if (!batch.cursor.empty()) out.cursor = std::move(batch.cursor);
 
   auto quarantine = [&](const std::string& entity, const std::string& external_id,
                         const std::string& source, const Status& error, std::string raw) {
@@ -142,7 +86,7 @@ Status MappingSink::accept(RecordBatch batch) {
       continue;
     }
     if (const std::string* why = m->skip_reason(rec.data)) {
-      ++building_.skipped;
+      ++into.skipped;
       log::debug(system_, "record_skipped",
                  {{"entity", rec.entity}, {"record", rec.external_id}, {"reason", *why}});
       rec.data = Record();
@@ -161,10 +105,10 @@ Status MappingSink::accept(RecordBatch batch) {
     }
     doc->raw_ref = std::move(rec.raw_ref);
     if (doc->raw_ref.sha256.empty() && !rec.raw.empty()) {
-      if (writer_behind) {
+      if (hash_now) {
         doc->raw_ref.sha256 = sha256_hex(rec.raw);
       } else {
-        building_.to_hash.emplace_back(out.documents.size(), std::move(rec.raw));
+        into.to_hash.emplace_back(out.documents.size(), std::move(rec.raw));
       }
     }
     out.documents.push_back(std::move(doc).value());
@@ -177,94 +121,104 @@ Status MappingSink::accept(RecordBatch batch) {
     quarantine(r.entity, r.external_id, r.error.where().file, r.error, std::move(r.raw));
   }
 
-  if (building_.records < commit_records_) return Status::ok();
-  return enqueue_building();
-}
-
-Status MappingSink::enqueue_building() {
-  std::unique_lock<std::mutex> lock(mu_);
-  cv_.wait(lock, [this] { return queue_.size() < max_queued_ || !error_.is_ok(); });
-  if (!error_.is_ok()) return error_;
-  queue_.push_back(std::move(building_));
-  building_ = Pending{};
-  cv_.notify_all();
   return Status::ok();
 }
 
-const FieldSelection* MappingSink::fields_read(const std::string& entity) const {
-  return mappings_.fields_read(entity);
+MappingSink::MappingSink(std::string system, std::string cursor_key,
+                         const mapping::MappingSet& mappings, StoreWriter& writer,
+                         const Clock& clock, const std::atomic<bool>* stop, SinkLimits limits)
+    : mapper_(std::move(system), mappings, clock), cursor_key_(std::move(cursor_key)),
+      writer_(writer), stop_(stop),
+      commit_records_(limits.commit_records == 0 ? 1 : limits.commit_records),
+      max_queued_(limits.max_queued == 0 ? 1 : limits.max_queued) {}
+
+MappingSink::~MappingSink() { (void)flush(); }
+
+Status MappingSink::accept(RecordBatch batch) {
+  if (!error_.is_ok()) return error_;
+  // Settle what the writer has already committed, so an error is seen here.
+  while (!in_flight_.empty() && in_flight_.front().outcome.wait_for(std::chrono::seconds(0)) ==
+                                    std::future_status::ready) {
+    if (!settle_oldest()) return error_;
+  }
+  if (stop_ && stop_->load()) {
+    return Status(ErrorCode::kUnavailable, "stopping: batch not committed, it will be replayed",
+                  {}, /*retryable=*/true);
+  }
+  // Hashing raw bytes is work either thread can do: the writer does it
+  // while it keeps up; while submissions wait for it, this thread does.
+  const bool writer_behind = !in_flight_.empty();
+  ARSYNC_RETURN_IF_ERROR(mapper_.map(batch, building_, writer_behind));
+  ++building_batches_;
+  if (building_.records < commit_records_) return Status::ok();
+  return submit_building();
+}
+
+Status MappingSink::submit_building() {
+  while (in_flight_.size() >= max_queued_) {
+    if (!settle_oldest()) return error_;
+  }
+  building_.batch.cursor_key = cursor_key_;
+  Submitted s;
+  s.batches = building_batches_;
+  s.records = building_.records;
+  s.skipped = building_.skipped;
+  if (log::enabled(log::Level::kDebug)) s.cursor = building_.batch.cursor.value_or("");
+  auto to_hash = std::make_shared<std::vector<std::pair<std::size_t, std::string>>>(
+      std::move(building_.to_hash));
+  StoreWriter::Prepare prepare;
+  if (!to_hash->empty()) {
+    prepare = [to_hash](store::DocumentBatch& b) {
+      for (const auto& [index, raw] : *to_hash) b.documents[index].raw_ref.sha256 = sha256_hex(raw);
+      to_hash->clear();
+    };
+  }
+  s.outcome = writer_.submit(std::move(building_.batch), chain_, std::move(prepare));
+  in_flight_.push_back(std::move(s));
+  ++totals_.submissions;
+  building_ = MappedBatch{};
+  building_batches_ = 0;
+  return Status::ok();
+}
+
+bool MappingSink::settle_oldest() {
+  Submitted s = std::move(in_flight_.front());
+  in_flight_.pop_front();
+  Result<store::BatchOutcome> outcome = s.outcome.get();
+  if (!outcome) {
+    if (error_.is_ok()) {
+      error_ = outcome.status();
+      log::error(mapper_.system(), "batch_commit_failed", {{"error", error_.to_string()}});
+    }
+    return false;
+  }
+  if (!error_.is_ok()) return false;
+  if (log::enabled(log::Level::kDebug)) {
+    log::debug(mapper_.system(), "batch_committed",
+               {{"batches", std::to_string(s.batches)},
+                {"records", std::to_string(s.records)},
+                {"inserted", std::to_string(outcome->inserted)},
+                {"updated", std::to_string(outcome->updated)},
+                {"unchanged", std::to_string(outcome->unchanged)},
+                {"quarantined", std::to_string(outcome->quarantined)},
+                {"cursor", s.cursor}});
+  }
+  totals_.batches += s.batches;
+  totals_.records += s.records;
+  totals_.inserted += outcome->inserted;
+  totals_.updated += outcome->updated;
+  totals_.unchanged += outcome->unchanged;
+  totals_.quarantined += outcome->quarantined;
+  totals_.skipped += s.skipped;
+  return true;
 }
 
 Status MappingSink::flush() {
-  if (building_.batches > 0) ARSYNC_RETURN_IF_ERROR(enqueue_building());
-  std::unique_lock<std::mutex> lock(mu_);
-  cv_.wait(lock, [this] { return (queue_.empty() && !writing_) || !error_.is_ok(); });
+  if (error_.is_ok() && building_batches_ > 0) (void)submit_building();
+  // Every submission is waited for, also after an error: none is left
+  // referring to this sink's batches.
+  while (!in_flight_.empty()) (void)settle_oldest();
   return error_;
-}
-
-SinkTotals MappingSink::totals() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return totals_;
-}
-
-void MappingSink::hash_raw_bytes(Pending& p) {
-  for (const auto& [index, raw] : p.to_hash) {
-    p.batch.documents[index].raw_ref.sha256 = sha256_hex(raw);
-  }
-  p.to_hash.clear();
-}
-
-void MappingSink::writer_loop() {
-  for (;;) {
-    // Everything queued is committed in one transaction: the batches in
-    // order, with the last one's cursor. When the writer falls behind, its
-    // transactions grow and their fixed cost (the WAL commit) is shared.
-    Pending pending;
-    {
-      std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait(lock, [this] { return !queue_.empty() || closing_; });
-      if (queue_.empty()) return;  // closing
-      pending = std::move(queue_.front());
-      queue_.pop_front();
-      for (; !queue_.empty(); queue_.pop_front()) {
-        append(pending, std::move(queue_.front()));
-      }
-      writing_ = true;
-      cv_.notify_all();  // room in the queue
-    }
-    const auto started = std::chrono::steady_clock::now();
-    hash_raw_bytes(pending);
-    Result<store::BatchOutcome> outcome = store_.commit_batch(pending.batch, clock_.now());
-    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
-    if (outcome && log::enabled(log::Level::kDebug)) {
-      log::debug(system_, "batch_committed",
-                 {{"batches", std::to_string(pending.batches)},
-                  {"records", std::to_string(pending.records)},
-                  {"inserted", std::to_string(outcome->inserted)},
-                  {"updated", std::to_string(outcome->updated)},
-                  {"unchanged", std::to_string(outcome->unchanged)},
-                  {"quarantined", std::to_string(outcome->quarantined)},
-                  {"cursor", pending.batch.cursor.value_or("")}});
-    }
-    std::lock_guard<std::mutex> lock(mu_);
-    totals_.commit_seconds += took.count();
-    writing_ = false;
-    if (!outcome) {
-      error_ = outcome.status();
-      queue_.clear();  // their cursors would skip the failed batch
-      log::error(system_, "batch_commit_failed", {{"error", error_.to_string()}});
-    } else {
-      totals_.batches += pending.batches;
-      totals_.transactions += 1;
-      totals_.records += pending.records;
-      totals_.inserted += outcome->inserted;
-      totals_.updated += outcome->updated;
-      totals_.unchanged += outcome->unchanged;
-      totals_.quarantined += outcome->quarantined;
-      totals_.skipped += pending.skipped;
-    }
-    cv_.notify_all();
-  }
 }
 
 }  // namespace arsync::engine

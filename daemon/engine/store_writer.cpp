@@ -37,7 +37,12 @@ StoreWriter::Chain::Chain() : state_(std::make_shared<State>()) {}
 
 StoreWriter::StoreWriter(std::unique_ptr<store::Store> store, const Clock& clock,
                          StoreWriterOptions options)
-    : store_(std::move(store)), clock_(clock), options_(options) {
+    : StoreWriter(*store, clock, options) {
+  owned_ = std::move(store);
+}
+
+StoreWriter::StoreWriter(store::Store& store, const Clock& clock, StoreWriterOptions options)
+    : store_(&store), clock_(clock), options_(options) {
   if (options_.max_group_batches == 0) throw std::invalid_argument("max_group_batches is 0");
   if (options_.queue_capacity == 0) throw std::invalid_argument("queue_capacity is 0");
   thread_ = std::thread([this] { loop(); });
@@ -46,12 +51,12 @@ StoreWriter::StoreWriter(std::unique_ptr<store::Store> store, const Clock& clock
 StoreWriter::~StoreWriter() { stop(); }
 
 std::future<Result<store::BatchOutcome>> StoreWriter::submit(store::DocumentBatch batch) {
-  return enqueue_batch(std::move(batch), nullptr);
+  return enqueue_batch(std::move(batch), nullptr, {});
 }
 
 std::future<Result<store::BatchOutcome>> StoreWriter::submit(store::DocumentBatch batch,
-                                                             Chain& chain) {
-  return enqueue_batch(std::move(batch), chain.state_);
+                                                             Chain& chain, Prepare prepare) {
+  return enqueue_batch(std::move(batch), chain.state_, std::move(prepare));
 }
 
 bool StoreWriter::wait_for_room(std::unique_lock<std::mutex>& lock) {
@@ -60,11 +65,11 @@ bool StoreWriter::wait_for_room(std::unique_lock<std::mutex>& lock) {
 }
 
 std::future<Result<store::BatchOutcome>> StoreWriter::enqueue_batch(
-    store::DocumentBatch batch, std::shared_ptr<Chain::State> chain) {
+    store::DocumentBatch batch, std::shared_ptr<Chain::State> chain, Prepare prepare) {
   std::unique_lock lock(mu_);
   if (!wait_for_room(lock)) return ready<Result<store::BatchOutcome>>(stopping_error());
   if (chain && chain->failed) return ready<Result<store::BatchOutcome>>(chain_error(chain->error));
-  BatchJob job{std::move(batch), std::move(chain), {}};
+  BatchJob job{std::move(batch), std::move(chain), std::move(prepare), {}};
   auto future = job.done.get_future();
   queue_.emplace_back(std::move(job));
   lock.unlock();
@@ -137,7 +142,10 @@ void StoreWriter::loop() {
 void StoreWriter::commit_group(std::vector<BatchJob>& group) {
   std::vector<store::DocumentBatch> batches;
   batches.reserve(group.size());
-  for (BatchJob& job : group) batches.push_back(std::move(job.batch));
+  for (BatchJob& job : group) {
+    if (job.prepare) job.prepare(job.batch);
+    batches.push_back(std::move(job.batch));
+  }
 
   Result<std::vector<store::BatchOutcome>> outcomes = store_->commit_batches(batches, clock_.now());
   if (outcomes) {

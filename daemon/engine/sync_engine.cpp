@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <thread>
 
 #include "arsync/engine/mapping_sink.h"
 #include "arsync/log/log.h"
@@ -13,7 +14,9 @@ namespace arsync::engine {
 struct SyncEngine::System {
   SystemSetup setup;
   std::unique_ptr<Connector> connector;
+  std::unique_ptr<CredentialHandle> credentials;
   mapping::MappingSet mappings;
+  std::unique_ptr<BatchMapper> mapper;  // for commit(): records posted to a route
 };
 
 namespace {
@@ -25,6 +28,19 @@ std::string percent(std::size_t part, std::size_t whole) {
   std::string out = std::to_string(tenths / 10);
   if (tenths % 10 != 0) out += "." + std::to_string(tenths % 10);
   return out + "%";
+}
+
+// Runs `read` on the writer thread (the store's one user) and returns what
+// it gave.
+template <typename T, typename Read>
+Result<T> on_writer(StoreWriter& writer, Read read) {
+  Result<T> out = Status(ErrorCode::kInternal, "store writer task did not run");
+  Status ran = writer.run([&](store::Store& s) {
+    out = read(s);
+    return Status::ok();
+  }).get();
+  if (!ran) return ran;
+  return out;
 }
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {
@@ -80,12 +96,23 @@ bool CycleReport::ok() const {
 SyncEngine::SyncEngine(EngineOptions options, store::Store& store, const Clock& clock)
     : options_(std::move(options)), store_(store), clock_(clock) {}
 
-SyncEngine::~SyncEngine() = default;
+SyncEngine::~SyncEngine() {
+  stop_ = true;
+  if (writer_) writer_->stop();
+}
+
+SyncEngine::System* SyncEngine::find(const std::string& name) {
+  for (auto& s : systems_) {
+    if (s->setup.name == name) return s.get();
+  }
+  return nullptr;
+}
 
 Result<std::unique_ptr<SyncEngine>> SyncEngine::create(EngineOptions options,
                                                        const Registry& registry,
                                                        store::Store& store, const Clock& clock) {
   std::unique_ptr<SyncEngine> engine(new SyncEngine(std::move(options), store, clock));
+  SyncEngine* self = engine.get();
   for (const SystemSetup& setup : engine->options_.systems) {
     const ConnectorType* type = registry.find(setup.type);
     if (!type) {
@@ -118,15 +145,27 @@ Result<std::unique_ptr<SyncEngine>> SyncEngine::create(EngineOptions options,
                                             setup.mappings_dir);
     }
     system->mappings = std::move(mappings).value();
+    system->mapper = std::make_unique<BatchMapper>(setup.name, system->mappings, clock);
 
     ctx.state_dir = (std::filesystem::path(engine->options_.state_dir) / "systems" / setup.name)
                         .string();
     ctx.clock = &clock;
+    if (engine->options_.credentials) {
+      system->credentials = engine->options_.credentials->handle(setup.name);
+      ctx.credentials = system->credentials.get();
+    }
+    if (engine->options_.wake) {
+      ctx.wake = [wake = engine->options_.wake, name = setup.name] { wake(name); };
+    }
+    ctx.commit = [self, name = setup.name](RecordBatch batch) {
+      return self->commit(name, std::move(batch));
+    };
     std::error_code ec;
     std::filesystem::create_directories(ctx.state_dir, ec);
     Result<std::unique_ptr<Connector>> connector = type->create(ctx);
     if (!connector) return connector.status().with_context("systems." + setup.name);
     system->connector = std::move(connector).value();
+    for (HttpRoute& route : system->connector->routes()) engine->routes_.push_back(std::move(route));
     engine->systems_.push_back(std::move(system));
   }
 
@@ -143,31 +182,77 @@ Result<std::unique_ptr<SyncEngine>> SyncEngine::create(EngineOptions options,
   }
   engine->reconciler_ =
       std::make_unique<reconcile::Reconciler>(store, engine->options_.reconcile, clock);
+  engine->writer_ = std::make_unique<StoreWriter>(store, clock, engine->options_.writer);
   return engine;
 }
 
-SystemRun SyncEngine::pull_system(System& system) {
+SystemRun SyncEngine::pull_system(System& system, const std::atomic<bool>& stop) {
   const auto t0 = std::chrono::steady_clock::now();
   SystemRun run;
   run.system = system.setup.name;
   run.type = system.setup.type;
-  Result<std::optional<std::string>> cursor = store_.get_cursor(run.system, kPullCursorKey);
+  Result<std::optional<std::string>> cursor = on_writer<std::optional<std::string>>(
+      *writer_, [&](store::Store& s) { return s.get_cursor(run.system, kPullCursorKey); });
   if (!cursor) {
     run.status = cursor.status();
     return run;
   }
   log::debug(run.system, "pull_started", {{"cursor", cursor->value_or("")}});
-  MappingSink sink(run.system, kPullCursorKey, system.mappings, store_, clock_, &stop_,
+  MappingSink sink(run.system, kPullCursorKey, system.mappings, *writer_, clock_, &stop,
                    options_.sink);
   run.status = system.connector->pull(cursor->value_or(""), sink);
   // Whatever the connector says, its accepted batches are committed (or the
-  // commit error is known) before anyone else uses the store.
+  // commit error is known) before the run is reported.
   Status flushed = sink.flush();
   if (run.status.is_ok()) run.status = flushed;
   static_cast<SinkTotals&>(run) = sink.totals();
   if (run.status.is_ok()) run.degraded = degraded_reason(run, options_.quarantine_alert_share);
   run.seconds = seconds_since(t0);
   return run;
+}
+
+SystemRun SyncEngine::run_system(const std::string& name, std::stop_token stop) {
+  System* system = find(name);
+  if (!system) {
+    SystemRun run;
+    run.system = name;
+    run.status = Status(ErrorCode::kNotFound, "no system '" + name + "' is configured");
+    return run;
+  }
+  // Stopped by the caller's token (the scheduler) or by request_stop().
+  std::atomic<bool> halt{stop_.load()};
+  std::stop_callback on_stop(stop, [&halt] { halt = true; });
+  std::stop_callback on_engine_stop(stop_source_.get_token(), [&halt] { halt = true; });
+  SystemRun run = pull_system(*system, halt);
+  report_pull(run);
+  return run;
+}
+
+Result<CommitSummary> SyncEngine::commit(const std::string& name, RecordBatch batch) {
+  System* system = find(name);
+  if (!system) return Status(ErrorCode::kNotFound, "no system '" + name + "' is configured");
+  if (!batch.cursor.empty()) {
+    return Status(ErrorCode::kInvalidArgument,
+                  "records committed outside a pull carry no cursor (got '" + batch.cursor + "')");
+  }
+  MappedBatch mapped;
+  ARSYNC_RETURN_IF_ERROR(system->mapper->map(batch, mapped, /*hash_now=*/true));
+  CommitSummary summary;
+  summary.records = mapped.records;
+  summary.skipped = mapped.skipped;
+  mapped.batch.cursor_key = kPullCursorKey;  // no cursor is stored with it
+  Result<store::BatchOutcome> outcome = writer_->submit(std::move(mapped.batch)).get();
+  if (!outcome) return outcome.status();
+  summary.stored = outcome->inserted + outcome->updated + outcome->unchanged;
+  summary.quarantined = outcome->quarantined;
+  log::info(name, "records_committed",
+            {{"records", std::to_string(summary.records)},
+             {"inserted", std::to_string(outcome->inserted)},
+             {"updated", std::to_string(outcome->updated)},
+             {"unchanged", std::to_string(outcome->unchanged)},
+             {"quarantined", std::to_string(summary.quarantined)}});
+  if (options_.committed) options_.committed(name);
+  return summary;
 }
 
 void SyncEngine::report_pull(const SystemRun& run) {
@@ -202,7 +287,8 @@ void SyncEngine::report_pull(const SystemRun& run) {
   outcome.stored = static_cast<std::int64_t>(run.stored());
   outcome.quarantined = static_cast<std::int64_t>(run.quarantined);
   outcome.message = state == PullState::kFailed ? run.status.to_string() : run.degraded;
-  if (Status kept = store_.record_pull_outcome(outcome); !kept) {
+  Status kept = writer_->run([&](store::Store& s) { return s.record_pull_outcome(outcome); }).get();
+  if (!kept) {
     log::error(run.system, "pull_outcome_not_kept",
                {{"error", kept.to_string()}, {"action", "`arsync status` shows an older pull"}});
   }
@@ -210,8 +296,21 @@ void SyncEngine::report_pull(const SystemRun& run) {
 
 void SyncEngine::reconcile(CycleReport& report) {
   const auto t0 = std::chrono::steady_clock::now();
-  Result<reconcile::RunStats> stats = reconciler_->run_dirty();
-  report.reconcile_seconds = seconds_since(t0);
+  // In chunks, each a task of its own on the writer: a pull's batches wait
+  // for one chunk at most, not for the whole run.
+  const std::size_t chunk = std::max<std::size_t>(1, options_.reconcile_chunk);
+  Result<reconcile::RunStats> stats = reconcile::RunStats{};
+  while (!stop_) {
+    Result<reconcile::RunStats> part = on_writer<reconcile::RunStats>(
+        *writer_, [&](store::Store&) { return reconciler_->run_dirty(chunk); });
+    if (!part) {
+      stats = part.status();
+      break;
+    }
+    stats->add(*part);
+    if (part->groups_checked + part->groups_failed < chunk) break;
+  }
+  report.reconcile_seconds += seconds_since(t0);
   if (!stats) {
     report.reconcile_status = stats.status();
     log::error("", "reconcile_failed", {{"error", stats.status().to_string()}});
@@ -241,31 +340,17 @@ void SyncEngine::reconcile(CycleReport& report) {
              {"seconds", format_seconds(report.reconcile_seconds)}});
 }
 
-CycleReport SyncEngine::run_cycle() {
-  const auto t0 = std::chrono::steady_clock::now();
-  CycleReport report;
-  report.started = clock_.now();
-  for (auto& system : systems_) {
-    if (stop_) {
-      report.stopped_early = true;
-      break;
-    }
-    SystemRun run = pull_system(*system);
-    report.pull_seconds += run.seconds;
-    report_pull(run);
-    report.systems.push_back(std::move(run));
-  }
-
-  if (!stop_) reconcile(report);
-
+void SyncEngine::alert(CycleReport& report, bool wait_for_mail) {
   // Alerts are queued and delivered even after a failed pull: discrepancies
   // already found must still reach the AR team.
-  const auto alerts_t0 = std::chrono::steady_clock::now();
+  const auto t0 = std::chrono::steady_clock::now();
   // queue_alerts takes a page of discrepancies per call (its rendering holds
   // one page in memory). A first load can find many pages; all of them are
-  // queued now, not one page per interval.
+  // queued now, not one page per follow-up.
   for (;;) {
-    Result<std::size_t> queued = alert::queue_alerts(store_, options_.mail, clock_);
+    Result<std::size_t> queued = on_writer<std::size_t>(*writer_, [&](store::Store& s) {
+      return alert::queue_alerts(s, options_.mail, clock_);
+    });
     if (!queued) {
       report.alert_status = queued.status();
       log::error("", "alert_queue_failed", {{"error", queued.status().to_string()}});
@@ -275,12 +360,14 @@ CycleReport SyncEngine::run_cycle() {
     if (*queued == 0 || stop_) break;
   }
   // Delivery (logged by alert::deliver_due) runs on the mail worker's thread
-  // so a hung SMTP server never holds up the next pull; this cycle waits for
-  // one round only when asked to (--once), bounded by the round's deadline.
+  // so a hung SMTP server never holds up the next pull; it is waited for
+  // only when asked to (--once), bounded by the round's deadline.
   Result<alert::DeliveryStats> delivered = alert::DeliveryStats{};
   if (!mail_worker_) {
-    delivered = alert::deliver_due(store_, *transport_, options_.mail, clock_);
-  } else if (options_.wait_for_mail) {
+    delivered = on_writer<alert::DeliveryStats>(*writer_, [&](store::Store& s) {
+      return alert::deliver_due(s, *transport_, options_.mail, clock_);
+    });
+  } else if (wait_for_mail) {
     delivered = mail_worker_->deliver_now();
   } else {
     mail_worker_->wake();
@@ -291,7 +378,37 @@ CycleReport SyncEngine::run_cycle() {
     report.alert_status = delivered.status();
     log::error("", "mail_delivery_failed", {{"error", delivered.status().to_string()}});
   }
-  report.alert_seconds = seconds_since(alerts_t0);
+  report.alert_seconds += seconds_since(t0);
+}
+
+void SyncEngine::follow_up(CycleReport& report, bool wait_for_mail) {
+  std::lock_guard lock(follow_up_mu_);
+  if (!stop_) reconcile(report);
+  alert(report, wait_for_mail);
+}
+
+CycleReport SyncEngine::run_cycle() {
+  const auto t0 = std::chrono::steady_clock::now();
+  CycleReport report;
+  report.started = clock_.now();
+  // Independent systems pull at once: a slow one does not hold up the rest,
+  // and the writer groups their batches into shared transactions. A stop
+  // asked for before the cycle pulls nothing.
+  report.stopped_early = stop_;
+  report.systems.resize(stop_ ? 0 : systems_.size());
+  const auto pulls_t0 = std::chrono::steady_clock::now();
+  {
+    std::vector<std::jthread> pulls;
+    for (std::size_t i = 0; i < report.systems.size(); ++i) {
+      pulls.emplace_back([this, i, &report] {
+        report.systems[i] = run_system(systems_[i]->setup.name);
+      });
+    }
+  }
+  report.pull_seconds = seconds_since(pulls_t0);
+  report.stopped_early = report.stopped_early || stop_;
+
+  follow_up(report, options_.wait_for_mail);
   report.finished = clock_.now();
   report.seconds = seconds_since(t0);
   log::info("", "cycle_done",

@@ -1,50 +1,39 @@
-// arsyncd: the arsync service. Runs sync cycles on an interval in the
-// foreground (systemd Type=notify), reloads its config on SIGHUP, finishes the
-// current batch and exits on SIGTERM/SIGINT. `--once` runs one cycle, prints
-// the summary and exits (the demo and cron-style use).
+// arsyncd: the arsync service. Runs its subsystems (service/daemon.h) in the
+// foreground (systemd Type=notify): each system pulls on its own interval
+// and when woken; reloads its config and secrets on SIGHUP; on SIGTERM or
+// SIGINT finishes the current batches and exits 0. `--once` pulls every
+// system once, prints the summary and exits (the demo and cron-style use).
+//
+// Signals are blocked in every thread and taken by sigwait on one thread
+// (the main one, or in --once a thread of its own), so no handler runs
+// inside library code and an idle daemon has no polling loop: the main
+// thread sleeps in sigtimedwait until a signal or the systemd watchdog's
+// next ping.
+#include <pthread.h>
 #include <sys/stat.h>
 
 #include <csignal>
 #include <cstdio>
 #include <cstring>
-#include <filesystem>
+#include <ctime>
 #include <iostream>
-#include <mutex>
 #include <string>
 #include <thread>
 
 #include "connector/registry.h"
-#include "arsync/engine/sync_engine.h"
 #include "arsync/log/log.h"
-#include "arsync/service/config.h"
-#include "arsync/service/config_check.h"
-#include "arsync/service/engine_setup.h"
-#include "arsync/service/summary.h"
+#include "arsync/service/daemon.h"
 #include "arsync/service/systemd_notify.h"
-#include "arsync/store/store.h"
 #include "arsync/version.h"
 
 namespace {
 
-volatile std::sig_atomic_t g_stop = 0;
-volatile std::sig_atomic_t g_reload = 0;
-
-void on_signal(int sig) {
-  if (sig == SIGHUP) {
-    g_reload = 1;
-  } else {
-    g_stop = 1;
-  }
-}
-
-void install_signal_handlers() {
-  struct sigaction sa {};
-  sa.sa_handler = on_signal;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGTERM, &sa, nullptr);
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGHUP, &sa, nullptr);
-  std::signal(SIGPIPE, SIG_IGN);
+// The signals arsyncd takes; SIGUSR1 only ends the --once signal thread.
+sigset_t handled_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGUSR1}) sigaddset(&set, sig);
+  return set;
 }
 
 int usage(int code) {
@@ -58,49 +47,6 @@ int usage(int code) {
          "  --log-level L   override the config's log_level\n"
          "  --version       print the version and exit\n";
   return code;
-}
-
-// Everything built from one config; rebuilt on SIGHUP.
-struct Runtime {
-  arsync::service::Config config;
-  std::unique_ptr<arsync::store::Store> store;
-  std::unique_ptr<arsync::engine::SyncEngine> engine;
-  arsync::alert::MailConfig mail;
-};
-
-arsync::Result<Runtime> build_runtime(const std::string& config_path, const std::string& level,
-                                      const arsync::Registry& registry, const arsync::Clock& clock,
-                                      bool once) {
-  using namespace arsync;
-  // Every error of the config at once (the admin fixes them in one go),
-  // including those the engine would find one at a time.
-  service::ConfigErrors errors(config_path);
-  std::optional<service::Config> config = service::check_config(config_path, registry, errors);
-  if (!errors.empty()) return errors.to_status();
-  log::Level lvl;
-  if (log::parse_level(level.empty() ? config->log_level : level, &lvl)) log::set_level(lvl);
-  Result<engine::EngineOptions> options = service::make_engine_options(*config, registry);
-  if (!options) return options.status();
-  // The loop never waits for mail (its own thread delivers it); --once
-  // waits for one delivery round so its summary and exit status include it.
-  options->wait_for_mail = once;
-
-  Runtime rt;
-  rt.config = *config;
-  rt.mail = options->mail;
-  store::SqliteOptions so;
-  so.path = config->store_path;
-  so.synchronous_full = config->synchronous_full;
-  std::error_code ec;
-  std::filesystem::create_directories(std::filesystem::path(so.path).parent_path(), ec);
-  Result<std::unique_ptr<store::Store>> st = store::open_sqlite_store(so);
-  if (!st) return st.status();
-  rt.store = std::move(st).value();
-  Result<std::unique_ptr<engine::SyncEngine>> eng =
-      engine::SyncEngine::create(std::move(options).value(), registry, *rt.store, clock);
-  if (!eng) return eng.status();
-  rt.engine = std::move(eng).value();
-  return rt;
 }
 
 }  // namespace
@@ -133,68 +79,75 @@ int main(int argc, char** argv) {
     }
   }
 
+  // Before any thread starts, so that every thread inherits the mask.
+  const sigset_t signals = handled_signals();
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
   Registry registry;
   register_builtin_connectors(registry);
   SystemClock clock;
-  install_signal_handlers();
-
-  Result<Runtime> rt = build_runtime(config_path, level, registry, clock, once);
-  if (!rt) {
-    log::error("", "startup_failed", {{"error", rt.status().to_string()}});
-    std::cerr << "arsyncd: " << rt.status().to_string() << "\n";
+  service::DaemonOptions options;
+  options.config_path = config_path;
+  options.log_level = level;
+  options.once = once;
+  Result<std::unique_ptr<service::Daemon>> daemon =
+      service::Daemon::start(options, registry, clock);
+  if (!daemon) {
+    log::error("", "startup_failed", {{"error", daemon.status().to_string()}});
+    std::cerr << "arsyncd: " << daemon.status().to_string() << "\n";
     return 1;
   }
-  log::info("", "started", {{"config", config_path}, {"store", rt->config.store_path},
-                            {"systems", std::to_string(rt->config.systems.size())}});
+  service::Daemon& d = **daemon;
+  log::info("", "started", {{"config", config_path}, {"store", d.config().store_path},
+                            {"systems", std::to_string(d.config().systems.size())}});
 
   if (once) {
-    engine::CycleReport report = rt->engine->run_cycle();
-    std::cout << service::format_cycle_summary(report, *rt->store, rt->mail) << std::flush;
+    // SIGTERM during the cycle: it stops after its current batches.
+    std::thread waiter([&] {
+      int sig = 0;
+      while (sigwait(&signals, &sig) == 0 && sig != SIGUSR1) {
+        if (sig == SIGTERM || sig == SIGINT) d.request_stop();
+      }
+    });
+    engine::CycleReport report = d.run_once();
+    pthread_kill(waiter.native_handle(), SIGUSR1);
+    waiter.join();
+    std::cout << d.summary(report) << std::flush;
     return report.ok() ? 0 : 1;
   }
 
   service::systemd_notify("READY=1");
   const auto watchdog = service::systemd_watchdog_interval();
-  // The stopper forwards the signal flag into a running cycle (the engine
-  // stops after its current batch) and pings the systemd watchdog.
-  std::mutex rt_mutex;  // guards swapping `rt` on reload against the stopper
-  std::atomic<bool> running{true};
-  std::thread stopper([&] {
-    while (running) {
-      {
-        std::lock_guard<std::mutex> lock(rt_mutex);
-        if (g_stop && rt->engine) rt->engine->request_stop();
+  for (;;) {
+    siginfo_t info{};
+    int sig = -1;
+    if (watchdog) {
+      // Pinged at half the interval, as sd_watchdog_enabled(3) advises.
+      const auto half = *watchdog / 2;
+      timespec wait{static_cast<std::time_t>(half.count() / 1000000),
+                    static_cast<long>(half.count() % 1000000) * 1000};
+      sig = sigtimedwait(&signals, &info, &wait);
+      if (sig < 0) {
+        service::systemd_notify("WATCHDOG=1");
+        continue;
       }
-      if (watchdog) service::systemd_notify("WATCHDOG=1");
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    } else {
+      sig = sigwaitinfo(&signals, &info);
+      if (sig < 0) continue;  // EINTR
     }
-  });
-
-  while (!g_stop) {
-    if (g_reload) {
-      g_reload = 0;
+    if (sig == SIGHUP) {
       service::systemd_notify("RELOADING=1");
-      log::info("", "reloading", {{"config", config_path}});
-      Result<Runtime> next = build_runtime(config_path, level, registry, clock, once);
-      if (next) {
-        std::lock_guard<std::mutex> lock(rt_mutex);
-        rt = std::move(next);
-        log::info("", "reloaded", {});
-      } else {
-        log::error("", "reload_failed", {{"error", next.status().to_string()},
-                                         {"action", "keeping the previous configuration"}});
-      }
+      (void)d.reload();  // logged; a bad config keeps the old one
+      if (!d.running()) return 1;
       service::systemd_notify("READY=1");
-    }
-    rt->engine->run_cycle();  // logs cycle_done
-    const auto until = std::chrono::steady_clock::now() + rt->config.interval;
-    while (!g_stop && !g_reload && std::chrono::steady_clock::now() < until) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    } else if (sig == SIGTERM || sig == SIGINT) {
+      break;
     }
   }
   service::systemd_notify("STOPPING=1");
   log::info("", "stopping", {});
-  running = false;
-  stopper.join();
+  d.stop();
+  log::info("", "stopped", {});
   return 0;
 }

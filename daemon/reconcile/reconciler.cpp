@@ -110,6 +110,22 @@ Status Reconciler::defer_group(const store::DirtyKey& key, const Status& error, 
   return Status::ok();
 }
 
+void RunStats::add(const RunStats& later) {
+  groups_checked += later.groups_checked;
+  groups_failed += later.groups_failed;
+  for (const GroupFailure& f : later.failures) {
+    if (failures.size() >= kMaxListedFailures) break;
+    failures.push_back(f);
+  }
+  findings += later.findings;
+  opened += later.opened;
+  reopened += later.reopened;
+  updated += later.updated;
+  resolved += later.resolved;
+  opened_ids.insert(opened_ids.end(), later.opened_ids.begin(), later.opened_ids.end());
+  reopened_ids.insert(reopened_ids.end(), later.reopened_ids.begin(), later.reopened_ids.end());
+}
+
 Result<RunStats> Reconciler::run_dirty(std::size_t max_groups) {
   RunStats stats;
   const Instant now = clock_.now();

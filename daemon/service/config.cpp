@@ -130,9 +130,15 @@ void parse_systems(const nlohmann::json& root, Config& c, ConfigErrors& errors) 
       wrong_type(errors, where, "an object", sys);
       continue;
     }
-    check_keys(sys, where, {"type", "mappings", "settings"}, errors);
+    check_keys(sys, where, {"type", "mappings", "settings", "interval_seconds"}, errors);
     SystemConfig sc;
     sc.name = name;
+    if (long long secs = 0; sys.contains("interval_seconds") &&
+                            read_integer(errors, sys, "interval_seconds",
+                                         where + ".interval_seconds", 1, kMaxIntervalSeconds,
+                                         secs)) {
+      sc.interval = std::chrono::seconds(secs);
+    }
     if (!sys.contains("type")) {
       errors.add(where + ".type is required (a connector type such as \"sap_idoc\")");
     } else {
@@ -213,7 +219,7 @@ std::optional<Config> parse_config(std::string_view text, const std::string& bas
   }
   check_keys(root, "",
              {"store", "state_dir", "mappings_dir", "interval_seconds", "log_level", "systems",
-              "reconcile", "mail", "quarantine_alert_share"},
+              "reconcile", "mail", "quarantine_alert_share", "secrets_file", "http"},
              errors);
   try {
     if (root.contains("store")) parse_store(root["store"], c, errors);
@@ -239,6 +245,22 @@ std::optional<Config> parse_config(std::string_view text, const std::string& bas
                    "records that may be quarantined, e.g. 0.1), got " + v.dump());
       } else {
         c.quarantine_alert_share = v.get<double>();
+      }
+    }
+    if (root.contains("secrets_file") &&
+        read_string(errors, root, "secrets_file", "secrets_file", c.secrets_file)) {
+      c.secrets_file_set = true;
+    }
+    c.secrets_file = resolve_path(base_dir, c.secrets_file);
+    if (root.contains("http")) {
+      Result<HttpOptions> http = parse_http_options(root["http"]);
+      if (!http) {
+        errors.add(http.status());
+      } else {
+        for (std::string* path : {&http->tls.cert, &http->tls.key, &http->tls.client_ca}) {
+          *path = resolve_path(base_dir, *path);
+        }
+        c.http = std::move(http).value();
       }
     }
     c.store_path = resolve_path(base_dir, c.store_path);

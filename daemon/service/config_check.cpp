@@ -1,8 +1,12 @@
 #include "arsync/service/config_check.h"
 
+#include <filesystem>
+
 #include "arsync/alert/mail_config.h"
 #include "arsync/mapping/mapping.h"
 #include "arsync/reconcile/config.h"
+#include "arsync/service/http_auth.h"
+#include "arsync/service/secrets.h"
 
 namespace arsync::service {
 namespace {
@@ -40,6 +44,23 @@ void check_system(const SystemConfig& s, const Registry& registry, ConfigErrors&
 
 }  // namespace
 
+std::optional<Result<Secrets>> read_secrets(const Config& config) {
+  std::error_code ec;
+  if (!config.secrets_file_set && !std::filesystem::exists(config.secrets_file, ec) &&
+      !std::filesystem::is_symlink(config.secrets_file, ec)) {
+    return std::nullopt;
+  }
+  Result<Secrets> secrets = load_secrets(config.secrets_file);
+  if (!secrets) return Result<Secrets>(secrets.status().with_context("secrets_file"));
+  HttpCredentials credentials{secrets->http_users, secrets->http_tokens};
+  if (Status usable = check_credentials(credentials); !usable) {
+    Location at;
+    at.file = config.secrets_file;
+    return Result<Secrets>(Status(usable.code(), "http: " + usable.message(), at));
+  }
+  return secrets;
+}
+
 std::optional<Config> check_config(const std::string& path, const Registry& registry,
                                    ConfigErrors& errors) {
   std::optional<Config> read = load_config(path, errors);
@@ -57,6 +78,9 @@ std::optional<Config> check_config(const std::string& path, const Registry& regi
   if (c.mail.is_object()) {
     Result<alert::MailConfig> mc = alert::parse_mail_config(c.mail, c.file);
     if (!mc) errors.add(mc.status());
+  }
+  if (std::optional<Result<Secrets>> secrets = read_secrets(c); secrets && !*secrets) {
+    errors.add(secrets->status());
   }
   return read;
 }

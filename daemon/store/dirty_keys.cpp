@@ -34,7 +34,7 @@ constexpr char kMarkAllDirty[] =
 
 constexpr char kDueDirtyKeys[] =
     "SELECT kind, match_key, due, seq, attempts, last_error FROM dirty_keys WHERE due <= ?1"
-    " ORDER BY due, seq, kind, match_key LIMIT ?2";
+    " ORDER BY due, kind, match_key LIMIT ?2";
 
 constexpr char kDeferDirtyKey[] =
     "UPDATE dirty_keys SET due = ?3, attempts = attempts + 1, last_error = ?4"

@@ -234,10 +234,10 @@ TEST(ArsyncdFiles, StateFilesAre0640AndFolders0750UnderUmask022) {
     ::execl(bin.c_str(), bin.c_str(), "--config", config.c_str(), static_cast<char*>(nullptr));
     ::_exit(127);
   }
-  // The service runs its first cycle, then waits for the next; its mail
-  // goes out on the delivery thread, after the cycle: wait for both.
+  // The service pulls each system, then reconciles (the follow-up) and
+  // its mail goes out on the delivery thread: wait for both.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while ((read_file(err).find("event=cycle_done") == std::string::npos ||
+  while ((read_file(err).find("event=reconcile_done") == std::string::npos ||
           read_file(err).find("event=mail_delivery") == std::string::npos) &&
          std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -253,7 +253,7 @@ TEST(ArsyncdFiles, StateFilesAre0640AndFolders0750UnderUmask022) {
   int wstatus = 0;
   ASSERT_EQ(::waitpid(child, &wstatus, 0), child);
   const std::string log = read_file(err);
-  ASSERT_NE(log.find("event=cycle_done"), std::string::npos) << log;
+  ASSERT_NE(log.find("event=reconcile_done"), std::string::npos) << log;
   EXPECT_TRUE(WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0) << log;
 
   EXPECT_EQ(db, 0640u) << std::oct << db;

@@ -388,19 +388,31 @@ TEST(Cli, JsonCarriesMoneyAsExactDecimalTextWithItsCurrency) {
   ASSERT_EQ(r.status, 0) << r.out;
   const nlohmann::json list = nlohmann::json::parse(r.out);
   ASSERT_EQ(list.size(), 6u);
-  EXPECT_EQ(list[0]["details"]["sap-ecc"]["amount"], "2380.00");
-  EXPECT_EQ(list[0]["details"]["sap-ecc"]["open_amount"], "2380.00");
-  EXPECT_EQ(list[0]["details"]["sap-ecc"]["currency"], "EUR");
-  EXPECT_EQ(list[1]["details"]["sap-ecc"]["amount"], "4760.00");
-  EXPECT_EQ(list[1]["details"]["difference"], nlohmann::json::parse(R"({"amount": "90.00", "currency": "EUR"})"));
-  EXPECT_EQ(list[1]["details"]["tolerance"], nlohmann::json::parse(R"({"amount": "0.00", "currency": "EUR"})"));
-  EXPECT_EQ(list[4]["details"]["paid"], nlohmann::json::parse(R"({"amount": "1100.00", "currency": "EUR"})"));
-  EXPECT_EQ(list[4]["details"]["shortfall"], nlohmann::json::parse(R"({"amount": "90.00", "currency": "EUR"})"));
-  CmdResult show = run(arsync(env, "discrepancies show 2 --json"));
+  // By rule and match key: ids follow the order the groups were checked in.
+  auto entry = [&list](const std::string& rule, const std::string& match_key = "") {
+    for (const nlohmann::json& d : list) {
+      if (d["rule"] == rule && (match_key.empty() || d["match_key"] == match_key)) return d;
+    }
+    ADD_FAILURE() << "no " << rule << " " << match_key << " in " << list.dump(2);
+    return nlohmann::json::object();
+  };
+  const nlohmann::json missing = entry("missing_in_system", "90001236");
+  EXPECT_EQ(missing["details"]["sap-ecc"]["amount"], "2380.00");
+  EXPECT_EQ(missing["details"]["sap-ecc"]["open_amount"], "2380.00");
+  EXPECT_EQ(missing["details"]["sap-ecc"]["currency"], "EUR");
+  const nlohmann::json differs = entry("amount_differs");
+  EXPECT_EQ(differs["details"]["sap-ecc"]["amount"], "4760.00");
+  EXPECT_EQ(differs["details"]["difference"], nlohmann::json::parse(R"({"amount": "90.00", "currency": "EUR"})"));
+  EXPECT_EQ(differs["details"]["tolerance"], nlohmann::json::parse(R"({"amount": "0.00", "currency": "EUR"})"));
+  const nlohmann::json short_paid = entry("short_payment");
+  EXPECT_EQ(short_paid["details"]["paid"], nlohmann::json::parse(R"({"amount": "1100.00", "currency": "EUR"})"));
+  EXPECT_EQ(short_paid["details"]["shortfall"], nlohmann::json::parse(R"({"amount": "90.00", "currency": "EUR"})"));
+  const std::string id = std::to_string(differs.value("id", 0));
+  CmdResult show = run(arsync(env, "discrepancies show " + id + " --json"));
   ASSERT_EQ(show.status, 0) << show.out;
   EXPECT_EQ(nlohmann::json::parse(show.out)["details"]["sap-s4"]["amount"], "4670.00");
   // The table stays formatted for people.
-  CmdResult table = run(arsync(env, "discrepancies show 2"));
+  CmdResult table = run(arsync(env, "discrepancies show " + id));
   EXPECT_NE(table.out.find("4,760.00 EUR"), std::string::npos) << table.out;
 }
 

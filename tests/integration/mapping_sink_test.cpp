@@ -1,13 +1,15 @@
 // MappingSink gathers accepted batches until they hold commit_records
-// records, and commits the groups that wait for its writer in one
-// transaction, with the last one's cursor; a failed transaction commits none
-// of its batches. The writer is held inside its first commit by a gate, so
-// which batches wait is certain.
+// records and submits them to the StoreWriter, which commits the
+// submissions that wait for it in one transaction, with the last one's
+// cursor; a failed transaction commits none of its batches, and none of the
+// pull's later ones. The writer is held inside its first commit by a gate,
+// so which batches wait is certain.
 #include "arsync/engine/mapping_sink.h"
 
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
+#include <span>
 
 #include "arsync/model/json_record.h"
 #include "arsync/model/sha256.h"
@@ -17,8 +19,8 @@
 namespace arsync::testing {
 namespace {
 
-// A store whose first commit_batch waits until release(); it records what
-// each commit_batch call was given, and can fail the Nth.
+// A store whose first commit waits until release(); it records what each
+// commit_batches call was given, and can fail from the Nth on.
 class GatedStore final : public DelegatingStore {
  public:
   struct Call {
@@ -30,17 +32,26 @@ class GatedStore final : public DelegatingStore {
   GatedStore(store::Store& inner, int fail_on_call = 0)
       : DelegatingStore(inner), fail_on_(fail_on_call) {}
 
-  Result<store::BatchOutcome> commit_batch(const store::DocumentBatch& b, Instant now) override {
+  Result<std::vector<store::BatchOutcome>> commit_batches(std::span<const store::DocumentBatch> bs,
+                                                          Instant now) override {
     int call = 0;
     {
       std::unique_lock<std::mutex> lock(mu_);
-      calls_.push_back({b.documents.size(), b.quarantined.size(), b.cursor});
+      Call c{0, 0, std::nullopt};
+      for (const store::DocumentBatch& b : bs) {
+        c.documents += b.documents.size();
+        c.quarantined += b.quarantined.size();
+        if (b.cursor) c.cursor = b.cursor;
+      }
+      calls_.push_back(c);
       call = static_cast<int>(calls_.size());
       cv_.notify_all();
       if (call == 1) cv_.wait(lock, [this] { return released_; });
     }
-    if (call == fail_on_) return Status(ErrorCode::kIoError, "injected: disk full");
-    return inner_.commit_batch(b, now);
+    // From the fail_on_th call on: a disk that stays full, so the writer's
+    // retry of each batch on its own fails too.
+    if (fail_on_ > 0 && call >= fail_on_) return Status(ErrorCode::kIoError, "injected: disk full");
+    return inner_.commit_batches(bs, now);
   }
 
   // Waits until the writer is inside its first commit.
@@ -127,7 +138,8 @@ class MappingSinkTest : public ::testing::Test {
 
 TEST_F(MappingSinkTest, BatchesWaitingForTheWriterAreCommittedInOneTransaction) {
   GatedStore gated(*store_);
-  engine::MappingSink sink("erp", "pull", mappings_, gated, clock_, nullptr,
+  engine::StoreWriter writer(gated, clock_);
+  engine::MappingSink sink("erp", "pull", mappings_, writer, clock_, nullptr,
                           {/*commit_records=*/1, /*max_queued=*/4});
   ASSERT_TRUE(sink.accept(batch({"90001"}, "c1")));
   gated.wait_entered();  // the writer holds batch 1 in its first commit
@@ -147,7 +159,7 @@ TEST_F(MappingSinkTest, BatchesWaitingForTheWriterAreCommittedInOneTransaction) 
 
   const engine::SinkTotals totals = sink.totals();
   EXPECT_EQ(totals.batches, 4u);
-  EXPECT_EQ(totals.transactions, 2u);
+  EXPECT_EQ(writer.stats().transactions, 2u);
   EXPECT_EQ(totals.records, 5u);
   EXPECT_EQ(totals.inserted, 4u);
   EXPECT_EQ(totals.quarantined, 1u);
@@ -162,7 +174,8 @@ TEST_F(MappingSinkTest, BatchesWaitingForTheWriterAreCommittedInOneTransaction) 
 
 TEST_F(MappingSinkTest, AFailedTransactionCommitsNoneOfItsBatches) {
   GatedStore gated(*store_, /*fail_on_call=*/2);
-  engine::MappingSink sink("erp", "pull", mappings_, gated, clock_, nullptr,
+  engine::StoreWriter writer(gated, clock_);
+  engine::MappingSink sink("erp", "pull", mappings_, writer, clock_, nullptr,
                           {/*commit_records=*/1, /*max_queued=*/4});
   ASSERT_TRUE(sink.accept(batch({"90001"}, "c1")));
   gated.wait_entered();
@@ -176,8 +189,11 @@ TEST_F(MappingSinkTest, AFailedTransactionCommitsNoneOfItsBatches) {
   // The error sticks: later batches are refused, not committed past it.
   EXPECT_FALSE(sink.accept(batch({"90004"}, "c4")).is_ok());
 
-  ASSERT_EQ(gated.calls().size(), 2u);
+  // The group of batches 2 and 3 failed, then batch 2 alone; batch 3 was
+  // not tried (its cursor would skip batch 2).
+  ASSERT_EQ(gated.calls().size(), 3u);
   EXPECT_EQ(gated.calls()[1].documents, 2u);
+  EXPECT_EQ(gated.calls()[2].documents, 1u);
   EXPECT_EQ(store_->get_cursor("erp", "pull")->value_or(""), "c1");
   auto docs = store_->list_documents("erp", DocumentKind::kInvoice, 10);
   ASSERT_TRUE(docs.is_ok());
@@ -188,7 +204,8 @@ TEST_F(MappingSinkTest, AFailedTransactionCommitsNoneOfItsBatches) {
 
 TEST_F(MappingSinkTest, SmallBatchesAreGatheredIntoTransactionsOfCommitRecords) {
   GatedStore gated(*store_);
-  engine::MappingSink sink("erp", "pull", mappings_, gated, clock_, nullptr,
+  engine::StoreWriter writer(gated, clock_);
+  engine::MappingSink sink("erp", "pull", mappings_, writer, clock_, nullptr,
                            {/*commit_records=*/3, /*max_queued=*/2});
   ASSERT_TRUE(sink.accept(batch({"90001", "90002"}, "c1")));  // 2 records: held
   ASSERT_TRUE(sink.accept(batch({"90003"}, "c2", /*with_rejected=*/true)));  // 4: queued
@@ -207,7 +224,7 @@ TEST_F(MappingSinkTest, SmallBatchesAreGatheredIntoTransactionsOfCommitRecords) 
   EXPECT_EQ(calls[1].cursor, "c4");
   const engine::SinkTotals totals = sink.totals();
   EXPECT_EQ(totals.batches, 4u);
-  EXPECT_EQ(totals.transactions, 2u);
+  EXPECT_EQ(writer.stats().transactions, 2u);
   EXPECT_EQ(totals.inserted, 5u);
   EXPECT_EQ(store_->get_cursor("erp", "pull")->value_or(""), "c4");
 }
@@ -221,7 +238,8 @@ TEST_F(MappingSinkTest, RawBytesAreHashedIntoTheStoredReference) {
   const std::string expected = sha256_hex(b.records[0].raw);
   const std::size_t length = b.records[0].raw.size();
   {
-    engine::MappingSink sink("erp", "pull", mappings_, *store_, clock_);
+    engine::StoreWriter writer(*store_, clock_);
+    engine::MappingSink sink("erp", "pull", mappings_, writer, clock_);
     ASSERT_TRUE(sink.accept(std::move(b)));
     ASSERT_TRUE(sink.flush());
   }
@@ -238,7 +256,8 @@ TEST_F(MappingSinkTest, RawBytesMappedWhileTheWriterIsBehindAreHashedToo) {
   // The gate holds the writer in its first commit, so later batches are
   // mapped while groups wait: their bytes are hashed by the pulling thread.
   GatedStore gated(*store_);
-  engine::MappingSink sink("erp", "pull", mappings_, gated, clock_, nullptr,
+  engine::StoreWriter writer(gated, clock_);
+  engine::MappingSink sink("erp", "pull", mappings_, writer, clock_, nullptr,
                            {/*commit_records=*/1, /*max_queued=*/3});
   ASSERT_TRUE(sink.accept(batch({"90001"}, "c1")));
   gated.wait_entered();
@@ -257,7 +276,8 @@ TEST_F(MappingSinkTest, RawBytesMappedWhileTheWriterIsBehindAreHashedToo) {
 
 TEST_F(MappingSinkTest, AStopCommitsTheGatheredBatchesAndRefusesTheNext) {
   std::atomic<bool> stop{false};
-  engine::MappingSink sink("erp", "pull", mappings_, *store_, clock_, &stop,
+  engine::StoreWriter writer(*store_, clock_);
+    engine::MappingSink sink("erp", "pull", mappings_, writer, clock_, &stop,
                            {/*commit_records=*/500, /*max_queued=*/2});
   ASSERT_TRUE(sink.accept(batch({"90001"}, "c1")));
   ASSERT_TRUE(sink.accept(batch({"90002"}, "c2")));  // both still gathered, not queued
@@ -273,7 +293,7 @@ TEST_F(MappingSinkTest, AStopCommitsTheGatheredBatchesAndRefusesTheNext) {
   ASSERT_EQ(docs->size(), 2u);
   EXPECT_EQ((*docs)[1].external_id, "90002");
   EXPECT_EQ(sink.totals().batches, 2u);
-  EXPECT_EQ(sink.totals().transactions, 1u);
+  EXPECT_EQ(writer.stats().transactions, 1u);
 }
 
 // A connector that kept no bytes hands over JSON whose text is not UTF-8 (a
@@ -293,7 +313,8 @@ TEST_F(MappingSinkTest, AnUnmappedRecordWithInvalidUtf8IsQuarantinedWithItsJson)
   b.cursor = "c1";
   Status accepted;
   {
-    engine::MappingSink sink("qbo-eu", "Customer", mappings_, *store_, clock_);
+    engine::StoreWriter writer(*store_, clock_);
+    engine::MappingSink sink("qbo-eu", "Customer", mappings_, writer, clock_);
     accepted = sink.accept(std::move(b));
     ASSERT_TRUE(sink.flush().is_ok());
   }

@@ -77,10 +77,17 @@ class StoreWriter {
     std::shared_ptr<State> state_;
   };
 
+  // Work done on the writer thread just before a batch is committed (the
+  // sink hashes raw bytes there while the writer keeps up). Must not throw.
+  using Prepare = std::function<void(store::DocumentBatch&)>;
+
   // Starts the writer thread. `clock` gives each transaction's time and
   // must outlive the writer.
   StoreWriter(std::unique_ptr<store::Store> store, const Clock& clock,
               StoreWriterOptions options = {});
+  // As above over a store the caller keeps (and must not use, except
+  // through run(), until stop() has returned).
+  StoreWriter(store::Store& store, const Clock& clock, StoreWriterOptions options = {});
   ~StoreWriter();  // stop()
   StoreWriter(const StoreWriter&) = delete;
   StoreWriter& operator=(const StoreWriter&) = delete;
@@ -95,7 +102,8 @@ class StoreWriter {
   // the chain failed, this one is not written and its future holds that
   // error with the context "not committed, an earlier batch of its pull
   // failed".
-  std::future<Result<store::BatchOutcome>> submit(store::DocumentBatch batch, Chain& chain);
+  std::future<Result<store::BatchOutcome>> submit(store::DocumentBatch batch, Chain& chain,
+                                                  Prepare prepare = {});
 
   // Runs `work` on the writer thread, in its turn among the submissions; the
   // future holds what it returned (kInternal if it threw), or kUnavailable
@@ -114,6 +122,7 @@ class StoreWriter {
   struct BatchJob {
     store::DocumentBatch batch;
     std::shared_ptr<Chain::State> chain;  // null: independent
+    Prepare prepare;                      // may be empty
     std::promise<Result<store::BatchOutcome>> done;
   };
   struct TaskJob {
@@ -123,7 +132,8 @@ class StoreWriter {
   using Job = std::variant<BatchJob, TaskJob>;
 
   std::future<Result<store::BatchOutcome>> enqueue_batch(store::DocumentBatch batch,
-                                                         std::shared_ptr<Chain::State> chain);
+                                                         std::shared_ptr<Chain::State> chain,
+                                                         Prepare prepare);
   // Waits for room; false once stopping.
   bool wait_for_room(std::unique_lock<std::mutex>& lock);
   void loop();
@@ -133,7 +143,8 @@ class StoreWriter {
   // so that a chain's failure is seen by every later submission to it.
   void complete(BatchJob& job, Result<store::BatchOutcome> result);
 
-  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<store::Store> owned_;  // null when the caller keeps the store
+  store::Store* store_;
   const Clock& clock_;
   const StoreWriterOptions options_;
 

@@ -1,12 +1,25 @@
-// The sync cycle: pull every system, map, store, reconcile, alert, deliver.
+// The sync engine: each system's pull, and what follows commits.
 //
-//   connector.pull(cursor) -> RecordBatch -> mapping -> store.commit_batch
-//   (batch + cursor in one transaction) -> reconciler over dirty groups ->
-//   alert::queue_alerts (mail_outbox) -> wake alert::MailDeliveryWorker
-//   (delivery on its own thread and store connection)
+//   connector.pull(cursor) -> RecordBatch -> MappingSink (map) ->
+//   StoreWriter (batch + cursor committed in group transactions) ->
+//   follow_up: reconciler over dirty groups -> alert::queue_alerts
+//   (mail_outbox) -> wake alert::MailDeliveryWorker (delivery on its own
+//   thread and store connection)
+//
+// The engine owns the one StoreWriter: every write to the store (batches
+// of every pull, records posted to a connector's route through
+// ConnectorContext::commit, pull outcomes, the reconciler's findings, the
+// alert queue) goes through it, so the store has one writer thread however
+// many systems pull at once. Reconciliation runs on the writer in chunks of
+// reconcile_chunk groups, so pulls' batches are committed between them.
+//
+// Two ways to drive it: run_cycle() pulls every system at once (one thread
+// each), then follows up once (`arsyncd --once`, tests); the daemon's
+// scheduler calls run_system() per system on its own schedule and
+// follow_up() after commits (service/daemon.h).
 //
 // A system that fails (unreachable, a sink error) is reported and the other
-// systems go on; the next cycle resumes it from its last committed cursor.
+// systems go on; its next run resumes from its last committed cursor.
 // A pull that ends OK but quarantined every record it read, or more than
 // EngineOptions::quarantine_alert_share of them, is "degraded": reported as
 // a problem like a failure (the data is not arriving), though nothing is
@@ -14,13 +27,18 @@
 // A match group that cannot be reconciled is reported and retried later
 // (reconciler.h); the other groups go on.
 //
-// Thread safety: one SyncEngine runs on one thread (the store's writer).
-// request_stop() may be called from any thread (a signal handler's flag).
+// Thread safety: run_system() may run for different systems at once, and
+// commit() from any thread; one system is pulled by one thread at a time.
+// follow_up() calls are serialized. run_cycle() is not run beside the
+// others. request_stop() may be called from any thread.
 #pragma once
 
 #include <atomic>
 #include <cstddef>
+#include <functional>
 #include <memory>
+#include <mutex>
+#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -30,10 +48,12 @@
 #include "arsync/alert/transport.h"
 #include "connector/registry.h"
 #include "arsync/engine/mapping_sink.h"
+#include "arsync/engine/store_writer.h"
 #include "arsync/mapping/mapping.h"
 #include "arsync/model/clock.h"
 #include "arsync/reconcile/config.h"
 #include "arsync/reconcile/reconciler.h"
+#include "arsync/store/credential_vault.h"
 #include "arsync/store/store.h"
 
 namespace arsync::engine {
@@ -62,6 +82,18 @@ struct EngineOptions {
   // mail.delivery_deadline_seconds) and reports it (`--once`, tests); false:
   // it only wakes the delivery thread (the daemon's loop).
   bool wait_for_mail = true;
+  StoreWriterOptions writer;
+  // Dirty match groups reconciled per writer task (pulls commit between).
+  std::size_t reconcile_chunk = 256;
+  // Given to each connector as ConnectorContext::wake (for its system);
+  // empty: connectors get none.
+  std::function<void(const std::string& system)> wake;
+  // Called after records posted through ConnectorContext::commit are
+  // committed (the daemon then follows up); may be empty.
+  std::function<void(const std::string& system)> committed;
+  // Gives each connector its CredentialHandle; null: connectors get none.
+  // Must outlive the engine.
+  store::CredentialVault* credentials = nullptr;
 };
 
 // How one pull ended: "ok", "degraded" (it ran, but quarantined what the AR
@@ -98,8 +130,9 @@ struct CycleReport {
   alert::DeliveryStats delivery;
   Status alert_status;
   bool stopped_early = false;
-  // Wall time of each stage (steady clock): every pull, reconciliation, and
-  // queuing plus delivering alerts (the delivery thread's round when waited for).
+  // Wall time of each stage (steady clock): the pulls (which run at once),
+  // reconciliation, and queuing plus delivering alerts (the delivery
+  // thread's round when waited for).
   double pull_seconds = 0;
   double reconcile_seconds = 0;
   double alert_seconds = 0;
@@ -112,6 +145,9 @@ struct CycleReport {
 
 class SyncEngine {
  public:
+  // `store` is written by the engine's writer thread only, from create()
+  // until the engine is destroyed: read it through writer().run() (or after
+  // run_cycle() has returned, when nothing else runs).
   // Creates the connectors (settings validated against each type's config
   // keys, relative to nothing: paths must already be resolved), loads the
   // mapping sets and the mail transport. Errors name the system and key.
@@ -119,33 +155,63 @@ class SyncEngine {
                                                     const Registry& registry,
                                                     store::Store& store, const Clock& clock);
 
-  // Runs one cycle. Never throws; failures are in the report.
+  // Pulls every system, each on its own thread, then follows up once.
+  // Never throws; failures are in the report.
   CycleReport run_cycle();
 
-  // Asks a running cycle to stop after the current batch (SIGTERM).
-  void request_stop() { stop_ = true; }
+  // One pull of `system` (the scheduler's run function), logged and kept as
+  // its last outcome. `stop` ends it after the current batch. A system not
+  // configured: status kNotFound.
+  SystemRun run_system(const std::string& system, std::stop_token stop = {});
 
-  // Mapping sets per system (for `arsync`).
+  // Reconciles the dirty groups, queues the alerts for what changed, and
+  // delivers due mail: waits for a delivery round when `wait_for_mail`,
+  // else wakes the delivery thread. Fills the report's reconcile, alert and
+  // delivery parts (and their seconds). Serialized.
+  void follow_up(CycleReport& report, bool wait_for_mail);
+
+  // ConnectorContext::commit for `system`: maps `batch` and commits it
+  // through the writer, returning once it is committed.
+  Result<CommitSummary> commit(const std::string& system, RecordBatch batch);
+
+  // The HTTP routes of every system's connector (asked once, at create()).
+  const std::vector<HttpRoute>& routes() const { return routes_; }
+
+  // Asks running pulls and follow-ups to stop after the current batch
+  // (SIGTERM during `--once`).
+  void request_stop() {
+    stop_ = true;
+    stop_source_.request_stop();
+  }
+
   const std::vector<SystemSetup>& systems() const { return options_.systems; }
+  StoreWriter& writer() { return *writer_; }
 
+  // Commits what was submitted, then stops the writer and the connectors.
   ~SyncEngine();
 
  private:
   struct System;
   SyncEngine(EngineOptions options, store::Store& store, const Clock& clock);
-  SystemRun pull_system(System& system);
+  System* find(const std::string& name);
+  SystemRun pull_system(System& system, const std::atomic<bool>& stop);
   // Logs how `run` ended and keeps it as the system's last pull outcome.
   void report_pull(const SystemRun& run);
   void reconcile(CycleReport& report);
+  void alert(CycleReport& report, bool wait_for_mail);
 
   EngineOptions options_;
   store::Store& store_;
   const Clock& clock_;
   std::vector<std::unique_ptr<System>> systems_;
+  std::vector<HttpRoute> routes_;
   std::unique_ptr<alert::Transport> transport_;           // without open_mail_store
   std::unique_ptr<alert::MailDeliveryWorker> mail_worker_;  // with it
   std::unique_ptr<reconcile::Reconciler> reconciler_;
+  std::unique_ptr<StoreWriter> writer_;
+  std::mutex follow_up_mu_;
   std::atomic<bool> stop_{false};
+  std::stop_source stop_source_;  // reaches the pulls running when a stop is asked
 };
 
 // The cursor key under which a system's pull cursor is stored.

@@ -62,6 +62,9 @@ struct RunStats {
   std::size_t resolved = 0;
   std::vector<std::int64_t> opened_ids;    // discrepancies opened in this run
   std::vector<std::int64_t> reopened_ids;  // and reopened
+
+  // Adds a later run's counts and ids (failures up to kMaxListedFailures).
+  void add(const RunStats& later);
 };
 
 class Reconciler {

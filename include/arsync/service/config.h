@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "arsync/model/status.h"
+#include "arsync/service/http_config.h"
 
 namespace arsync::service {
 
@@ -23,6 +24,8 @@ struct SystemConfig {
   std::string type;          // connector type, "sap_idoc"
   std::string mappings_dir;  // folder of this system's mapping files
   nlohmann::json settings;   // connector settings (validated by the engine)
+  // systems.<name>.interval_seconds; none: the top-level interval.
+  std::optional<std::chrono::seconds> interval;
 };
 
 struct Config {
@@ -37,6 +40,13 @@ struct Config {
   std::chrono::seconds interval{300};
   std::string log_level = "info";
   double quarantine_alert_share = 0.10;  // a pull quarantining more is degraded
+  // The secrets file (service/secrets.h). A missing file is an error only
+  // when the key was written; at the default path it means "no secrets".
+  std::string secrets_file = "/etc/arsync/secrets.json";
+  bool secrets_file_set = false;
+  // The HTTP listener's section; the listener runs only when it is present
+  // (`"http": {}` for the defaults). TLS paths are resolved.
+  std::optional<HttpOptions> http;
 
   std::vector<SystemConfig> systems;
   nlohmann::json reconcile = nlohmann::json::object();  // see reconcile::parse_reconcile_config

@@ -2,7 +2,8 @@
 // once (`arsync config check FILE`, and arsyncd refusing a bad config): the
 // file's own keys (parse_config), each system's connector type, settings
 // (against the type's published config keys) and mapping files, and the
-// reconcile and mail sections (their layers' parsers).
+// reconcile and mail sections (their layers' parsers), the http section, and
+// the secrets file (its mode, its keys, the HTTP users' password hashes).
 //
 // Each error names its key path (see ConfigErrors). A section parsed by
 // another layer's parser that stops at its first error contributes at most
@@ -13,6 +14,7 @@
 
 #include "connector/registry.h"
 #include "arsync/service/config.h"
+#include "arsync/service/secrets.h"
 
 namespace arsync::service {
 
@@ -21,5 +23,10 @@ namespace arsync::service {
 // not a JSON object), meaningful only when `errors` stayed empty.
 std::optional<Config> check_config(const std::string& path, const Registry& registry,
                                    ConfigErrors& errors);
+
+// The config's secrets file, read and checked (the HTTP users' hashes and
+// tokens too); nullopt when the key was not written and no file is at the
+// default path. Errors name the file and the key path, never a value.
+std::optional<Result<Secrets>> read_secrets(const Config& config);
 
 }  // namespace arsync::service

@@ -46,7 +46,9 @@ class ReconcileStore {
   // Marks groups to check no earlier than each key's `due` (keeps the earlier
   // due time when a group is already marked).
   virtual Status mark_dirty(const std::vector<DirtyKey>& keys) = 0;
-  // Groups due at `now`, oldest first, at most `limit`.
+  // Groups due at `now`, oldest first (of one due time, by kind and match
+  // key: the same documents give the same order, however their pulls
+  // interleaved), at most `limit`.
   virtual Result<std::vector<DirtyKey>> due_dirty_keys(Instant now, std::size_t limit) = 0;
   // Clears a mark unless it was re-marked (higher seq) since it was read.
   virtual Status clear_dirty_key(const DirtyKey& key) = 0;

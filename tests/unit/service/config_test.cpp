@@ -168,15 +168,16 @@ TEST(ConfigErrors, ParseGoesOnAfterTheFirstErrorAndNamesEachKeyPath) {
   std::vector<std::string> messages;
   for (const Status& e : errors.errors()) messages.push_back(e.message());
   EXPECT_EQ(messages, (std::vector<std::string>{
-      "intervall: unknown key (known keys here: interval_seconds, log_level, mail, mappings_dir, "
-      "quarantine_alert_share, reconcile, state_dir, store, systems)",
+      "intervall: unknown key (known keys here: http, interval_seconds, log_level, mail, "
+      "mappings_dir, quarantine_alert_share, reconcile, secrets_file, state_dir, store, systems)",
       "store.path: expected a string, got the number 7",
       "store.synchronous must be \"full\" or \"normal\"",
       "store.commit_records must be between 1 and 1000000, got 0",
       "interval_seconds: expected an integer, got the string \"10\"",
       "log_level must be one of debug, info, warning, error",
       "systems.sap s4: a system name may not contain spaces, ',' or '|'",
-      "systems.sap-ecc.setings: unknown key (known keys here: mappings, settings, type)",
+      "systems.sap-ecc.setings: unknown key (known keys here: interval_seconds, mappings, "
+      "settings, type)",
       "systems.sap-s5.type is required (a connector type such as \"sap_idoc\")",
       "systems.sap-s5.settings: expected an object, got an array"}));
   for (const Status& e : errors.errors()) {
