@@ -19,6 +19,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -37,7 +38,11 @@ struct RecordKey {
   auto operator<=>(const RecordKey&) const = default;
 };
 
-std::string to_string(const RecordKey& key);
+inline std::string to_string(const RecordKey& key) {
+  return key.entity + "/" + key.external_id + "@" + key.version;
+}
+// How GoogleTest prints one.
+inline void PrintTo(const RecordKey& key, std::ostream* os) { *os << to_string(key); }
 
 // What the suite checks of the rejection of the source's bad record. Each
 // member of `where` that is set must match the error's Location (`file` as

@@ -2,10 +2,6 @@
 
 namespace arsync::conformance {
 
-std::string to_string(const RecordKey& key) {
-  return key.entity + "/" + key.external_id + "@" + key.version;
-}
-
 RecordKey key_of(const RawRecord& r) { return {r.entity, r.external_id, r.version}; }
 
 Status RecordingSink::fail(const std::string& what) {
