@@ -43,28 +43,31 @@ std::vector<std::string> RecordingSink::committed_cursors(const std::string& bef
   return out;
 }
 
-std::vector<const RawRecord*> RecordingSink::records() const {
-  std::vector<const RawRecord*> out;
-  for (const RecordBatch& b : committed_) {
-    for (const RawRecord& r : b.records) out.push_back(&r);
+namespace {
+
+// Pointers to every element of `member` of each batch, in order.
+template <typename T>
+std::vector<const T*> gather(const std::vector<RecordBatch>& batches,
+                             std::vector<T> RecordBatch::*member) {
+  std::vector<const T*> out;
+  for (const RecordBatch& b : batches) {
+    for (const T& item : b.*member) out.push_back(&item);
   }
   return out;
+}
+
+}  // namespace
+
+std::vector<const RawRecord*> RecordingSink::records() const {
+  return gather(committed_, &RecordBatch::records);
 }
 
 std::vector<const RejectedRecord*> RecordingSink::rejected() const {
-  std::vector<const RejectedRecord*> out;
-  for (const RecordBatch& b : committed_) {
-    for (const RejectedRecord& r : b.rejected) out.push_back(&r);
-  }
-  return out;
+  return gather(committed_, &RecordBatch::rejected);
 }
 
 std::vector<const DeletedRecord*> RecordingSink::deletions() const {
-  std::vector<const DeletedRecord*> out;
-  for (const RecordBatch& b : committed_) {
-    for (const DeletedRecord& d : b.deletions) out.push_back(&d);
-  }
-  return out;
+  return gather(committed_, &RecordBatch::deletions);
 }
 
 std::vector<RecordKey> RecordingSink::keys() const {

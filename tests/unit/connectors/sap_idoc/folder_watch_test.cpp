@@ -12,7 +12,6 @@
 #include <thread>
 
 #include "arsync/connector.h"
-#include "connector/registry.h"
 #include "sap_idoc.h"
 #include "test_support.h"
 #include "wake_counter.h"
@@ -45,20 +44,7 @@ class FolderWatchTest : public ::testing::Test {
   void SetUp() override { fs::create_directories(tmp_ / "inbound"); }
 
   std::unique_ptr<Connector> make(std::function<void()> wake, nlohmann::json extra = {}) {
-    nlohmann::json settings = {{"inbound_dir", tmp_ / "inbound"},
-                               {"work_dir", tmp_ / "work"},
-                               {"segments_dir", testing::segments_dir()}};
-    if (extra.is_object()) settings.update(extra);
-    ConnectorType type = connector_type();
-    auto valid = Registry::validate(type, settings, "sap-ecc");
-    EXPECT_TRUE(valid.is_ok()) << valid.status().to_string();
-    ConnectorContext ctx;
-    ctx.system = "sap-ecc";
-    ctx.settings = *valid;
-    ctx.wake = std::move(wake);
-    auto c = type.create(ctx);
-    EXPECT_TRUE(c.is_ok()) << c.status().to_string();
-    return std::move(c).value();
+    return testing::make_connector(tmp_.path(), extra, nullptr, std::move(wake));
   }
   std::string in(const std::string& name) const { return tmp_ / ("inbound/" + name); }
   std::string idoc() const { return read_all(fixture("invoic02_three.xml")); }
