@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
+#include <system_error>
 
 #include "arsync/log/log.h"
 #include "utf8.h"
@@ -56,8 +57,15 @@ Result<std::unique_ptr<FolderWatch>> FolderWatch::start(DropFolderPaths paths,
     ::close(in_fd);
     return setup_error("eventfd", paths.inbound, err);
   }
-  return std::unique_ptr<FolderWatch>(
-      new FolderWatch(std::move(paths), std::move(on_arrival), in_fd, stop_fd));
+  const std::string dir = paths.inbound;
+  try {
+    return std::unique_ptr<FolderWatch>(
+        new FolderWatch(std::move(paths), std::move(on_arrival), in_fd, stop_fd));
+  } catch (const std::system_error& e) {  // the thread could not be started
+    ::close(in_fd);
+    ::close(stop_fd);
+    return setup_error("starting its thread", dir, e.code().value());
+  }
 }
 
 FolderWatch::FolderWatch(DropFolderPaths paths, std::function<void()> on_arrival, int inotify_fd,

@@ -62,7 +62,7 @@ class SapIdocFixture final : public ConformanceFixture {
   SapIdocFixture() { std::filesystem::create_directories(tmp_ / "inbound"); }
 
   void create_source(int good, bool with_bad) override {
-    // The bad IDoc goes second (of at least three).
+    // The bad IDoc goes second, between good ones.
     write_file(good, with_bad ? std::min(1, good - 1) : -1);
   }
 
