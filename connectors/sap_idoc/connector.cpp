@@ -8,6 +8,7 @@
 
 #include "arsync/log/log.h"
 #include "drop_folder.h"
+#include "folder_watch.h"
 #include "idoc_reader.h"
 #include "sap_idoc.h"
 #include "segment_definitions.h"
@@ -177,6 +178,20 @@ class SapIdocConnector final : public Connector {
     return folder_.prepare();
   }
 
+  // Calls `wake` when a file arrives in inbound_dir (folder_watch.h). A
+  // watch that cannot be set up is logged (once: this is called once per
+  // instance) and the interval pull goes on finding files.
+  void watch_inbound(std::function<void()> wake) {
+    Result<std::unique_ptr<FolderWatch>> w = FolderWatch::start(folder_.paths(), std::move(wake));
+    if (w.is_ok()) {
+      watch_ = std::move(w).value();
+      return;
+    }
+    log::warn(system(), "folder_watch_unavailable",
+              {{"error", w.status().to_string()},
+               {"consequence", "files are pulled at the interval, not as they arrive"}});
+  }
+
  private:
   Status commit(RecordSink& sink, RecordBatch& batch) {
     Status s = sink.accept(std::move(batch));
@@ -291,6 +306,7 @@ class SapIdocConnector final : public Connector {
   TextEncoding encoding_;
   SystemClock system_clock_;
   const Clock* clock_;
+  std::unique_ptr<FolderWatch> watch_;  // null without a wake; stopped first
 };
 
 Result<std::unique_ptr<Connector>> create(const ConnectorContext& ctx) {
@@ -332,9 +348,11 @@ Result<std::unique_ptr<Connector>> create(const ConnectorContext& ctx) {
   if (!encoding.is_ok()) return encoding.status();
   Result<SegmentDefinitions> defs = load_segments(ctx);
   if (!defs.is_ok()) return defs.status();
-  return std::unique_ptr<Connector>(std::make_unique<SapIdocConnector>(
+  auto connector = std::make_unique<SapIdocConnector>(
       DropFolder(std::move(paths)), std::move(defs).value(), static_cast<std::size_t>(batch_size),
-      *encoding, ctx.clock));
+      *encoding, ctx.clock);
+  if (ctx.wake) connector->watch_inbound(ctx.wake);
+  return std::unique_ptr<Connector>(std::move(connector));
 }
 
 }  // namespace

@@ -115,7 +115,18 @@ Status DropFolder::prepare() const {
   return Status::ok();
 }
 
-std::string DropFolder::refusal(const std::string& dir, const std::string& name) const {
+bool matches_claim_pattern(const DropFolderPaths& paths, const std::string& name) {
+  if (name.empty() || name[0] == '.' || ends_with(name, ".tmp") || ends_with(name, ".part")) {
+    return false;
+  }
+  bool match = paths.patterns.empty();
+  for (const std::string& p : paths.patterns) {
+    match = match || fnmatch(p.c_str(), name.c_str(), 0) == 0;
+  }
+  return match;
+}
+
+std::string claim_refusal(const std::string& dir, const std::string& name) {
   std::string why = not_regular(dir + "/" + name);
   if (!why.empty()) return why;
   if (first_invalid_utf8(name) != std::string::npos) return "its name is not valid UTF-8";
@@ -167,15 +178,8 @@ Result<std::vector<std::string>> DropFolder::waiting() {
   std::vector<std::string> out;
   std::set<std::string> refused_now;
   for (const std::string& name : *all) {
-    if (name.empty() || name[0] == '.' || ends_with(name, ".tmp") || ends_with(name, ".part")) {
-      continue;
-    }
-    bool match = paths_.patterns.empty();
-    for (const std::string& p : paths_.patterns) {
-      match = match || fnmatch(p.c_str(), name.c_str(), 0) == 0;
-    }
-    if (!match) continue;
-    std::string why = refusal(paths_.inbound, name);
+    if (!matches_claim_pattern(paths_, name)) continue;
+    std::string why = claim_refusal(paths_.inbound, name);
     if (why.empty()) {
       out.push_back(name);
     } else {

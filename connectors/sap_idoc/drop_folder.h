@@ -58,6 +58,17 @@ struct Claim {
   std::uint64_t bytes = 0;  // its size, when claimed
 };
 
+// True when `name` is one the folder claims by its name: it matches one of
+// paths.patterns (any name when there are none) and is not a dot file,
+// *.tmp or *.part. Whether the entry is then claimed depends on
+// claim_refusal() too.
+bool matches_claim_pattern(const DropFolderPaths& paths, const std::string& name);
+
+// Why the entry `name` of `dir` is refused ("" if it is claimable): not a
+// regular file (looked at without following a link), a name that is not
+// valid UTF-8, holds control characters or is too long.
+std::string claim_refusal(const std::string& dir, const std::string& name);
+
 class DropFolder {
  public:
   explicit DropFolder(DropFolderPaths paths) : paths_(std::move(paths)) {}
@@ -102,8 +113,6 @@ class DropFolder {
   std::string quarantine_path(const std::string& name) const;
 
  private:
-  // Why the entry `name` of `dir` is not claimed ("" if it is claimable).
-  std::string refusal(const std::string& dir, const std::string& name) const;
   // Logs the refusal of `path` unless it was logged while it stayed.
   void refuse(const std::string& path, const std::string& reason, std::set<std::string>& now);
   // Remembers `now` as the refused entries of `dir`.

@@ -19,6 +19,10 @@
 // committed. A file that cannot be read is quarantined and reported as one
 // RejectedRecord.
 //
+// With ConnectorContext::wake set, a thread of the connector's own watches
+// inbound_dir (inotify, folder_watch.h) and calls wake when a file it would
+// claim arrives (closed after writing, or renamed in).
+//
 // Thread safety: as Connector.
 #pragma once
 

@@ -52,20 +52,7 @@ class SapIdocConnectorTest : public ::testing::Test {
     fs::create_directories(tmp_ / "inbound");
   }
   std::unique_ptr<Connector> make(nlohmann::json extra = nlohmann::json::object()) {
-    nlohmann::json settings = {{"inbound_dir", tmp_ / "inbound"},
-                               {"work_dir", tmp_ / "work"},
-                               {"segments_dir", testing::segments_dir()}};
-    settings.update(extra);
-    ConnectorType type = connector_type();
-    auto valid = Registry::validate(type, settings, "sap-ecc");
-    EXPECT_TRUE(valid.is_ok()) << valid.status().to_string();
-    ConnectorContext ctx;
-    ctx.system = "sap-ecc";
-    ctx.settings = *valid;
-    ctx.clock = &clock_;
-    auto c = type.create(ctx);
-    EXPECT_TRUE(c.is_ok()) << c.status().to_string();
-    return std::move(c).value();
+    return testing::make_connector(tmp_.path(), extra, &clock_, {});
   }
   void drop(const std::string& fixture_name, const std::string& as) {
     fs::copy_file(fixture(fixture_name), tmp_ / ("inbound/" + as));

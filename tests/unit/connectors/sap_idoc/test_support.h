@@ -6,13 +6,18 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <memory>
 #include <sstream>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
+#include "arsync/connector.h"
 #include "arsync/log/log.h"
 #include "arsync/record.h"
+#include "connector/registry.h"
+#include "sap_idoc.h"
 
 namespace arsync::connectors::sap_idoc::testing {
 
@@ -38,6 +43,30 @@ inline std::string read_all(const std::string& path) {
 inline void write_all(const std::string& path, const std::string& data) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << data;
+}
+
+// A connector of system "sap-ecc" over <dir>/inbound, with work_dir
+// <dir>/work and the shipped segment layouts, `extra` overriding those
+// settings; validated and created as arsyncd does. A failure to create it
+// fails the test (and returns null).
+inline std::unique_ptr<Connector> make_connector(const std::string& dir, const nlohmann::json& extra,
+                                                 const Clock* clock, std::function<void()> wake) {
+  nlohmann::json settings = {{"inbound_dir", dir + "/inbound"},
+                             {"work_dir", dir + "/work"},
+                             {"segments_dir", segments_dir()}};
+  if (extra.is_object()) settings.update(extra);
+  ConnectorType type = connector_type();
+  auto valid = Registry::validate(type, settings, "sap-ecc");
+  EXPECT_TRUE(valid.is_ok()) << valid.status().to_string();
+  if (!valid.is_ok()) return nullptr;
+  ConnectorContext ctx;
+  ctx.system = "sap-ecc";
+  ctx.settings = *valid;
+  ctx.clock = clock;
+  ctx.wake = std::move(wake);
+  auto c = type.create(ctx);
+  EXPECT_TRUE(c.is_ok()) << c.status().to_string();
+  return c.is_ok() ? std::move(c).value() : nullptr;
 }
 
 // A fresh folder under /tmp, removed with its contents on destruction.
