@@ -530,6 +530,18 @@ class XmlIdocReader final : public IdocReader {
 
 namespace {
 
+// The offset of the first "</IDOC>" (blanks allowed before '>') at or after
+// `from`, not "</IDOCTYP>"; npos if none.
+std::size_t idoc_close_tag(std::string_view bytes, std::size_t from) {
+  for (std::size_t q = bytes.find("</IDOC", from); q != std::string_view::npos;
+       q = bytes.find("</IDOC", q + 1)) {
+    std::size_t k = q + 6;
+    while (k < bytes.size() && std::isspace(static_cast<unsigned char>(bytes[k]))) ++k;
+    if (k < bytes.size() && bytes[k] == '>') return q;
+  }
+  return std::string_view::npos;
+}
+
 // Where the byte at `offset` of a document lies: its line and, when it is
 // inside an <IDOC> element, the IDoc's number and the segment and field.
 Location place_in_document(std::string_view bytes, std::size_t offset,
@@ -549,12 +561,11 @@ Location place_in_document(std::string_view bytes, std::size_t offset,
     }
     from = q;
   }
-  if (open == std::string_view::npos ||
-      bytes.substr(open, offset - open).find("</IDOC") != std::string_view::npos) {
-    return at;
-  }
-  std::string_view idoc = bytes.substr(open);
-  idoc = idoc.substr(0, idoc.find("</IDOC"));
+  if (open == std::string_view::npos) return at;
+  const std::size_t close = idoc_close_tag(bytes, open);
+  if (close < offset) return at;
+  const std::string_view idoc =
+      bytes.substr(open, close == std::string_view::npos ? close : close - open);
   at.record = element_text_in(idoc, "DOCNUM", 32);
   element_at(idoc, offset - open, at);
   return at;
