@@ -316,6 +316,7 @@ Status keep_existing(const std::string& path, std::size_t size) {
 Status DropFolder::write_archive(const std::string& path, std::string_view bytes) const {
   const fs::path target(path);
   const std::string dir = target.parent_path().string();
+  const bool new_folder = !exists_no_follow(dir);
   if (int err = make_folders(dir); err != 0) {
     return io_error("cannot create archive folder " + dir, path, err);
   }
@@ -343,12 +344,19 @@ Status DropFolder::write_archive(const std::string& path, std::string_view bytes
     }
   }
   // The new name, and any folder made for it, must be on disk before the
-  // store refers to the file: fsync each folder up to archive/.
+  // store refers to the file: fsync its folder (also when the file was
+  // there: a concurrent post of the same body may not have done it yet)
+  // and, when this call made that folder, each one above it up to archive/.
+  // Not always all of them: each fsync costs a disk cache flush, even with
+  // nothing to write. The gap: a post that finds the day's folder just made
+  // by a concurrent one does not wait for that one's fsync of the month
+  // folder, so a power loss in those milliseconds of a day's first posts
+  // could lose the day's folder entry.
   for (fs::path folder = dir;; folder = folder.parent_path()) {
     if (int err = fsync_folder(folder.string()); err != 0) {
       return io_error("cannot fsync folder " + folder.string(), path, err);
     }
-    if (folder == fs::path(paths_.archive) || !folder.has_relative_path() ||
+    if (!new_folder || folder == fs::path(paths_.archive) || !folder.has_relative_path() ||
         folder.string().size() <= paths_.archive.size()) {
       break;
     }

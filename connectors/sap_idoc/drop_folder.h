@@ -94,9 +94,9 @@ class DropFolder {
 
   // Writes `bytes` as the file `path` under archive/ (an HTTP post's body),
   // durably: written to a temporary file beside it, fsync'd, renamed into
-  // place without replacing anything, and the folders from its own up to
-  // archive/ fsync'd, so that once this returns OK the file survives a
-  // crash with every byte. A crash before leaves at most a temporary dot
+  // place without replacing anything, and its folder fsync'd (with those
+  // above it up to archive/ when it was made now), so that once this returns
+  // OK the file survives a crash with every byte. A crash before leaves at most a temporary dot
   // file, never a part of `path`. If `path` exists already with as many
   // bytes, it is kept and OK returned: callers name such files by the
   // SHA-256 of their bytes, so a resent body finds its file. kAlreadyExists

@@ -4,7 +4,6 @@
 
 #include <chrono>
 #include <memory>
-#include <string_view>
 #include <vector>
 
 #include "arsync/log/log.h"
@@ -30,27 +29,13 @@ HttpResponse text(int status, std::string body) {
   return r;
 }
 
-// "line 12, IDoc 0000000000451235, segment E1EDK01, field CURCY": where in
-// the posted document, without the server's file names.
-std::string place(const Location& at) {
-  std::string out;
-  auto add = [&out](std::string_view label, const std::string& value) {
-    if (value.empty()) return;
-    if (!out.empty()) out += ", ";
-    out += label;
-    out += ' ';
-    out += value;
-  };
-  if (at.line > 0) add("line", std::to_string(at.line));
-  add("IDoc", at.record);
-  add("segment", at.segment);
-  add("field", at.field);
-  return out;
-}
-
-// The error's message and its place in the post.
+// The error's message and where in the post it lies ("line 122, record
+// 0000000000451235, segment E1EDK01, field BELNR"), without the server's
+// file names.
 std::string describe(const Status& error) {
-  const std::string where = place(error.where());
+  Location at = error.where();
+  at.file.clear();
+  const std::string where = at.to_string();
   return error.message() + (where.empty() ? "" : " (" + where + ")");
 }
 

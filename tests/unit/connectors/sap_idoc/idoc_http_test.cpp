@@ -352,7 +352,7 @@ TEST_F(IdocHttpTest, MalformedXmlIs400NamingLineIdocAndSegment) {
                                  "tags mismatch at byte "))
       << r.body;
   EXPECT_NE(r.body.find("(line " + std::to_string(line_of(body, "</BELNRX>")) +
-                        ", IDoc 0000000000451235, segment E1EDK01, field BELNR)"),
+                        ", record 0000000000451235, segment E1EDK01, field BELNR)"),
             std::string::npos)
       << r.body;
   EXPECT_EQ(committer_.calls(), 0);
@@ -365,7 +365,7 @@ TEST_F(IdocHttpTest, TruncatedPostIs400AndNothingIsStored) {
   Reply r = post(p.substr(0, p.find("<E1EDK01", p.find("0000000000451236"))));
   EXPECT_EQ(r.status, 400);
   EXPECT_NE(r.body.find("malformed XML"), std::string::npos) << r.body;
-  EXPECT_NE(r.body.find("IDoc 0000000000451236"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("record 0000000000451236"), std::string::npos) << r.body;
   EXPECT_EQ(committer_.calls(), 0);
 }
 
@@ -517,16 +517,8 @@ class StoreCommitter {
       out.documents.push_back(std::move(*doc));
     }
     for (RejectedRecord& rej : batch.rejected) {
-      store::QuarantineEntry q;
-      q.system = "sap-ecc";
-      q.entity = rej.entity;
-      q.external_id = rej.external_id;
-      q.source = rej.error.where().file;
-      q.error = rej.error.to_string();
-      q.location = rej.error.where().to_string();
-      q.raw = rej.raw;
-      q.at = clock_.now();
-      out.quarantined.push_back(std::move(q));
+      out.quarantined.push_back(
+          testing::quarantine_entry(std::move(rej), "sap-ecc", clock_.now()));
     }
     Result<store::BatchOutcome> done = writer_.submit(std::move(out)).get();
     if (!done.is_ok()) return done.status();

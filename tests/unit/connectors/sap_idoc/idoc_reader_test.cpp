@@ -17,10 +17,8 @@ const SegmentDefinitions& defs() {
   return d;
 }
 
-// Every item of the file, read with `options` (source_name is the path).
-std::vector<IdocItem> read_items(const std::string& path, ReaderOptions options) {
-  options.source_name = path;
-  auto reader = open_idoc_reader(path, options);
+// Every item `reader` gives.
+std::vector<IdocItem> drain(Result<std::unique_ptr<IdocReader>> reader) {
   EXPECT_TRUE(reader.is_ok()) << reader.status().to_string();
   std::vector<IdocItem> items;
   if (!reader.is_ok()) return items;
@@ -31,6 +29,12 @@ std::vector<IdocItem> read_items(const std::string& path, ReaderOptions options)
     items.push_back(std::move(**item));
   }
   return items;
+}
+
+// Every item of the file, read with `options` (source_name is the path).
+std::vector<IdocItem> read_items(const std::string& path, ReaderOptions options) {
+  options.source_name = path;
+  return drain(open_idoc_reader(path, options));
 }
 
 // Every item of the file, with IDocs limited to 20,000 bytes.
@@ -911,17 +915,7 @@ TEST(IdocReaderDepth, FlatSegmentsNestedPastTheLimitAreRejected) {
 std::vector<IdocItem> read_memory(const std::string& bytes, const std::string& name) {
   ReaderOptions options;
   options.source_name = name;
-  auto reader = open_idoc_xml_reader(bytes, options);
-  EXPECT_TRUE(reader.is_ok()) << reader.status().to_string();
-  std::vector<IdocItem> items;
-  if (!reader.is_ok()) return items;
-  for (;;) {
-    auto item = (*reader)->next();
-    EXPECT_TRUE(item.is_ok()) << item.status().to_string();
-    if (!item.is_ok() || !item->has_value()) break;
-    items.push_back(std::move(**item));
-  }
-  return items;
+  return drain(open_idoc_xml_reader(bytes, options));
 }
 
 TEST(IdocReader, MemoryReaderGivesTheFileReadersItems) {

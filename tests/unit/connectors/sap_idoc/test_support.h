@@ -11,8 +11,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "arsync/connector.h"
 #include "arsync/log/log.h"
 #include "arsync/record.h"
+#include "arsync/store/quarantine_entry.h"
 
 namespace arsync::connectors::sap_idoc::testing {
 
@@ -38,6 +40,21 @@ inline std::string read_all(const std::string& path) {
 inline void write_all(const std::string& path, const std::string& data) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << data;
+}
+
+// The quarantine row for a rejected record, as the engine makes it.
+inline store::QuarantineEntry quarantine_entry(RejectedRecord r, const std::string& system,
+                                               Instant at) {
+  store::QuarantineEntry q;
+  q.system = system;
+  q.entity = std::move(r.entity);
+  q.external_id = std::move(r.external_id);
+  q.source = r.error.where().file;
+  q.error = r.error.to_string();
+  q.location = r.error.where().to_string();
+  q.raw = std::move(r.raw);
+  q.at = at;
+  return q;
 }
 
 // A fresh folder under /tmp, removed with its contents on destruction.
