@@ -9,7 +9,6 @@
 #include "arsync/log/log.h"
 #include "arsync/model/sha256.h"
 #include "idoc_reader.h"
-#include "utf8.h"
 
 namespace arsync::connectors::sap_idoc {
 

@@ -158,8 +158,9 @@ class IdocHttpTest : public ::testing::Test {
   }
 
   // Mounts the connector's routes on a listener with one Basic user.
-  void serve(Connector& connector) {
+  void serve(Connector& connector, std::size_t max_body_bytes = 16u << 20) {
     service::HttpOptions o;
+    o.max_body_bytes = max_body_bytes;
     o.listen = "127.0.0.1:0";
     o.host = "127.0.0.1";
     o.port = 0;
@@ -406,6 +407,15 @@ TEST_F(IdocHttpTest, PostWithoutCredentialsIs401AndNotCommitted) {
   EXPECT_EQ(committer_.calls(), 0);
   EXPECT_TRUE(archived_files().empty());
   EXPECT_EQ(post(packet()).status, 200);
+}
+
+TEST_F(IdocHttpTest, PostOverTheBodyLimitIs413AndNotCommitted) {
+  connector_ = make(committer_.fn());
+  serve(*connector_, /*max_body_bytes=*/4096);
+  Reply r = post(packet());
+  EXPECT_EQ(r.status, 413);
+  EXPECT_EQ(committer_.calls(), 0);
+  EXPECT_TRUE(archived_files().empty());
 }
 
 TEST_F(IdocHttpTest, RetryableCommitFailureIs503AndTheRepostIsStored) {
