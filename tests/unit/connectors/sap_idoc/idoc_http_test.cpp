@@ -282,6 +282,18 @@ TEST_F(IdocHttpTest, SingleIdocAsRootIsStored) {
   EXPECT_EQ(docnums(committer_.batches().at(0)), std::vector<std::string>{kThree[0]});
 }
 
+TEST_F(IdocHttpTest, Latin1PostIsReadAsItsDeclarationSaysAndArchivedAsSent) {
+  serve_recording();
+  const std::string body = read_all(fixture("invoic02_latin1.xml"));
+  Reply r = post(body);
+  ASSERT_EQ(r.status, 200) << r.body;
+  const RawRecord rec = committer_.batches().at(0).records.at(0);
+  EXPECT_EQ(rec.data.root().find("E1EDKA1").at(0).find("NAME1").text(),
+            "M\xC3\xBCller Maschinenbau GmbH");  // UTF-8
+  EXPECT_EQ(read_all(rec.raw_ref.file), body);  // the sender's bytes, ISO-8859-1
+  EXPECT_NE(rec.raw.find("M\xFCller"), std::string::npos);
+}
+
 TEST_F(IdocHttpTest, AnswerWaitsForTheCommit) {
   serve_recording();
   committer_.hold();
