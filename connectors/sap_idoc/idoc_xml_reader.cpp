@@ -581,7 +581,8 @@ std::size_t node_offset(const pugi::xml_node& node) {
 Status check_idoc_xml_document(std::string_view bytes, const std::string& source_name) {
   pugi::xml_document doc;
   const pugi::xml_parse_result result =
-      doc.load_buffer(bytes.data(), bytes.size(), kParseOptions, pugi::encoding_auto);
+      doc.load_buffer(bytes.data(), bytes.size(), kParseOptions | pugi::parse_embed_pcdata,
+                      pugi::encoding_auto);
   if (!result) {
     const std::size_t off = static_cast<std::size_t>(std::max<std::ptrdiff_t>(result.offset, 0));
     return Status(ErrorCode::kParseError,
