@@ -151,9 +151,9 @@ Result<std::unique_ptr<IdocReader>> open_idoc_xml_reader(std::string_view bytes,
 // The IDocs themselves are left to the reader (a bad one is rejected alone).
 // OK, or kParseError whose Location names the line and, when the error lies
 // inside an IDoc, its number, segment and field; `source_name` goes into
-// Location::file. It parses the whole document, holding about 2.5 times
-// the size of `bytes` until it returns (measured: 42 MB for a 16 MiB
-// INVOIC02 packet): for bodies within a size limit, not for large files.
+// Location::file. It parses the whole document, holding a few times the
+// size of `bytes` until it returns: for bodies within a size limit, not for
+// large files.
 Status check_idoc_xml_document(std::string_view bytes, const std::string& source_name);
 
 // The format of a file by its first bytes, or kParseError.
