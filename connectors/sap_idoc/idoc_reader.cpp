@@ -211,7 +211,7 @@ Result<std::unique_ptr<IdocReader>> open_idoc_xml_reader(std::string_view bytes,
                   Location::in_file(options.source_name));
   }
   Status error;
-  std::unique_ptr<IdocReader> reader = make_xml_reader(bytes, options, error);
+  std::unique_ptr<IdocReader> reader = make_xml_memory_reader(bytes, options, error);
   if (!error.is_ok()) return error;
   return reader;
 }

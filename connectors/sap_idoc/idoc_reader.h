@@ -191,11 +191,12 @@ Result<RawRecord> make_record(Record data, const std::string& source_name, std::
 void finish_item(IdocItem& item, Result<RawRecord> result, std::string raw,
                  const std::string& source_name);
 
-// Readers for an already-opened file (used by open_idoc_reader).
+// Readers for an already-opened file (used by open_idoc_reader), and for
+// IDoc-XML in memory (used by open_idoc_xml_reader; `bytes` outlive it).
 std::unique_ptr<IdocReader> make_xml_reader(const std::string& path,
                                             const ReaderOptions& options, Status& error);
-std::unique_ptr<IdocReader> make_xml_reader(std::string_view bytes, const ReaderOptions& options,
-                                            Status& error);
+std::unique_ptr<IdocReader> make_xml_memory_reader(std::string_view bytes,
+                                                   const ReaderOptions& options, Status& error);
 std::unique_ptr<IdocReader> make_flat_reader(const std::string& path,
                                              const ReaderOptions& options, IdocFormat format,
                                              Status& error);

@@ -636,8 +636,8 @@ std::unique_ptr<IdocReader> make_xml_reader(const std::string& path, const Reade
   return std::make_unique<XmlIdocReader>(path, options, error);
 }
 
-std::unique_ptr<IdocReader> make_xml_reader(std::string_view bytes, const ReaderOptions& options,
-                                            Status& error) {
+std::unique_ptr<IdocReader> make_xml_memory_reader(std::string_view bytes,
+                                                   const ReaderOptions& options, Status& error) {
   return std::make_unique<XmlIdocReader>(bytes, options, error);
 }
 
