@@ -9,6 +9,7 @@
 #include "arsync/log/log.h"
 #include "drop_folder.h"
 #include "folder_watch.h"
+#include "idoc_http.h"
 #include "idoc_reader.h"
 #include "sap_idoc.h"
 #include "segment_definitions.h"
@@ -133,9 +134,12 @@ std::vector<std::string> split_patterns(const std::string& text) {
 class SapIdocConnector final : public Connector {
  public:
   SapIdocConnector(DropFolder folder, SegmentDefinitions defs, std::size_t batch_size,
-                   TextEncoding encoding, const Clock* clock)
+                   TextEncoding encoding, const Clock* clock, std::vector<HttpRoute> routes)
       : folder_(std::move(folder)), defs_(std::move(defs)), batch_size_(batch_size),
-        encoding_(encoding), clock_(clock ? clock : &system_clock_) {}
+        encoding_(encoding), clock_(clock ? clock : &system_clock_), routes_(std::move(routes)) {}
+
+  // SAP's XML-HTTP port (idoc_http.h), when the host can commit posts.
+  std::vector<HttpRoute> routes() override { return routes_; }
 
   Status pull(const std::string& cursor_text, RecordSink& sink) override {
     Result<Cursor> cursor = decode(cursor_text);
@@ -306,6 +310,7 @@ class SapIdocConnector final : public Connector {
   TextEncoding encoding_;
   SystemClock system_clock_;
   const Clock* clock_;
+  std::vector<HttpRoute> routes_;
   std::unique_ptr<FolderWatch> watch_;  // null without a wake; stopped first
 };
 
@@ -348,9 +353,16 @@ Result<std::unique_ptr<Connector>> create(const ConnectorContext& ctx) {
   if (!encoding.is_ok()) return encoding.status();
   Result<SegmentDefinitions> defs = load_segments(ctx);
   if (!defs.is_ok()) return defs.status();
+  std::vector<HttpRoute> routes;
+  const bool http_inbound = !s.contains("http_inbound") || !s["http_inbound"].is_boolean() ||
+                            s["http_inbound"].get<bool>();
+  if (http_inbound && ctx.commit) {
+    routes.push_back(
+        idoc_http_route(IdocHttpInbound{ctx.system, DropFolder(paths), ctx.clock, ctx.commit}));
+  }
   auto connector = std::make_unique<SapIdocConnector>(
       DropFolder(std::move(paths)), std::move(defs).value(), static_cast<std::size_t>(batch_size),
-      *encoding, ctx.clock);
+      *encoding, ctx.clock, std::move(routes));
   if (ctx.wake) connector->watch_inbound(ctx.wake);
   return std::unique_ptr<Connector>(std::move(connector));
 }
@@ -361,7 +373,8 @@ ConnectorType connector_type() {
   ConnectorType t;
   t.name = "sap_idoc";
   t.description =
-      "SAP IDoc files (IDoc-XML and flat file: INVOIC02, PEXR2002, ...) from a file-drop folder";
+      "SAP IDoc files (IDoc-XML and flat file: INVOIC02, PEXR2002, ...) from a file-drop folder, "
+      "and IDoc-XML posted by SAP's XML-HTTP port";
   t.config_keys = {
       {"inbound_dir", "path", nullptr, true,
        "folder SAP's file port writes to; senders write *.tmp or dot files and rename when complete"},
@@ -380,6 +393,10 @@ ConnectorType connector_type() {
       {"encoding", "string", "utf-8", false,
        "how flat IDoc files are decoded: utf-8 or iso-8859-1 (IDoc-XML declares its own); "
        "an IDoc that is not valid UTF-8 in a UTF-8 file is quarantined with the byte offset"},
+      {"http_inbound", "boolean", true, false,
+       "serve SAP's XML-HTTP port: POST /sap/idoc/<system> on the daemon's HTTP listener "
+       "(IDoc-XML, one IDoc or a packet; archived under archive_dir, answered 200 once "
+       "committed)"},
       {"segments_dir", "path", nullptr, false,
        "folder of <IDOCTYP>.json flat-file segment layouts (default: segments/ in the "
        "system's mapping folder)"},

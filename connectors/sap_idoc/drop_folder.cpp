@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>  // mkostemp
 #include <cstring>
 #include <filesystem>
 
@@ -224,10 +225,13 @@ std::string DropFolder::processing_path(const std::string& name) const {
   return paths_.processing + "/" + name;
 }
 
+std::string DropFolder::archive_folder(Date day) const {
+  return paths_.archive + "/" + std::to_string(static_cast<int>(day.year())) + "/" +
+         two(static_cast<unsigned>(day.month())) + "/" + two(static_cast<unsigned>(day.day()));
+}
+
 std::string DropFolder::archive_path(const std::string& name, Date day) const {
-  std::string dir = paths_.archive + "/" + std::to_string(static_cast<int>(day.year())) + "/" +
-                    two(static_cast<unsigned>(day.month())) + "/" +
-                    two(static_cast<unsigned>(day.day()));
+  const std::string dir = archive_folder(day);
   std::string path = dir + "/" + name;
   for (int n = 1; exists_no_follow(path); ++n) path = dir + "/" + name + "." + std::to_string(n);
   return path;
@@ -276,6 +280,92 @@ Result<std::string> DropFolder::quarantine(const std::string& name, const std::s
   }
   set_file_mode(paths_.system, path);
   return path;
+}
+
+namespace {
+
+// Writes all of `bytes` to `fd`; false with errno set if not.
+bool write_fully(int fd, std::string_view bytes) {
+  for (std::size_t done = 0; done < bytes.size();) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    done += static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+// 0 or an errno.
+int fsync_folder(const std::string& dir) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return errno;
+  const int err = ::fsync(fd) == 0 ? 0 : errno;
+  ::close(fd);
+  return err;
+}
+
+// An existing `path` is kept when it has `size` bytes (see write_archive).
+Status keep_existing(const std::string& path, std::size_t size) {
+  struct stat st;
+  if (::lstat(path.c_str(), &st) != 0) return io_error("cannot read " + path, path, errno);
+  if (S_ISREG(st.st_mode) && static_cast<std::size_t>(st.st_size) == size) return Status::ok();
+  return Status(ErrorCode::kAlreadyExists,
+                "archive file " + printable(path) + " exists with " + std::to_string(st.st_size) +
+                    " bytes, not the " + std::to_string(size) + " to be archived under its name",
+                Location::in_file(printable(path)));
+}
+
+}  // namespace
+
+Status DropFolder::write_archive(const std::string& path, std::string_view bytes) const {
+  const fs::path target(path);
+  const std::string dir = target.parent_path().string();
+  const bool new_folder = !exists_no_follow(dir);
+  if (int err = make_folders(dir); err != 0) {
+    return io_error("cannot create archive folder " + dir, path, err);
+  }
+  if (exists_no_follow(path)) {
+    ARSYNC_RETURN_IF_ERROR(keep_existing(path, bytes.size()));
+  } else {
+    std::string temp = dir + "/." + target.filename().string() + ".XXXXXX";
+    const int fd = ::mkostemp(temp.data(), O_CLOEXEC);
+    if (fd < 0) return io_error("cannot create a file in " + dir, path, errno);
+    bool ok = ::fchmod(fd, kFileMode) == 0 && write_fully(fd, bytes) && ::fsync(fd) == 0;
+    int err = errno;
+    if (::close(fd) != 0 && ok) {
+      ok = false;
+      err = errno;
+    }
+    if (ok && rename_no_replace(temp, path) != 0) {
+      err = errno;
+      ::unlink(temp.c_str());
+      if (err != EEXIST) return io_error("cannot move " + temp + " to " + path, path, err);
+      // A concurrent post of the same body came first.
+      ARSYNC_RETURN_IF_ERROR(keep_existing(path, bytes.size()));
+    } else if (!ok) {
+      ::unlink(temp.c_str());
+      return io_error("cannot write " + path, path, err);
+    }
+  }
+  // The new name, and any folder made for it, must be on disk before the
+  // store refers to the file: fsync its folder (also when the file was
+  // there: a concurrent post of the same body may not have done it yet)
+  // and, when this call made that folder, each one above it up to archive/.
+  // Not always all of them: each fsync costs a disk cache flush, even with
+  // nothing to write. The gap: a post that finds the day's folder just made
+  // by a concurrent one does not wait for that one's fsync of the month
+  // folder, so a power loss in those milliseconds of a day's first posts
+  // could lose the day's folder entry.
+  for (fs::path folder = dir;; folder = folder.parent_path()) {
+    if (int err = fsync_folder(folder.string()); err != 0) {
+      return io_error("cannot fsync folder " + folder.string(), path, err);
+    }
+    if (!new_folder || folder == fs::path(paths_.archive) || !folder.has_relative_path() ||
+        folder.string().size() <= paths_.archive.size()) {
+      break;
+    }
+  }
+  return Status::ok();
 }
 
 }  // namespace arsync::connectors::sap_idoc

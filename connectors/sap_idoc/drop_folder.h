@@ -27,6 +27,7 @@
 #include <cstdint>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "arsync/model/date.h"
@@ -98,6 +99,21 @@ class DropFolder {
   // A path under archive/YYYY/MM/DD/ for `name` on `day` that does not exist
   // yet (".1", ".2", ... appended on a clash).
   std::string archive_path(const std::string& name, Date day) const;
+
+  // archive/YYYY/MM/DD for `day`: where archive_path() puts that day's files.
+  std::string archive_folder(Date day) const;
+
+  // Writes `bytes` as the file `path` under archive/ (an HTTP post's body),
+  // durably: written to a temporary file beside it, fsync'd, renamed into
+  // place without replacing anything, and its folder fsync'd (with those
+  // above it up to archive/ when it was made now), so that once this returns
+  // OK the file survives a crash with every byte. A crash before leaves at most a temporary dot
+  // file, never a part of `path`. If `path` exists already with as many
+  // bytes, it is kept and OK returned: callers name such files by the
+  // SHA-256 of their bytes, so a resent body finds its file. kAlreadyExists
+  // if it exists with another size, kIoError if it cannot be written.
+  // Thread safety: unlike the rest of DropFolder, any thread, concurrently.
+  Status write_archive(const std::string& path, std::string_view bytes) const;
 
   // Moves processing/<name> to `archive_path`, creating folders. kIoError if not.
   Status archive(const std::string& name, const std::string& archive_path) const;

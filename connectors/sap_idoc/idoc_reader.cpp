@@ -200,4 +200,20 @@ Result<std::unique_ptr<IdocReader>> open_idoc_reader(const std::string& path,
   return reader;
 }
 
+Result<std::unique_ptr<IdocReader>> open_idoc_xml_reader(std::string_view bytes,
+                                                         const ReaderOptions& options) {
+  Result<IdocFormat> format = sniff_format(bytes.substr(0, 4096), options.source_name);
+  if (!format.is_ok()) return format.status();
+  if (*format != IdocFormat::kXml) {
+    return Status(ErrorCode::kParseError,
+                  "expected IDoc-XML, found a flat IDoc file (flat files are read from the "
+                  "drop folder)",
+                  Location::in_file(options.source_name));
+  }
+  Status error;
+  std::unique_ptr<IdocReader> reader = make_xml_memory_reader(bytes, options, error);
+  if (!error.is_ok()) return error;
+  return reader;
+}
+
 }  // namespace arsync::connectors::sap_idoc

@@ -138,6 +138,24 @@ class IdocReader {
 Result<std::unique_ptr<IdocReader>> open_idoc_reader(const std::string& path,
                                                      const ReaderOptions& options);
 
+// As open_idoc_reader, over IDoc-XML bytes in memory (an HTTP post's body)
+// instead of a file; `bytes` must outlive the reader, and IdocItem offsets
+// are offsets into it. kParseError if the bytes are not IDoc-XML (a flat
+// IDoc has no in-memory reader) or declare an unsupported encoding.
+Result<std::unique_ptr<IdocReader>> open_idoc_xml_reader(std::string_view bytes,
+                                                         const ReaderOptions& options);
+
+// Checks that `bytes` are one well-formed IDoc-XML document as SAP's XML
+// port sends it: a root element (the basic type, e.g. <INVOIC02>) holding
+// one or more <IDOC> elements and nothing else, or a single <IDOC> as root.
+// The IDocs themselves are left to the reader (a bad one is rejected alone).
+// OK, or kParseError whose Location names the line and, when the error lies
+// inside an IDoc, its number, segment and field; `source_name` goes into
+// Location::file. It parses the whole document, holding a few times the
+// size of `bytes` until it returns: for bodies within a size limit, not for
+// large files.
+Status check_idoc_xml_document(std::string_view bytes, const std::string& source_name);
+
 // The format of a file by its first bytes, or kParseError.
 Result<IdocFormat> sniff_format(std::string_view head, const std::string& source_name);
 
@@ -173,9 +191,12 @@ Result<RawRecord> make_record(Record data, const std::string& source_name, std::
 void finish_item(IdocItem& item, Result<RawRecord> result, std::string raw,
                  const std::string& source_name);
 
-// Readers for an already-opened file (used by open_idoc_reader).
+// Readers for an already-opened file (used by open_idoc_reader), and for
+// IDoc-XML in memory (used by open_idoc_xml_reader; `bytes` outlive it).
 std::unique_ptr<IdocReader> make_xml_reader(const std::string& path,
                                             const ReaderOptions& options, Status& error);
+std::unique_ptr<IdocReader> make_xml_memory_reader(std::string_view bytes,
+                                                   const ReaderOptions& options, Status& error);
 std::unique_ptr<IdocReader> make_flat_reader(const std::string& path,
                                              const ReaderOptions& options, IdocFormat format,
                                              Status& error);

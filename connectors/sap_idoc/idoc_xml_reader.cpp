@@ -209,14 +209,29 @@ void write_segment(const pugi::xml_node& node, const FieldSelection& selection,
   out.end();
 }
 
+// A read-only stream buffer over bytes the caller keeps alive: an HTTP
+// post's body is read where it lies, without a copy.
+class MemoryBuffer final : public std::streambuf {
+ public:
+  explicit MemoryBuffer(std::string_view bytes) {
+    char* begin = const_cast<char*>(bytes.data());  // only ever read
+    setg(begin, begin, begin + bytes.size());
+  }
+};
+
 class XmlIdocReader final : public IdocReader {
  public:
   XmlIdocReader(const std::string& path, const ReaderOptions& options, Status& error)
-      : in_(path, std::ios::binary), options_(options) {
-    if (!in_) {
+      : file_(path, std::ios::binary), in_(file_.rdbuf()), options_(options) {
+    if (!file_) {
       error = Status(ErrorCode::kIoError, "cannot open IDoc file " + path, where());
       return;
     }
+    error = read_prolog();
+  }
+
+  XmlIdocReader(std::string_view bytes, const ReaderOptions& options, Status& error)
+      : memory_(bytes), in_(&memory_), options_(options) {
     error = read_prolog();
   }
 
@@ -492,7 +507,9 @@ class XmlIdocReader final : public IdocReader {
     return make_record(std::move(data), options_.source_name, line);
   }
 
-  std::ifstream in_;
+  std::ifstream file_;   // when reading a file
+  MemoryBuffer memory_{std::string_view()};  // when reading bytes in memory
+  std::istream in_;      // over one of them
   ReaderOptions options_;
   SelectionCache selections_{options_};
   RecordBuilder builder_;
@@ -511,9 +528,117 @@ class XmlIdocReader final : public IdocReader {
 
 }  // namespace
 
+namespace {
+
+// The offset of the first "</IDOC>" (blanks allowed before '>') at or after
+// `from`, not "</IDOCTYP>"; npos if none.
+std::size_t idoc_close_tag(std::string_view bytes, std::size_t from) {
+  for (std::size_t q = bytes.find("</IDOC", from); q != std::string_view::npos;
+       q = bytes.find("</IDOC", q + 1)) {
+    std::size_t k = q + 6;
+    while (k < bytes.size() && std::isspace(static_cast<unsigned char>(bytes[k]))) ++k;
+    if (k < bytes.size() && bytes[k] == '>') return q;
+  }
+  return std::string_view::npos;
+}
+
+// Where the byte at `offset` of a document lies: its line and, when it is
+// inside an <IDOC> element, the IDoc's number and the segment and field.
+Location place_in_document(std::string_view bytes, std::size_t offset,
+                           const std::string& source_name) {
+  offset = std::min(offset, bytes.size());
+  Location at = Location::in_file(source_name);
+  at.line = 1 + count_newlines(bytes.data(), offset);
+  // The last "<IDOC" tag that starts before it, if no "</IDOC" closes it
+  // before it.
+  std::size_t open = std::string_view::npos;
+  for (std::size_t from = offset; from > 0;) {
+    const std::size_t q = bytes.rfind("<IDOC", from - 1);
+    if (q == std::string_view::npos) break;
+    if (q + 5 < bytes.size() && ends_tag_name(bytes[q + 5])) {
+      open = q;
+      break;
+    }
+    from = q;
+  }
+  if (open == std::string_view::npos) return at;
+  const std::size_t close = idoc_close_tag(bytes, open);
+  if (close < offset) return at;
+  const std::string_view idoc =
+      bytes.substr(open, close == std::string_view::npos ? close : close - open);
+  at.record = element_text_in(idoc, "DOCNUM", 32);
+  element_at(idoc, offset - open, at);
+  return at;
+}
+
+std::size_t node_offset(const pugi::xml_node& node) {
+  const std::ptrdiff_t off = node.offset_debug();
+  return off > 0 ? static_cast<std::size_t>(off) : 0;
+}
+
+}  // namespace
+
+Status check_idoc_xml_document(std::string_view bytes, const std::string& source_name) {
+  pugi::xml_document doc;
+  const pugi::xml_parse_result result =
+      doc.load_buffer(bytes.data(), bytes.size(), kParseOptions | pugi::parse_embed_pcdata,
+                      pugi::encoding_auto);
+  if (!result) {
+    const std::size_t off = static_cast<std::size_t>(std::max<std::ptrdiff_t>(result.offset, 0));
+    return Status(ErrorCode::kParseError,
+                  std::string("malformed XML: ") + result.description() + " at byte " +
+                      std::to_string(off),
+                  place_in_document(bytes, off, source_name));
+  }
+  pugi::xml_node root;
+  for (pugi::xml_node top : doc.children()) {
+    if (top.type() != pugi::node_element) continue;
+    if (root) {
+      return Status(ErrorCode::kParseError,
+                    "a second root element <" + printable(top.name()) + "> after <" +
+                        printable(root.name()) + ">: an IDoc-XML document has one root",
+                    place_in_document(bytes, node_offset(top), source_name));
+    }
+    root = top;
+  }
+  const std::string_view name = root.name();
+  const std::size_t colon = name.find(':');
+  const std::string_view local = colon == std::string_view::npos ? name : name.substr(colon + 1);
+  if (local == "Envelope") {
+    return Status(ErrorCode::kParseError,
+                  "the document is a SOAP envelope, not IDoc-XML: send plain IDoc-XML (clear "
+                  "\"SOAP Protocol\" in the XML HTTP port, transaction WE21)",
+                  place_in_document(bytes, node_offset(root), source_name));
+  }
+  if (name == "IDOC") return Status::ok();
+  bool any = false;
+  for (pugi::xml_node child : root.children()) {
+    if (child.type() != pugi::node_element) continue;
+    if (std::string_view(child.name()) != "IDOC") {
+      return Status(ErrorCode::kParseError,
+                    "element <" + printable(child.name()) + "> in the root <" + printable(name) +
+                        ">: an IDoc-XML document holds only <IDOC> elements there",
+                    place_in_document(bytes, node_offset(child), source_name));
+    }
+    any = true;
+  }
+  if (!any) {
+    return Status(ErrorCode::kParseError,
+                  "no <IDOC> element in the root <" + printable(name) +
+                      ">: not an IDoc-XML document",
+                  place_in_document(bytes, node_offset(root), source_name));
+  }
+  return Status::ok();
+}
+
 std::unique_ptr<IdocReader> make_xml_reader(const std::string& path, const ReaderOptions& options,
                                             Status& error) {
   return std::make_unique<XmlIdocReader>(path, options, error);
+}
+
+std::unique_ptr<IdocReader> make_xml_memory_reader(std::string_view bytes,
+                                                   const ReaderOptions& options, Status& error) {
+  return std::make_unique<XmlIdocReader>(bytes, options, error);
 }
 
 }  // namespace arsync::connectors::sap_idoc

@@ -1,5 +1,6 @@
 // The sap_idoc connector type: reads SAP IDoc files (IDoc-XML and flat) from
-// a file-drop folder. Registered by register_builtin_connectors().
+// a file-drop folder, and takes IDoc-XML that SAP's XML-HTTP port posts
+// (routes(), see idoc_http.h). Registered by register_builtin_connectors().
 //
 // Settings (published as ConnectorType::config_keys):
 //   inbound_dir     where senders drop files (required)
@@ -11,6 +12,8 @@
 //   batch_size      IDocs per batch, default 500
 //   segments_dir    flat-file segment layouts (default: the shipped
 //                   mappings/sap_idoc/segments)
+//   http_inbound    serve POST /sap/idoc/<system> (SAP's XML-HTTP port,
+//                   idoc_http.h) when the host can commit posts; default true
 //
 // pull(): resumes files left in processing/ first, then claims new files in
 // name order; each batch's cursor is {"file": name, "idocs": n, "archive":

@@ -10,7 +10,9 @@
 //   reader's contract in idoc_reader.h), at the same offsets;
 // - an item's byte range lies inside the file, and a record keeps those bytes;
 // - what is stored for a record dumps as strict JSON (invariants.h);
-// - the mapping gives the same document for the whole and the cut record.
+// - the mapping gives the same document for the whole and the cut record;
+// - IDoc-XML read from memory (an HTTP post's body) gives the file reader's
+//   items, and the whole-document check of a post returns without throwing.
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -30,8 +32,9 @@ using namespace arsync::connectors::sap_idoc;
 
 std::unique_ptr<IdocReader> open_reader(const std::string& path, const ReaderOptions& options) {
   Status error;
-  std::unique_ptr<IdocReader> reader = ARSYNC_FUZZ_FLAT ? make_flat_reader(path, options, error)
-                                                        : make_xml_reader(path, options, error);
+  std::unique_ptr<IdocReader> reader =
+      ARSYNC_FUZZ_FLAT ? make_flat_reader(path, options, IdocFormat::kFlat, error)
+                       : make_xml_reader(path, options, error);
   return error.is_ok() ? std::move(reader) : nullptr;
 }
 
@@ -72,6 +75,30 @@ void check_item(const IdocItem& whole, const IdocItem& selected, std::string_vie
   }
 }
 
+// The memory reader's item `m` against the file reader's `f`.
+void check_same_item(const Result<std::optional<IdocItem>>& f,
+                     const Result<std::optional<IdocItem>>& m) {
+  ARSYNC_FUZZ_CHECK(f.is_ok() == m.is_ok() && f.status().to_string() == m.status().to_string(),
+                    "file: " + f.status().to_string() + " / memory: " + m.status().to_string());
+  if (!f.is_ok()) return;
+  ARSYNC_FUZZ_CHECK(f->has_value() == m->has_value(), "the file or the memory reader ended first");
+  if (!f->has_value()) return;
+  const IdocItem& a = **f;
+  const IdocItem& b = **m;
+  ARSYNC_FUZZ_CHECK(a.offset == b.offset && a.length == b.length,
+                    where(a) + " from the file, " + where(b) + " from memory");
+  ARSYNC_FUZZ_CHECK(a.record.has_value() == b.record.has_value(), where(a) + " file vs memory");
+  if (a.record) {
+    ARSYNC_FUZZ_CHECK(a.record->raw == b.record->raw &&
+                          a.record->data.to_json_text() == b.record->data.to_json_text(),
+                      where(a) + " read differently from memory");
+  } else {
+    ARSYNC_FUZZ_CHECK(a.rejected->error.to_string() == b.rejected->error.to_string(),
+                      where(a) + ": " + a.rejected->error.to_string() + " / memory: " +
+                          b.rejected->error.to_string());
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -95,11 +122,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::unique_ptr<IdocReader> b = open_reader(file.path(), selected);
     ARSYNC_FUZZ_CHECK((a == nullptr) == (b == nullptr), "one of two readers opened");
     if (!a) return 0;
+    std::unique_ptr<IdocReader> memory;
+    if (!ARSYNC_FUZZ_FLAT) {
+      (void)check_idoc_xml_document(bytes, whole.source_name);
+      Result<std::unique_ptr<IdocReader>> opened = open_idoc_xml_reader(bytes, whole);
+      if (opened.is_ok()) memory = std::move(opened).value();
+    }
     for (;;) {
       Result<std::optional<IdocItem>> x = a->next();
       Result<std::optional<IdocItem>> y = b->next();
       ARSYNC_FUZZ_CHECK(x.is_ok() == y.is_ok(), x.status().to_string() + " / " +
                                                     y.status().to_string());
+      if (memory) check_same_item(x, memory->next());
       if (!x) return 0;
       ARSYNC_FUZZ_CHECK(x->has_value() == y->has_value(), "one reader ended first");
       if (!x->has_value()) return 0;

@@ -347,16 +347,7 @@ class StoreSink : public RecordSink {
     b.cursor_key = "files";
     b.cursor = batch.cursor;
     for (RejectedRecord& r : batch.rejected) {
-      store::QuarantineEntry q;
-      q.system = "sap-ecc";
-      q.entity = r.entity;
-      q.external_id = r.external_id;
-      q.source = r.error.where().file;
-      q.error = r.error.to_string();
-      q.location = r.error.where().to_string();
-      q.raw = std::move(r.raw);
-      q.at = clock_.now();
-      b.quarantined.push_back(std::move(q));
+      b.quarantined.push_back(testing::quarantine_entry(std::move(r), "sap-ecc", clock_.now()));
     }
     return store_.commit_batch(b, clock_.now()).status();
   }

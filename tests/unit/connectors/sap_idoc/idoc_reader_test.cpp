@@ -17,10 +17,8 @@ const SegmentDefinitions& defs() {
   return d;
 }
 
-// Every item of the file, read with `options` (source_name is the path).
-std::vector<IdocItem> read_items(const std::string& path, ReaderOptions options) {
-  options.source_name = path;
-  auto reader = open_idoc_reader(path, options);
+// Every item `reader` gives.
+std::vector<IdocItem> drain(Result<std::unique_ptr<IdocReader>> reader) {
   EXPECT_TRUE(reader.is_ok()) << reader.status().to_string();
   std::vector<IdocItem> items;
   if (!reader.is_ok()) return items;
@@ -31,6 +29,12 @@ std::vector<IdocItem> read_items(const std::string& path, ReaderOptions options)
     items.push_back(std::move(**item));
   }
   return items;
+}
+
+// Every item of the file, read with `options` (source_name is the path).
+std::vector<IdocItem> read_items(const std::string& path, ReaderOptions options) {
+  options.source_name = path;
+  return drain(open_idoc_reader(path, options));
 }
 
 // Every item of the file, with IDocs limited to 20,000 bytes.
@@ -905,6 +909,78 @@ TEST(IdocReaderDepth, FlatSegmentsNestedPastTheLimitAreRejected) {
             "segments are nested more than 512 levels deep (the limit)");
   EXPECT_EQ(items[0].rejected->error.where().field, "PSGNUM");
   EXPECT_EQ(items[0].rejected->error.where().line, 514);
+}
+
+// Every item of `bytes` read in memory, as a file named `name` would be.
+std::vector<IdocItem> read_memory(const std::string& bytes, const std::string& name) {
+  ReaderOptions options;
+  options.source_name = name;
+  return drain(open_idoc_xml_reader(bytes, options));
+}
+
+TEST(IdocReader, MemoryReaderGivesTheFileReadersItems) {
+  for (const char* name : {"invoic02_three.xml", "invoic02_malformed.xml", "invoic02_latin1.xml",
+                           "remadv_pexr2002.xml", "invoic02_truncated.xml"}) {
+    const std::string path = fixture(name);
+    const std::string bytes = read_all(path);
+    auto file = read_file(path);
+    auto memory = read_memory(bytes, path);
+    ASSERT_EQ(file.size(), memory.size()) << name;
+    ASSERT_FALSE(file.empty()) << name;
+    for (std::size_t i = 0; i < file.size(); ++i) {
+      EXPECT_EQ(file[i].offset, memory[i].offset) << name << " " << i;
+      EXPECT_EQ(file[i].length, memory[i].length) << name << " " << i;
+      ASSERT_EQ(bool(file[i].record), bool(memory[i].record)) << name << " " << i;
+      if (file[i].record) {
+        EXPECT_EQ(file[i].record->data.to_json_text(), memory[i].record->data.to_json_text());
+        EXPECT_EQ(file[i].record->raw, memory[i].record->raw);
+        EXPECT_EQ(file[i].record->raw_ref.file, memory[i].record->raw_ref.file);
+      } else {
+        EXPECT_EQ(file[i].rejected->error.to_string(), memory[i].rejected->error.to_string());
+        EXPECT_EQ(file[i].rejected->raw, memory[i].rejected->raw);
+      }
+    }
+  }
+}
+
+TEST(IdocReader, MemoryReaderTakesOnlyXml) {
+  auto reader = open_idoc_xml_reader(read_all(fixture("invoic02_three.txt")), ReaderOptions{});
+  ASSERT_FALSE(reader.is_ok());
+  EXPECT_EQ(reader.status().code(), ErrorCode::kParseError);
+  EXPECT_NE(reader.status().message().find("expected IDoc-XML, found a flat IDoc file"),
+            std::string::npos);
+}
+
+TEST(IdocXmlDocument, PacketAndSingleIdocPass) {
+  const std::string p = read_all(fixture("invoic02_three.xml"));
+  EXPECT_TRUE(check_idoc_xml_document(p, "post").is_ok());
+  const std::size_t a = p.find("<IDOC "), z = p.find("</IDOC>") + 7;
+  EXPECT_TRUE(check_idoc_xml_document(p.substr(a, z - a), "post").is_ok());
+  EXPECT_TRUE(check_idoc_xml_document(read_all(fixture("invoic02_latin1.xml")), "post").is_ok());
+}
+
+TEST(IdocXmlDocument, MalformedXmlNamesLineIdocSegmentAndField) {
+  const std::string bytes = read_all(fixture("invoic02_malformed.xml"));
+  Status s = check_idoc_xml_document(bytes, "post");
+  ASSERT_FALSE(s.is_ok());
+  EXPECT_EQ(s.code(), ErrorCode::kParseError);
+  const std::size_t at = bytes.find("</BELNRX>");
+  EXPECT_EQ(s.message(), "malformed XML: Start-end tags mismatch at byte " + std::to_string(at + 2));
+  EXPECT_EQ(s.where().file, "post");
+  EXPECT_EQ(s.where().line,
+            1 + std::count(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(at), '\n'));
+  EXPECT_EQ(s.where().record, "0000000000451235");
+  EXPECT_EQ(s.where().segment, "E1EDK01");
+  EXPECT_EQ(s.where().field, "BELNR");
+}
+
+TEST(IdocXmlDocument, ErrorOutsideAnIdocNamesOnlyTheLine) {
+  // <X> is never closed: the mismatch is found at </INVOIC02>.
+  Status s = check_idoc_xml_document("<INVOIC02>\n<IDOC BEGIN=\"1\"></IDOC>\n<X>\n</INVOIC02>", "post");
+  ASSERT_FALSE(s.is_ok());
+  EXPECT_EQ(s.where().line, 4);
+  EXPECT_EQ(s.where().record, "");
+  EXPECT_EQ(s.where().segment, "");
 }
 
 }  // namespace

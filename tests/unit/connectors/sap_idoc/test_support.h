@@ -18,6 +18,7 @@
 #include "arsync/record.h"
 #include "connector/registry.h"
 #include "sap_idoc.h"
+#include "arsync/store/quarantine_entry.h"
 
 namespace arsync::connectors::sap_idoc::testing {
 
@@ -67,6 +68,21 @@ inline std::unique_ptr<Connector> make_connector(const std::string& dir, const n
   auto c = type.create(ctx);
   EXPECT_TRUE(c.is_ok()) << c.status().to_string();
   return c.is_ok() ? std::move(c).value() : nullptr;
+}
+
+// The quarantine row for a rejected record, as the engine makes it.
+inline store::QuarantineEntry quarantine_entry(RejectedRecord r, const std::string& system,
+                                               Instant at) {
+  store::QuarantineEntry q;
+  q.system = system;
+  q.entity = std::move(r.entity);
+  q.external_id = std::move(r.external_id);
+  q.source = r.error.where().file;
+  q.error = r.error.to_string();
+  q.location = r.error.where().to_string();
+  q.raw = std::move(r.raw);
+  q.at = at;
+  return q;
 }
 
 // A fresh folder under /tmp, removed with its contents on destruction.
