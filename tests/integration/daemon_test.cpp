@@ -14,7 +14,16 @@
 #include <regex>
 #include <thread>
 
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/StreamCopier.h>
 #include <nlohmann/json.hpp>
+
+#include <random>
+#include <sstream>
+
+#include "arsync/model/sha256.h"
 
 #include "daemon_process.h"
 #include "demo_env.h"
@@ -57,9 +66,9 @@ struct Started {
   fs::path log;
 };
 
-Started start_daemon(const DemoEnv& env) {
+Started start_daemon(const DemoEnv& env, const std::string& log_name = "daemon.log") {
   Started s;
-  s.log = env.root() / "daemon.log";
+  s.log = env.root() / log_name;
   s.process = std::make_unique<DaemonProcess>(
       kArsyncd, std::vector<std::string>{"--config", (env.root() / "arsync.json").string()},
       s.log.string());
@@ -128,10 +137,10 @@ TEST(DaemonReload, AGoodConfigOnSighupIsTakenIntoUse) {
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status << read_file(d.log);
 }
 
-// One IDoc-XML file of `count` invoices for sap-ecc.
-std::string big_xml_file(int count) {
+// One IDoc-XML file of `count` invoices for sap-ecc, numbered from `first`.
+std::string big_xml_file(int count, int first = 0) {
   std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<INVOIC02>\n";
-  for (int i = 0; i < count; ++i) {
+  for (int i = first; i < first + count; ++i) {
     stream_detail::Invoice v;
     v.docnum = stream_detail::pad(7000000 + i, 16);
     v.belnr = stream_detail::pad(95000000 + i, 10);
@@ -223,6 +232,192 @@ TEST(DaemonHttp, TheListenerRunsWhenTheConfigHasAnHttpSection) {
   EXPECT_GT(std::stoi(port[1]), 0);
   const int status = terminate(*d.process);
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status << read_file(d.log);
+}
+
+// ---- SAP IDoc over HTTP, end to end ----------------------------------------
+
+const char kToken[] = "test-token-4f1c9e";
+
+struct Answer {
+  int status = -1;  // -1: no answer (connection reset, closed)
+  std::string body;
+  std::string error;
+};
+
+Answer post(int port, const std::string& path, const std::string& body,
+            const std::string& token = kToken, const std::string& extra_header = "") {
+  Answer a;
+  try {
+    Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(port));
+    session.setTimeout(Poco::Timespan(20, 0));
+    Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_POST, path,
+                                   Poco::Net::HTTPMessage::HTTP_1_1);
+    request.setContentType("application/xml");
+    request.setContentLength(static_cast<std::streamsize>(body.size()));
+    if (!token.empty()) request.set("Authorization", "Bearer " + token);
+    if (!extra_header.empty()) request.set("X-Padding", extra_header);
+    session.sendRequest(request) << body;
+    Poco::Net::HTTPResponse response;
+    std::istream& in = session.receiveResponse(response);
+    std::ostringstream text;
+    Poco::StreamCopier::copyStream(in, text);
+    a.status = static_cast<int>(response.getStatus());
+    a.body = text.str();
+  } catch (const std::exception& e) {
+    a.error = e.what();
+  }
+  return a;
+}
+
+// The demo config with a listener on any free port, small limits, and a
+// secrets file holding kToken's hash.
+void configure_http(DemoEnv& env) {
+  const fs::path secrets = env.root() / "secrets.json";
+  write_file(secrets, R"({"http": {"tokens": {"sap-po": ")" + sha256_hex(kToken) + R"("}}})");
+  ::chmod(secrets.c_str(), 0600);
+  env.write_config(with_key(
+      env.config_text(),
+      R"("http": {"listen": "127.0.0.1:0", "max_body_bytes": 200000, "max_header_bytes": 4096},
+         "secrets_file": ")" + secrets.string() + R"(")"));
+}
+
+int port_of(const fs::path& log, std::size_t from = 0) {
+  const std::size_t at = wait_for_log(log, "event=http_listening", from);
+  if (at == std::string::npos) return 0;
+  std::smatch m;
+  const std::string line = read_file(log).substr(at, 200);
+  return std::regex_search(line, m, std::regex(" port=([0-9]+)")) ? std::stoi(m[1]) : 0;
+}
+
+std::int64_t documents_with_prefix(const DemoEnv& env) {
+  SQLite::Database db((env.root() / "var" / "arsync.db").string(), SQLite::OPEN_READONLY);
+  return db.execAndGet("SELECT COUNT(*) FROM documents WHERE external_id LIKE '0095%'").getInt64();
+}
+
+TEST(DaemonHttp, AnIdocPostIsAnswered200OnceCommittedAndARepostStoresNothingTwice) {
+  DemoEnv env;
+  configure_http(env);
+  Started d = start_daemon(env);
+  const int port = port_of(d.log);
+  ASSERT_GT(port, 0) << read_file(d.log);
+  const std::string body = big_xml_file(3);
+
+  Answer first = post(port, "/sap/idoc/sap-ecc", body);
+  ASSERT_EQ(first.status, 200) << first.body << first.error << read_file(d.log);
+  // Committed before the answer: a second connection sees all three now.
+  EXPECT_EQ(documents_with_prefix(env), 3);
+  EXPECT_NE(first.body.find("3 stored"), std::string::npos) << first.body;
+
+  Answer again = post(port, "/sap/idoc/sap-ecc", body);  // SAP resends
+  ASSERT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(documents_with_prefix(env), 3);
+
+  // The raw bytes are kept: each document's reference points at its IDoc in
+  // an archive file holding the post.
+  {
+    SQLite::Database db((env.root() / "var" / "arsync.db").string(), SQLite::OPEN_READONLY);
+    SQLite::Statement q(db, "SELECT raw_file, raw_offset, raw_length FROM documents "
+                            "WHERE external_id LIKE '0095%' ORDER BY external_id LIMIT 1");
+    ASSERT_TRUE(q.executeStep());
+    const std::string archived = read_file(q.getColumn(0).getString());
+    EXPECT_EQ(archived, body);
+    const std::string idoc = archived.substr(static_cast<std::size_t>(q.getColumn(1).getInt64()),
+                                             static_cast<std::size_t>(q.getColumn(2).getInt64()));
+    EXPECT_TRUE(idoc.starts_with("<IDOC")) << idoc.substr(0, 80);
+  }
+  const int status = terminate(*d.process);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+}
+
+TEST(DaemonHttp, MalformedUnauthenticatedAndOversizedPostsAreRefusedWithTheirStatus) {
+  DemoEnv env;
+  configure_http(env);
+  Started d = start_daemon(env);
+  const int port = port_of(d.log);
+  ASSERT_GT(port, 0) << read_file(d.log);
+  std::string malformed = big_xml_file(2);
+  malformed.replace(malformed.rfind("</ZTERM>"), 8, "</ZTERMX>");
+
+  const Answer bad = post(port, "/sap/idoc/sap-ecc", malformed);
+  EXPECT_EQ(bad.status, 400) << bad.body;
+  EXPECT_NE(bad.body.find("line"), std::string::npos) << bad.body;
+  const Answer anonymous = post(port, "/sap/idoc/sap-ecc", big_xml_file(1), "");
+  EXPECT_EQ(anonymous.status, 401) << anonymous.body;
+  const Answer wrong = post(port, "/sap/idoc/sap-ecc", big_xml_file(1), "not-the-token");
+  EXPECT_EQ(wrong.status, 401) << wrong.body;
+  const Answer huge = post(port, "/sap/idoc/sap-ecc", big_xml_file(400));
+  EXPECT_EQ(huge.status, 413) << huge.body << huge.error;
+  const Answer big_head = post(port, "/sap/idoc/sap-ecc", big_xml_file(1), kToken,
+                               std::string(8000, 'x'));
+  EXPECT_EQ(big_head.status, 431) << big_head.body << big_head.error;
+  const Answer nowhere = post(port, "/sap/idoc/no-such-system", big_xml_file(1));
+  EXPECT_EQ(nowhere.status, 404) << nowhere.body;
+  EXPECT_EQ(documents_with_prefix(env), 0);
+  // One log line per request, without the token.
+  const std::string log = read_file(d.log);
+  EXPECT_NE(log.find("event=http_request method=POST path=/sap/idoc/sap-ecc status=401"),
+            std::string::npos)
+      << log;
+  EXPECT_EQ(log.find(kToken), std::string::npos);
+  (void)terminate(*d.process);
+}
+
+// SIGKILL at random moments after a post was sent: whatever the sender
+// saw, a 200 means stored, and after a restart the re-post is answered 200
+// and the IDocs are stored once.
+TEST(DaemonHttp, KillDuringAPostLeavesTheSenderWithAnErrorOrAnAnswerAndTheRepostStoresOnce) {
+  DemoEnv env;
+  configure_http(env);
+  std::mt19937 random(std::random_device{}());
+  int killed_before_answer = 0;
+  for (int round = 0; round < 8; ++round) {
+    const std::string body = big_xml_file(20, 1000 * round);
+    const std::int64_t expected = 20 * (round + 1);
+    {
+      Started d = start_daemon(env, "kill-" + std::to_string(round) + ".log");
+      const int port = port_of(d.log);
+      ASSERT_GT(port, 0) << read_file(d.log);
+      Answer answer;
+      std::thread sender([&] { answer = post(port, "/sap/idoc/sap-ecc", body); });
+      std::this_thread::sleep_for(std::chrono::microseconds(random() % 6000));
+      (void)d.process->kill_now();
+      sender.join();
+      if (answer.status == 200) {
+        EXPECT_EQ(documents_with_prefix(env), expected) << "answered 200 but not stored";
+      } else {
+        ++killed_before_answer;
+        EXPECT_EQ(answer.status, -1) << answer.body;
+      }
+    }
+    Started d = start_daemon(env, "again-" + std::to_string(round) + ".log");
+    const int port = port_of(d.log);
+    ASSERT_GT(port, 0) << read_file(d.log);
+    const Answer again = post(port, "/sap/idoc/sap-ecc", body);
+    ASSERT_EQ(again.status, 200) << again.body << again.error;
+    EXPECT_EQ(documents_with_prefix(env), expected);
+    (void)terminate(*d.process);
+  }
+  EXPECT_GT(killed_before_answer, 0) << "no kill landed before an answer: the test tested nothing";
+}
+
+TEST(DaemonWake, AFileDroppedIntoAnIdleDaemonsFolderIsPulledWithinASecond) {
+  DemoEnv env;
+  // An hour between pulls: only the folder's wake can explain a pull.
+  env.write_config(with_key(env.config_text(), R"("interval_seconds": 3600)"));
+  Started d = start_daemon(env);
+  ASSERT_NE(wait_for_log(d.log, "event=reconcile_done"), std::string::npos) << read_file(d.log);
+  const fs::path ecc = env.root() / "inbound" / "sap-ecc";
+  fs::copy_file(fs::path(ARSYNC_SOURCE_DIR) / "packaging/demo/inbound/sap-ecc/ECC_INVOIC_20261124_221500.xml",
+                ecc / ".ECC.xml");
+  const auto dropped = std::chrono::steady_clock::now();
+  fs::rename(ecc / ".ECC.xml", ecc / "ECC_INVOIC_20261124_221500.xml");
+  while (documents_in(env) < 6 && std::chrono::steady_clock::now() - dropped < seconds(10)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - dropped).count();
+  EXPECT_EQ(documents_in(env), 6);
+  EXPECT_LT(took, 1.0) << read_file(d.log);
+  (void)terminate(*d.process);
 }
 
 }  // namespace
