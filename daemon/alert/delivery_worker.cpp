@@ -1,5 +1,7 @@
 #include "arsync/alert/delivery_worker.h"
 
+#include <pthread.h>
+
 #include "arsync/log/log.h"
 
 namespace arsync::alert {
@@ -15,7 +17,10 @@ Result<std::unique_ptr<MailDeliveryWorker>> MailDeliveryWorker::start(
   if (!recovered) return recovered.status();
   std::unique_ptr<MailDeliveryWorker> worker(new MailDeliveryWorker(
       std::move(config), std::move(store).value(), std::move(transport).value(), clock, poll));
-  worker->thread_ = std::thread([w = worker.get()] { w->run(); });
+  worker->thread_ = std::thread([w = worker.get()] {
+    pthread_setname_np(pthread_self(), "arsync-mail");
+    w->run();
+  });
   return worker;
 }
 

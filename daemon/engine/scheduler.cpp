@@ -4,6 +4,8 @@
 // own condition variable so that a wake wakes only its thread.
 #include "arsync/engine/scheduler.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <exception>
 #include <set>
@@ -70,7 +72,10 @@ void Scheduler::start() {
   for (auto& slot : slots_) {
     slot->due = options_.run_at_start ? now : now + slot->interval;
     Slot& s = *slot;
-    s.thread = std::thread([this, &s] { loop(s); });
+    s.thread = std::thread([this, &s] {
+      pthread_setname_np(pthread_self(), "arsync-pull");
+      loop(s);
+    });
   }
 }
 

@@ -1,5 +1,7 @@
 #include "arsync/service/daemon.h"
 
+#include <pthread.h>
+
 #include <condition_variable>
 #include <filesystem>
 #include <mutex>
@@ -183,7 +185,10 @@ Result<std::unique_ptr<Daemon::Runtime>> Daemon::launch(const Config& config) {
   rt->engine = std::move(eng).value();
   if (options_.once) return rt;
 
-  rt->follow_up = std::thread([r] { r->follow_up_loop(); });
+  rt->follow_up = std::thread([r] {
+    pthread_setname_np(pthread_self(), "arsync-followup");
+    r->follow_up_loop();
+  });
   rt->scheduler->start();
 
   // ---- listener
