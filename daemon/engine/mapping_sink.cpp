@@ -24,19 +24,6 @@ BatchMapper::BatchMapper(std::string system, const mapping::MappingSet& mappings
     : system_(std::move(system)), mappings_(mappings), clock_(clock) {}
 
 Status BatchMapper::map(RecordBatch& batch, MappedBatch& into, bool hash_now) const {
-  if (!batch.deletions.empty()) {
-    // TODO(issue 11): the store has no operation yet that marks a document
-    // deleted at its source. Refused rather than dropped: the connector
-    // stops, its cursor stays before the deletion, nothing is lost.
-    const DeletedRecord& d = batch.deletions.front();
-    Location at;
-    at.file = d.source;
-    at.record = d.external_id;
-    return Status(ErrorCode::kUnimplemented,
-                  "record " + d.entity + " " + d.external_id +
-                      " was deleted at its source, and this arsync cannot store deletions yet",
-                  at);
-  }
   const Instant now = clock_.now();
   // Field values are built only when debug lines are written: this is the
   // per-record path.
@@ -117,6 +104,14 @@ Status BatchMapper::map(RecordBatch& batch, MappedBatch& into, bool hash_now) co
     rec.data = Record();
     rec.raw = std::string();
   }
+  for (DeletedRecord& d : batch.deletions) {
+    if (debug) {
+      log::debug(system_, "record_deleted",
+                 {{"entity", d.entity}, {"record", d.external_id}, {"source", d.source}});
+    }
+    out.deletions.push_back({std::move(d.entity), std::move(d.external_id)});
+  }
+  into.records += batch.deletions.size();
   for (RejectedRecord& r : batch.rejected) {
     quarantine(r.entity, r.external_id, r.error.where().file, r.error, std::move(r.raw));
   }
@@ -209,6 +204,7 @@ bool MappingSink::settle_oldest() {
   totals_.updated += outcome->updated;
   totals_.unchanged += outcome->unchanged;
   totals_.quarantined += outcome->quarantined;
+  totals_.deleted += outcome->deleted;
   totals_.skipped += s.skipped;
   return true;
 }

@@ -245,6 +245,7 @@ Result<CommitSummary> SyncEngine::commit(const std::string& name, RecordBatch ba
   if (!outcome) return outcome.status();
   summary.stored = outcome->inserted + outcome->updated + outcome->unchanged;
   summary.quarantined = outcome->quarantined;
+  summary.deleted = outcome->deleted;
   log::info(name, "records_committed",
             {{"records", std::to_string(summary.records)},
              {"inserted", std::to_string(outcome->inserted)},
@@ -266,6 +267,7 @@ void SyncEngine::report_pull(const SystemRun& run) {
                {"updated", std::to_string(run.updated)},
                {"unchanged", std::to_string(run.unchanged)},
                {"quarantined", std::to_string(run.quarantined)},
+               {"deleted", std::to_string(run.deleted)},
                {"skipped", std::to_string(run.skipped)},
                {"seconds", format_seconds(run.seconds)}});
   }
@@ -301,8 +303,18 @@ void SyncEngine::reconcile(CycleReport& report) {
   const std::size_t chunk = std::max<std::size_t>(1, options_.reconcile_chunk);
   Result<reconcile::RunStats> stats = reconcile::RunStats{};
   while (!stop_) {
+    // One transaction per chunk: one fsync for `chunk` groups, not two per
+    // group (each group's own writes stay all or nothing inside it).
     Result<reconcile::RunStats> part = on_writer<reconcile::RunStats>(
-        *writer_, [&](store::Store&) { return reconciler_->run_dirty(chunk); });
+        *writer_, [&](store::Store& s) -> Result<reconcile::RunStats> {
+          Result<reconcile::RunStats> run = reconcile::RunStats{};
+          Status committed = s.in_one_transaction([&] {
+            run = reconciler_->run_dirty(chunk);
+            return run.status();
+          });
+          if (!committed) return committed;
+          return run;
+        });
     if (!part) {
       stats = part.status();
       break;

@@ -448,6 +448,7 @@ Result<Document> Mapping::apply(const Record& record_in, const RecordMeta& meta)
   Document doc;
   doc.system = meta.system;
   doc.external_id = meta.external_id;
+  doc.entity = meta.entity;
   doc.version = meta.version;
   Value v;
 

@@ -68,7 +68,7 @@ void SqliteStore::mark_dirty_in_tx(GroupList groups, const std::string& due) {
 Status SqliteStore::mark_dirty(const std::vector<DirtyKey>& keys) {
   return guarded("mark_dirty", [&]() -> Status {
     if (keys.empty()) return Status::ok();
-    SQLite::Transaction tx(*db_, SQLite::TransactionBehavior::IMMEDIATE);
+    WriteTx tx(*db_);
     const std::int64_t seq = next_dirty_seq();
     SQLite::Statement& mark = statement(kMarkDirty);
     for (const DirtyKey& k : keys) {
@@ -130,7 +130,7 @@ Status SqliteStore::defer_dirty_key(const DirtyKey& key, const std::string& erro
 
 Status SqliteStore::mark_all_dirty(Instant now) {
   return guarded("mark_all_dirty", [&]() -> Status {
-    SQLite::Transaction tx(*db_, SQLite::TransactionBehavior::IMMEDIATE);
+    WriteTx tx(*db_);
     const std::int64_t seq = next_dirty_seq();
     StatementUse q(statement(kMarkAllDirty));
     q->bind(1, instant_text(now));

@@ -156,7 +156,7 @@ Result<FindingsOutcome> SqliteStore::apply_findings(DocumentKind kind,
     FindingsOutcome outcome;
     const std::string now_text = instant_text(now);
     std::set<std::string> seen;
-    SQLite::Transaction tx(*db_, SQLite::TransactionBehavior::IMMEDIATE);
+    WriteTx tx(*db_);
     for (const Finding& f : findings) {
       const std::string fp = fingerprint(f);
       seen.insert(fp);
@@ -312,7 +312,7 @@ Status SqliteStore::resolve_discrepancy(std::int64_t id, const std::string& acto
                                         const std::string& note, Instant now) {
   return guarded("resolve_discrepancy", [&]() -> Status {
     const std::string now_text = instant_text(now);
-    SQLite::Transaction tx(*db_, SQLite::TransactionBehavior::IMMEDIATE);
+    WriteTx tx(*db_);
     {
       StatementUse u(statement(kPersonResolve));
       u->bind(1, id);
@@ -331,7 +331,7 @@ Status SqliteStore::acknowledge_discrepancy(std::int64_t id, const std::string& 
                                             const std::string& note, Instant now) {
   return guarded("acknowledge_discrepancy", [&]() -> Status {
     const std::string now_text = instant_text(now);
-    SQLite::Transaction tx(*db_, SQLite::TransactionBehavior::IMMEDIATE);
+    WriteTx tx(*db_);
     {
       StatementUse u(statement(kAcknowledge));
       u->bind(1, id);

@@ -30,9 +30,9 @@ constexpr char kUpsertDocument[] =
     " document_number, match_key, customer_key, customer_name,"
     " amount, currency, open_amount, open_currency, tax_amount, tax_currency,"
     " issue_date, due_date, status, reference, terms, source_updated_at,"
-    " raw_file, raw_offset, raw_length, raw_sha256, updated_at, cancels)"
+    " raw_file, raw_offset, raw_length, raw_sha256, updated_at, cancels, entity)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,"
-    " ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27)"
+    " ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28)"
     " ON CONFLICT (system, kind, external_id) DO UPDATE SET"
     " version = excluded.version, content_hash = excluded.content_hash,"
     " document_number = excluded.document_number, match_key = excluded.match_key,"
@@ -45,7 +45,7 @@ constexpr char kUpsertDocument[] =
     " source_updated_at = excluded.source_updated_at, raw_file = excluded.raw_file,"
     " raw_offset = excluded.raw_offset, raw_length = excluded.raw_length,"
     " raw_sha256 = excluded.raw_sha256, updated_at = excluded.updated_at,"
-    " cancels = excluded.cancels,"
+    " cancels = excluded.cancels, entity = excluded.entity,"
     " previous_match_key = documents.match_key"
     " WHERE documents.content_hash <> excluded.content_hash"
     " AND NOT arsync_version_older(excluded.version, documents.version)";
@@ -71,6 +71,11 @@ constexpr char kApplyingGroups[] =
     " JOIN documents d ON d.id = a.document_id"
     " WHERE a.target_kind = ?1 AND a.target_match_key IN (SELECT value FROM json_each(?2))";
 
+// Every document kind, for lookups by (system, external_id) that the
+// (system, kind, external_id) key serves.
+#define ARSYNC_EVERY_KIND \
+  "kind IN ('customer', 'invoice', 'credit_memo', 'debit_memo', 'payment', 'refund', 'write_off')"
+
 // Cancellations: of the documents named in ?2 (a JSON array of external ids:
 // those a cancellation in the batch names, and those the batch wrote), the
 // ones some cancellation in system ?1 names become void, and their groups
@@ -80,8 +85,7 @@ constexpr char kApplyingGroups[] =
 // (system, kind, external_id) key serves the lookup.
 constexpr char kVoidCancelled[] =
     "UPDATE documents SET status = 'void', updated_at = ?3"
-    " WHERE system = ?1 AND kind IN ('customer', 'invoice', 'credit_memo', 'debit_memo',"
-    " 'payment', 'refund', 'write_off')"
+    " WHERE system = ?1 AND " ARSYNC_EVERY_KIND
     " AND external_id IN (SELECT c.cancels FROM documents c"
     "  WHERE c.system = ?1 AND c.cancels <> ''"
     "  AND c.cancels IN (SELECT value FROM json_each(?2)))"
@@ -100,7 +104,8 @@ constexpr char kPutCursor[] =
   "SELECT id, system, kind, external_id, version, document_number, match_key,"        \
   " customer_key, customer_name, amount, currency, open_amount, open_currency,"       \
   " tax_amount, tax_currency, issue_date, due_date, status, reference, terms,"        \
-  " source_updated_at, raw_file, raw_offset, raw_length, raw_sha256, cancels FROM documents "
+  " source_updated_at, raw_file, raw_offset, raw_length, raw_sha256, cancels, entity"        \
+  " FROM documents "
 
 constexpr char kFindGroup[] = ARSYNC_DOCUMENT_COLUMNS
     "WHERE kind = ?1 AND match_key = ?2 ORDER BY system, external_id";
@@ -117,6 +122,20 @@ constexpr char kFindByNumber[] = ARSYNC_DOCUMENT_COLUMNS
     "WHERE system = ?1 AND kind = ?2 AND document_number = ?3 ORDER BY external_id";
 
 #undef ARSYNC_DOCUMENT_COLUMNS
+
+// A record deleted at its source: its documents (of any kind: the source
+// names its record type, ?3, not the kind its mapping chose) become
+// 'deleted', and their groups are returned to mark dirty. The content hash
+// is cleared, so the record sent again (restored at the source) is written.
+// Every kind is listed so that the (system, kind, external_id) key serves
+// the lookup.
+constexpr char kDeleteAtSource[] =
+    "UPDATE documents SET status = 'deleted', content_hash = '', updated_at = ?4"
+    " WHERE system = ?1 AND " ARSYNC_EVERY_KIND " AND external_id = ?2 AND entity = ?3"
+    " AND status <> 'deleted'"
+    " RETURNING kind, match_key";
+
+#undef ARSYNC_EVERY_KIND
 
 constexpr char kReadApplications[] =
     "SELECT target_kind, target_match_key, target_number, amount, currency,"
@@ -168,7 +187,7 @@ Result<std::vector<BatchOutcome>> SqliteStore::commit_batches(
     std::vector<BatchOutcome> outcomes;
     outcomes.reserve(batches.size());
     const std::string now_text = instant_text(now);
-    SQLite::Transaction tx(*db_, SQLite::TransactionBehavior::IMMEDIATE);
+    WriteTx tx(*db_);
     for (const DocumentBatch& batch : batches) outcomes.push_back(write_batch(batch, now, now_text));
     tx.commit();
     return outcomes;
@@ -240,6 +259,7 @@ BatchOutcome SqliteStore::write_batch(const DocumentBatch& batch, Instant now,
       u->bindNoCopy(25, doc.raw_ref.sha256);
       u->bindNoCopy(26, now_text);
       u->bindNoCopy(27, doc.cancels);
+      u->bindNoCopy(28, doc.entity);
       // Rowids start at 1, so a rowid other than 0 afterwards is this insert's.
       sqlite3_set_last_insert_rowid(db_->getHandle(), 0);
       if (u->exec() == 0) {
@@ -306,6 +326,19 @@ BatchOutcome SqliteStore::write_batch(const DocumentBatch& batch, Instant now,
     }
   }
 
+  for (const DocumentDeletion& gone : batch.deletions) {
+    StatementUse del(statement(kDeleteAtSource));
+    del->bindNoCopy(1, batch.system);
+    del->bindNoCopy(2, gone.external_id);
+    del->bindNoCopy(3, gone.entity);
+    del->bindNoCopy(4, now_text);
+    while (del->executeStep()) {
+      ++outcome.deleted;
+      dirty.emplace_back(del->getColumn(0).getString(), del->getColumn(1).getString());
+      changed_groups.emplace_back(del->getColumn(0).getString(), del->getColumn(1).getString());
+    }
+  }
+
   // Reverse rule: one lookup per kind for the batch's changed groups.
   SQLite::Statement& applying = statement(kApplyingGroups);
   for_each_kind(std::move(changed_groups), [&](const std::string& kind, const std::string& match_keys) {
@@ -366,6 +399,7 @@ std::vector<Document> SqliteStore::read_documents(SQLite::Statement& query) {
     d.raw_ref.length = static_cast<std::uint64_t>(query.getColumn(23).getInt64());
     d.raw_ref.sha256 = query.getColumn(24).getString();
     d.cancels = query.getColumn(25).getString();
+    d.entity = query.getColumn(26).getString();
     docs.push_back(std::move(d));
   }
   query.tryReset();

@@ -59,7 +59,7 @@ Result<std::int64_t> SqliteStore::enqueue_mail(const OutgoingMail& mail,
                                                Instant now) {
   return guarded("enqueue_mail", [&]() -> Result<std::int64_t> {
     const std::string now_text = instant_text(now);
-    SQLite::Transaction tx(*db_, SQLite::TransactionBehavior::IMMEDIATE);
+    WriteTx tx(*db_);
     std::int64_t id = 0;
     {
       StatementUse ins(statement(kInsertMail));

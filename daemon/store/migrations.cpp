@@ -281,13 +281,21 @@ CREATE TABLE credentials (
 ) WITHOUT ROWID;
 )sql";
 
-constexpr std::array<Migration, 6> kMigrations = {{
+// The source record type a document was mapped from ("Invoice", "INVOIC02"),
+// so that a record deleted at its source (which names its type and id, not
+// the document kind the mapping chose) finds its document.
+constexpr char kSourceEntity[] = R"sql(
+ALTER TABLE documents ADD COLUMN entity TEXT NOT NULL DEFAULT '';
+)sql";
+
+constexpr std::array<Migration, 7> kMigrations = {{
     {1, "initial schema", kInitialSchema},
     {2, "mail outbox state sending", kMailSending},
     {3, "quarantine fingerprint", kQuarantineFingerprint},
     {4, "failed group checks and pull outcomes", kFailedChecksAndPullOutcomes},
     {5, "cancellations void the document they cancel", kCancellations},
     {6, "drop documents.revision; encrypted credentials", kCredentials},
+    {7, "documents' source entity, for deletions at the source", kSourceEntity},
 }};
 
 }  // namespace

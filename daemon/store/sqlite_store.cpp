@@ -3,6 +3,8 @@
 // cursors and stats, which are one statement each.
 #include "sqlite_store.h"
 
+#include <optional>
+
 #include <fcntl.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
@@ -213,11 +215,31 @@ constexpr char kStatsCounts[] =
     " (SELECT count(*) FROM discrepancies WHERE status = 'resolved')";
 }  // namespace
 
+Status SqliteStore::in_one_transaction(const std::function<Status()>& work) {
+  if (sqlite3_get_autocommit(db_->getHandle()) == 0) return work();  // inside one already
+  std::optional<WriteTx> tx;
+  Status begun = guarded("begin transaction", [&] {
+    tx.emplace(*db_);
+    return Status::ok();
+  });
+  if (!begun) return begun;
+  Status done = work();
+  if (!done) return done;  // ~WriteTx rolls back
+  return guarded("commit transaction", [&] {
+    tx->commit();
+    return Status::ok();
+  });
+}
+
 Result<StoreStats> SqliteStore::stats() {
   return guarded("stats", [&]() -> Result<StoreStats> {
     StoreStats s;
-    // One read transaction, so the numbers are from one moment.
-    SQLite::Transaction tx(*db_, SQLite::TransactionBehavior::DEFERRED);
+    // One read transaction, so the numbers are from one moment (the
+    // caller's, inside in_one_transaction).
+    std::optional<SQLite::Transaction> tx;
+    if (sqlite3_get_autocommit(db_->getHandle()) != 0) {
+      tx.emplace(*db_, SQLite::TransactionBehavior::DEFERRED);
+    }
     {
       StatementUse q(statement(kStatsDocuments));
       while (q->executeStep()) {
@@ -236,7 +258,7 @@ Result<StoreStats> SqliteStore::stats() {
       s.acknowledged_discrepancies = q->getColumn(6).getInt64();
       s.resolved_discrepancies = q->getColumn(7).getInt64();
     }
-    tx.commit();
+    if (tx) tx->commit();
     return s;
   });
 }

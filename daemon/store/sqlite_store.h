@@ -11,6 +11,7 @@
 #pragma once
 
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <sqlite3.h>
 
 #include <exception>
 #include <functional>
@@ -39,6 +40,42 @@ class StatementUse {
 
  private:
   SQLite::Statement& s_;
+};
+
+// A write transaction: BEGIN IMMEDIATE, or, inside one already open (a
+// Store::in_one_transaction), a savepoint of it, so that each store method
+// stays all or nothing on its own and the caller's transaction commits them
+// together. Rolled back when destroyed before commit().
+class WriteTx {
+ public:
+  explicit WriteTx(SQLite::Database& db)
+      : db_(db), nested_(sqlite3_get_autocommit(db.getHandle()) == 0) {
+    db_.exec(nested_ ? "SAVEPOINT arsync_write" : "BEGIN IMMEDIATE");
+  }
+  ~WriteTx() {
+    if (done_) return;
+    try {
+      if (nested_) {
+        db_.exec("ROLLBACK TO arsync_write");
+        db_.exec("RELEASE arsync_write");
+      } else {
+        db_.exec("ROLLBACK");
+      }
+    } catch (const std::exception&) {  // the connection is broken: nothing to undo
+    }
+  }
+  WriteTx(const WriteTx&) = delete;
+  WriteTx& operator=(const WriteTx&) = delete;
+
+  void commit() {
+    db_.exec(nested_ ? "RELEASE arsync_write" : "COMMIT");
+    done_ = true;
+  }
+
+ private:
+  SQLite::Database& db_;
+  const bool nested_;
+  bool done_ = false;
 };
 
 // Thrown by the row readers when a stored value cannot be read back (an
@@ -128,6 +165,7 @@ class SqliteStore final : public Store {
   Status append_audit(const AuditEntry& entry) override;
   Result<std::vector<AuditEntry>> audit_log(std::size_t limit) override;
   Result<StoreStats> stats() override;
+  Status in_one_transaction(const std::function<Status()>& work) override;
 
   Status record_pull_outcome(const PullOutcome& outcome) override;
   Result<std::vector<PullOutcome>> pull_outcomes() override;

@@ -126,6 +126,7 @@ struct CommitSummary {
   std::size_t stored = 0;       // documents inserted, updated or unchanged
   std::size_t quarantined = 0;  // rejected, unmapped or failing to map
   std::size_t skipped = 0;      // left out by a mapping's "skip" rule
+  std::size_t deleted = 0;      // documents held as deleted at their source
 };
 
 // What a connector instance is told at creation.

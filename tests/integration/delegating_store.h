@@ -10,6 +10,10 @@ class DelegatingStore : public store::Store {
  public:
   explicit DelegatingStore(store::Store& inner) : inner_(inner) {}
 
+  Status in_one_transaction(const std::function<Status()>& work) override {
+    return inner_.in_one_transaction(work);
+  }
+
   Result<store::BatchOutcome> commit_batch(const store::DocumentBatch& b, Instant now) override {
     return inner_.commit_batch(b, now);
   }

@@ -296,6 +296,24 @@ TEST_F(MappingSinkTest, AStopCommitsTheGatheredBatchesAndRefusesTheNext) {
   EXPECT_EQ(writer.stats().transactions, 1u);
 }
 
+TEST_F(MappingSinkTest, ARecordDeletedAtItsSourceIsHeldAsDeletedWithItsBatch) {
+  engine::StoreWriter writer(*store_, clock_);
+  engine::MappingSink sink("erp", "pull", mappings_, writer, clock_);
+  ASSERT_TRUE(sink.accept(batch({"90001", "90002"}, "c1")));
+  RecordBatch gone = batch({}, "c2");
+  gone.deletions.push_back({"INVOIC02", "90001", "qbo-cdc"});
+  ASSERT_TRUE(sink.accept(std::move(gone)));
+  ASSERT_TRUE(sink.flush());
+  EXPECT_EQ(sink.totals().deleted, 1u);
+  auto doc = store_->find_document("erp", DocumentKind::kInvoice, "90001");
+  ASSERT_TRUE(doc.is_ok() && doc->has_value());
+  EXPECT_EQ((*doc)->status, DocumentStatus::kDeleted);
+  auto kept = store_->find_document("erp", DocumentKind::kInvoice, "90002");
+  ASSERT_TRUE(kept.is_ok() && kept->has_value());
+  EXPECT_EQ((*kept)->status, DocumentStatus::kOpen);
+  EXPECT_EQ(store_->get_cursor("erp", "pull")->value_or(""), "c2");
+}
+
 // A connector that kept no bytes hands over JSON whose text is not UTF-8 (a
 // QuickBooks name in Latin-1, say) for a type no mapping takes: the record is
 // quarantined with its JSON, the bad byte replaced, instead of the dump

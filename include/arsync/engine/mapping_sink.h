@@ -60,6 +60,7 @@ struct SinkTotals {
   std::size_t updated = 0;
   std::size_t unchanged = 0;
   std::size_t quarantined = 0;
+  std::size_t deleted = 0;  // documents held as deleted at their source
   std::size_t skipped = 0;  // committed batches' records a mapping's "skip" rule left out
 };
 
@@ -74,7 +75,7 @@ struct SinkLimits {
 // A RecordBatch mapped for the store.
 struct MappedBatch {
   store::DocumentBatch batch;
-  std::size_t records = 0;  // records and rejected records it came from
+  std::size_t records = 0;  // records, rejected records and deletions it came from
   std::size_t skipped = 0;
   // Raw bytes still to hash into batch.documents[i].raw_ref.sha256, by i.
   std::vector<std::pair<std::size_t, std::string>> to_hash;
@@ -85,9 +86,8 @@ class BatchMapper {
   BatchMapper(std::string system, const mapping::MappingSet& mappings, const Clock& clock);
 
   // Maps `batch` into `into` (appending; its cursor replaces into's when
-  // set). Raw bytes are hashed at once when `hash_now`, else left in
-  // `into.to_hash`. kUnimplemented when the batch holds deletions (the store
-  // cannot keep them yet): nothing of it was added.
+  // set); its deletions go with it. Raw bytes are hashed at once when
+  // `hash_now`, else left in `into.to_hash`.
   Status map(RecordBatch& batch, MappedBatch& into, bool hash_now) const;
 
   // What the mapping for `entity` reads (null when no mapping handles it).

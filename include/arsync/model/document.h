@@ -87,6 +87,9 @@ struct Document {
 
   // Audit (not covered by content_hash).
   RawRef raw_ref;
+  // The source record type it was mapped from ("INVOIC02", "Invoice"): a
+  // deletion at the source names it with the external id.
+  std::string entity;
 
   std::string_view currency() const { return amount.currency().code(); }
 };

@@ -19,11 +19,22 @@
 
 namespace arsync::store {
 
+// A record deleted at its source: the batch system's documents mapped from
+// record type `entity` with this external id (of whatever kind) are held as
+// deleted.
+struct DocumentDeletion {
+  std::string entity;
+  std::string external_id;
+};
+
 struct DocumentBatch {
   std::string system;
   std::string cursor_key;  // which cursor of the system ("files", "Invoice", ...)
   std::vector<Document> documents;
   std::vector<QuarantineEntry> quarantined;
+  // Applied after the documents: a page that holds a record and its
+  // deletion leaves it deleted.
+  std::vector<DocumentDeletion> deletions;
   std::optional<std::string> cursor;  // stored with the batch when set
 };
 
@@ -32,6 +43,7 @@ struct BatchOutcome {
   std::size_t updated = 0;
   std::size_t unchanged = 0;
   std::size_t quarantined = 0;
+  std::size_t deleted = 0;  // documents that became deleted
 };
 
 class DocumentStore {

@@ -28,6 +28,8 @@
 // WAL lets them read while it writes.
 #pragma once
 
+#include <functional>
+
 #include <memory>
 #include <string>
 
@@ -49,6 +51,16 @@ class Store : public DocumentStore,
               public CredentialStore {
  public:
   ~Store() override = default;
+
+  // Runs `work`, whose store calls then commit together, as one transaction
+  // (one fsync with synchronous=FULL instead of one per call), when `work`
+  // returns OK; when it returns an error (or a call inside fails and `work`
+  // passes its error on) none of them is kept. Each call inside stays all
+  // or nothing on its own: a call that fails undoes only itself, and `work`
+  // may go on. Inside another in_one_transaction, `work` joins it. The
+  // default runs `work` without one (each call its own transaction).
+  // Errors: what `work` returned, or the store's (kIoError) on commit.
+  virtual Status in_one_transaction(const std::function<Status()>& work) { return work(); }
 };
 
 struct SqliteOptions {

@@ -97,6 +97,75 @@ TEST_F(StoreTest, UnchangedRecommitWritesNothing) {
   EXPECT_EQ(updated_at(db_path_, "451"), "2026-11-25T10:00:00Z");
 }
 
+// A record deleted at its source names its record type and id; its
+// document (whatever kind the mapping made of it) is held as deleted, its
+// group re-checked, and a record of another type with the same id is left.
+TEST_F(StoreTest, ADeletionAtTheSourceHoldsTheDocumentAsDeletedAndMarksItsGroup) {
+  Document inv = invoice("qbo-us", "42", "1042");
+  inv.entity = "Invoice";
+  Document pay = payment("qbo-us", "42", "P-42", "1042", 125000);
+  pay.entity = "Payment";
+  ASSERT_TRUE(store_->commit_batch(batch({inv, pay}), now_));
+  auto marked = store_->due_dirty_keys(now_, 10);  // as a reconciliation would
+  ASSERT_TRUE(marked);
+  for (const DirtyKey& k : *marked) ASSERT_TRUE(store_->clear_dirty_key(k));
+
+  DocumentBatch gone = batch({});
+  gone.system = "qbo-us";
+  gone.deletions.push_back({"Invoice", "42"});
+  gone.deletions.push_back({"Invoice", "no-such-id"});
+  auto r = store_->commit_batch(gone, now_ + std::chrono::hours(1));
+  ASSERT_TRUE(r) << r.status().to_string();
+  EXPECT_EQ(r->deleted, 1u);
+  auto held = store_->find_document("qbo-us", DocumentKind::kInvoice, "42");
+  ASSERT_TRUE(held && held->has_value());
+  EXPECT_EQ((*held)->status, DocumentStatus::kDeleted);
+  EXPECT_EQ((*held)->entity, "Invoice");
+  EXPECT_EQ((*held)->amount, inv.amount);  // the last content is kept as evidence
+  auto other = store_->find_document("qbo-us", DocumentKind::kPayment, "42");
+  ASSERT_TRUE(other && other->has_value());
+  EXPECT_NE((*other)->status, DocumentStatus::kDeleted);
+  auto dirty = store_->due_dirty_keys(now_ + std::chrono::hours(1), 10);
+  ASSERT_TRUE(dirty);
+  ASSERT_FALSE(dirty->empty());
+  EXPECT_EQ(dirty->front().match_key, "1042");
+
+  // Deleted again: nothing more to do. Restored at the source (sent again
+  // unchanged): written open.
+  r = store_->commit_batch(gone, now_ + std::chrono::hours(2));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->deleted, 0u);
+  r = store_->commit_batch(batch({inv}), now_ + std::chrono::hours(3));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->updated, 1u);
+  held = store_->find_document("qbo-us", DocumentKind::kInvoice, "42");
+  EXPECT_EQ((*held)->status, inv.status);
+}
+
+// Calls inside in_one_transaction commit together or not at all; one that
+// fails undoes only itself.
+TEST_F(StoreTest, InOneTransactionCommitsItsCallsTogetherAndAFailedCallUndoesOnlyItself) {
+  Status kept = store_->in_one_transaction([&] {
+    EXPECT_TRUE(store_->commit_batch(batch({invoice("sap-ecc", "1", "1")}), now_));
+    // An empty identity violates a CHECK: this call fails and is undone alone.
+    EXPECT_FALSE(store_->commit_batch(batch({invoice("sap-ecc", "", "2")}), now_));
+    EXPECT_TRUE(store_->commit_batch(batch({invoice("sap-ecc", "3", "3")}), now_));
+    return Status::ok();
+  });
+  ASSERT_TRUE(kept) << kept.to_string();
+  EXPECT_EQ(store_->stats()->documents_by_system["sap-ecc"], 2);
+
+  Status refused = store_->in_one_transaction([&] {
+    EXPECT_TRUE(store_->commit_batch(batch({invoice("sap-ecc", "4", "4")}), now_));
+    return Status(ErrorCode::kInternal, "the caller gives up");
+  });
+  EXPECT_EQ(refused.message(), "the caller gives up");
+  EXPECT_EQ(store_->stats()->documents_by_system["sap-ecc"], 2);  // "4" was not kept
+  // A second connection sees what the first transaction committed.
+  SQLite::Database db(db_path_, SQLite::OPEN_READONLY);
+  EXPECT_EQ(db.execAndGet("SELECT count(*) FROM documents").getInt(), 2);
+}
+
 TEST_F(StoreTest, ChangedContentUpdatesTheDocument) {
   Document inv = invoice("sap-ecc", "451", "451");
   ASSERT_TRUE(store_->commit_batch(batch({inv}), now_));

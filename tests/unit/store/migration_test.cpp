@@ -54,7 +54,7 @@ INSERT INTO cursors (system, cursor_key, value, updated_at)
   }
 };
 
-TEST_F(MigrationTest, Version5DatabaseMigratesTo6KeepingDocuments) {
+TEST_F(MigrationTest, Version5DatabaseMigratesToTheLatestKeepingDocuments) {
   const std::string path = version5_with_rows();
   SqliteOptions o;
   o.path = path;
@@ -64,8 +64,9 @@ TEST_F(MigrationTest, Version5DatabaseMigratesTo6KeepingDocuments) {
 
   {
     SQLite::Database db(path, SQLite::OPEN_READONLY);
-    EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), 6);
+    EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), 7);
     const std::vector<std::string> cols = columns(db, "documents");
+    EXPECT_EQ(std::count(cols.begin(), cols.end(), "entity"), 1);  // 7
     EXPECT_EQ(std::count(cols.begin(), cols.end(), "revision"), 0);
     EXPECT_EQ(std::count(cols.begin(), cols.end(), "previous_match_key"), 1);
     EXPECT_EQ(columns(db, "credentials"),

@@ -31,7 +31,7 @@ TEST_F(StoreTest, FreshFileIsMigratedToTheLatestSchemaVersion) {
 // that drops or renames a table, or forgets to bump the version, fails here.
 // A new migration updates both literals.
 TEST_F(StoreTest, FreshFileHasTheLiteralSchemaVersionAndTables) {
-  EXPECT_EQ(user_version(db_path_), 6);
+  EXPECT_EQ(user_version(db_path_), 7);
   EXPECT_EQ(tables(db_path_),
             (std::vector<std::string>{"applications", "audit_log", "counters", "credentials",
                                       "cursors", "dirty_keys", "discrepancies",
