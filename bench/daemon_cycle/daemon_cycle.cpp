@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "bench_support.h"
+#include "daemon_process.h"
 #include "idoc_generator.h"
 
 extern char** environ;
@@ -76,33 +77,6 @@ Child run_child(const std::vector<std::string>& argv, const fs::path& out, const
             static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
   c.peak_rss_kb = ru.ru_maxrss;
   return c;
-}
-
-std::string read_all(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-// The key=value fields of the first log line with `event=<event>`.
-std::map<std::string, std::string> log_fields(const std::string& log, const std::string& event) {
-  const std::size_t at = log.find("event=" + event + " ");
-  if (at == std::string::npos) throw std::runtime_error("no event=" + event + " in arsyncd's log");
-  const std::size_t begin = log.rfind('\n', at) == std::string::npos ? 0 : log.rfind('\n', at) + 1;
-  std::istringstream line(log.substr(begin, log.find('\n', at) - begin));
-  std::map<std::string, std::string> fields;
-  for (std::string token; line >> token;) {
-    const std::size_t eq = token.find('=');
-    if (eq != std::string::npos) fields[token.substr(0, eq)] = token.substr(eq + 1);
-  }
-  return fields;
-}
-
-double number(const std::map<std::string, std::string>& fields, const std::string& key) {
-  auto it = fields.find(key);
-  if (it == fields.end()) throw std::runtime_error("arsyncd's log has no " + key);
-  return std::stod(it->second);
 }
 
 void write_config(const fs::path& dir) {
@@ -155,20 +129,20 @@ Round run_round(const fs::path& dir, std::uint64_t count, const std::string& ars
   Round r;
   r.child = run_child({arsyncd, "--config", (dir / "arsync.json").string(), "--once"},
                       dir / "summary.txt", dir / "arsyncd.log");
-  const std::string log = read_all(dir / "arsyncd.log");
+  const std::string log = read_file(dir / "arsyncd.log");
   if (r.child.exit_status != 0) {
     throw std::runtime_error("arsyncd --once exited " + std::to_string(r.child.exit_status) +
                              "; see " + (dir / "arsyncd.log").string());
   }
   const auto cycle = log_fields(log, "cycle_done");
-  r.pull_s = number(cycle, "pull_seconds");
-  r.reconcile_s = number(cycle, "reconcile_seconds");
-  r.alert_s = number(cycle, "alert_seconds");
+  r.pull_s = log_number(cycle, "pull_seconds");
+  r.reconcile_s = log_number(cycle, "reconcile_seconds");
+  r.alert_s = log_number(cycle, "alert_seconds");
 
   std::uint64_t expected = 0;
   for (std::uint64_t i = 0; i < count; ++i) expected += amount_changed(i) || left_out(i);
   const auto reconciled = log_fields(log, "reconcile_done");
-  if (number(reconciled, "opened") != static_cast<double>(expected)) {
+  if (log_number(reconciled, "opened") != static_cast<double>(expected)) {
     throw std::runtime_error("expected " + std::to_string(expected) + " discrepancies, arsyncd opened " +
                              reconciled.at("opened"));
   }

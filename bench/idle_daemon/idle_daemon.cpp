@@ -214,6 +214,8 @@ int main(int argc, char** argv) {
       cpu_total += cpu;
       rows.push_back({tid, t, w, cpu});
     }
+    long before_window = 0;  // shows the counters are live: the start and first pulls woke threads
+    for (const auto& entry : before) before_window += entry.second.switches;
     long ended = 0;
     for (const auto& entry : before) ended += after.count(entry.first) == 0;
     std::stable_sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.wakeups > b.wakeups; });
@@ -227,8 +229,9 @@ int main(int argc, char** argv) {
     std::printf("  RSS %.1f MiB at the start, %.1f MiB at the end (peak %.1f MiB); %zu threads",
                 rss_before / 1024.0, rss_after / 1024.0, hwm / 1024.0, after.size());
     if (started || ended) std::printf(" (%ld started, %ld ended in the window)", started, ended);
-    std::printf("\n  wake-ups: %ld in %.1f s = %.2f /s for the process; CPU %.1f ms in the window\n", total,
-                window, static_cast<double>(total) / window, cpu_total);
+    std::printf("\n  wake-ups: %ld in %.1f s = %.2f /s for the process; CPU %.1f ms in the window"
+                " (%ld context switches from the start to the window)\n",
+                total, window, static_cast<double>(total) / window, cpu_total, before_window);
     std::printf("  target: no polling loop, < 1 wake-up/s when idle: %s\n",
                 static_cast<double>(total) / window < 1 ? "met" : "NOT met");
     std::map<std::string, int> quiet;  // name + blocked-in -> threads that never woke

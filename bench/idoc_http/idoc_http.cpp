@@ -257,21 +257,33 @@ int fsync_path(const fs::path& path) {
   return rc;
 }
 
-// Posts/s of the connector's archive step alone, serially: each post's
-// bytes to a temporary file, fsync, rename, fsync of the folder.
-double archive_rate(const fs::path& dir, const std::vector<std::string>& posts, std::size_t count) {
+// Posts/s of the connector's archive step alone: each post's bytes to a
+// temporary file, fsync, rename, fsync of the folder, by `threads` threads
+// at once (one folder, as the connector's day folder).
+double archive_rate(const fs::path& dir, const std::vector<std::string>& posts, std::size_t count,
+                    int threads) {
+  fs::remove_all(dir);
   fs::create_directories(dir);
+  std::atomic<std::size_t> next{0};
+  std::atomic<bool> failed{false};
+  std::vector<std::thread> workers;
   const auto t0 = SteadyClock::now();
-  for (std::size_t i = 0; i < count; ++i) {
-    const std::string& body = posts[i % posts.size()];
-    const fs::path temp = dir / (".post-" + std::to_string(i) + ".tmp");
-    const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
-    bool ok = fd >= 0 && ::write(fd, body.data(), body.size()) == static_cast<ssize_t>(body.size()) &&
-              ::fsync(fd) == 0;
-    if (fd >= 0) ok = ::close(fd) == 0 && ok;
-    ok = ok && ::rename(temp.c_str(), (dir / ("post-" + std::to_string(i) + ".xml")).c_str()) == 0;
-    if (!ok || fsync_path(dir) != 0) throw std::runtime_error("cannot write an archive file in " + dir.string());
+  for (int t = 0; t < threads; ++t) {
+    workers.emplace_back([&] {
+      for (std::size_t i = next++; i < count && !failed; i = next++) {
+        const std::string& body = posts[i % posts.size()];
+        const fs::path temp = dir / (".post-" + std::to_string(i) + ".tmp");
+        const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+        bool ok = fd >= 0 && ::write(fd, body.data(), body.size()) == static_cast<ssize_t>(body.size()) &&
+                  ::fsync(fd) == 0;
+        if (fd >= 0) ok = ::close(fd) == 0 && ok;
+        ok = ok && ::rename(temp.c_str(), (dir / ("post-" + std::to_string(i) + ".xml")).c_str()) == 0;
+        if (!ok || fsync_path(dir) != 0) failed = true;
+      }
+    });
   }
+  for (std::thread& t : workers) t.join();
+  if (failed) throw std::runtime_error("cannot write an archive file in " + dir.string());
   return static_cast<double>(count) / seconds_since(t0);
 }
 
@@ -284,8 +296,18 @@ double percentile(std::vector<double> v, double p) {
 
 struct Round {
   int senders = 0;
-  double posts_per_s = 0, bound_per_s = 0, archive_per_s = 0, p50_ms = 0, p99_ms = 0;
-  double daemon_cpu_ms_per_post = 0;
+  double posts_per_s = 0, p50_ms = 0, p99_ms = 0;
+  // One commit per post, serially, before and after the posts; the bound is
+  // their mean (the disk's speed drifts on a shared VM).
+  double bound_before = 0, bound_after = 0, bound_per_s = 0;
+  double archive_serial = 0, archive_parallel = 0;  // posts/s of the archive step alone
+  double seconds = 0;
+  // The daemon's follow-up reconciliation while the posts were sent (its
+  // reconcile_done lines): it runs on the writer thread, between commits.
+  std::size_t reconciles = 0, reconciled_groups = 0;
+  double reconcile_seconds = 0;
+  double daemon_cpu_ms_per_post = 0;  // while the posts were sent
+  double sender_cpu_ms_per_post = 0;  // this process's, the senders'
   long daemon_peak_rss_kb = 0;
 };
 
@@ -295,6 +317,8 @@ Round run_round(const fs::path& dir, const std::vector<std::string>& posts, int 
   fs::remove_all(dir);
   fs::create_directories(dir);
   const fs::path config = write_config(dir, password_hash);
+  Round r;
+  r.bound_before = one_commit_per_post_rate(dir / "bound-before.db", posts, bound_posts);
   DaemonProcess daemon({arsyncd, "--config", config.string()}, dir / "arsyncd.log");
   const int port = static_cast<int>(
       log_number(daemon.wait_for("http_listening", 1, std::chrono::seconds(30)).front(), "port"));
@@ -311,23 +335,44 @@ Round run_round(const fs::path& dir, const std::vector<std::string>& posts, int 
       throw std::runtime_error("the warm-up post answered " + std::to_string(p.status) + ": " + p.body);
     }
   }
+  std::printf("  %d sender%s: arsyncd pid %d, port %d\n", senders, senders == 1 ? "" : "s",
+              static_cast<int>(daemon.pid()), port);
+  std::fflush(stdout);
+  const double daemon_cpu0 = process_cpu_seconds(daemon.pid());
+  const double own_cpu0 = process_cpu_seconds(::getpid());
   const Sent sent = send_all(port, posts, senders, credentials);
+  const double daemon_cpu = process_cpu_seconds(daemon.pid()) - daemon_cpu0;
+  const double own_cpu = process_cpu_seconds(::getpid()) - own_cpu0;
   const ChildResult exited = daemon.stop();
   if (exited.exit_status != 0) {
     throw std::runtime_error("arsyncd exited " + std::to_string(exited.exit_status) + " after SIGTERM; see " +
                              daemon.log_path().string());
   }
   check_store(dir / "var/arsync.db", posts.size());
+  const std::string log = read_file(daemon.log_path());
+  for (const LogFields& f : log_events(log, "reconcile_done")) {
+    ++r.reconciles;
+    r.reconciled_groups += static_cast<std::size_t>(log_number(f, "groups"));
+    r.reconcile_seconds += log_number(f, "seconds");
+  }
+  if (log_events(log, "records_committed").size() != posts.size()) {
+    throw std::runtime_error("arsyncd logged " + std::to_string(log_events(log, "records_committed").size()) +
+                             " commits for " + std::to_string(posts.size()) + " posts");
+  }
 
-  Round r;
   r.senders = senders;
   r.posts_per_s = static_cast<double>(posts.size()) / sent.seconds;
   r.p50_ms = percentile(sent.latency_ms, 50);
   r.p99_ms = percentile(sent.latency_ms, 99);
-  r.daemon_cpu_ms_per_post = 1000 * exited.cpu_seconds / static_cast<double>(posts.size());
+  r.seconds = sent.seconds;
+  r.daemon_cpu_ms_per_post = 1000 * daemon_cpu / static_cast<double>(posts.size());
+  r.sender_cpu_ms_per_post = 1000 * own_cpu / static_cast<double>(posts.size());
   r.daemon_peak_rss_kb = exited.peak_rss_kb;
-  r.bound_per_s = one_commit_per_post_rate(dir / "bound.db", posts, bound_posts);
-  r.archive_per_s = archive_rate(dir / "archive-bound", posts, bound_posts);
+  r.bound_after = one_commit_per_post_rate(dir / "bound-after.db", posts, bound_posts);
+  r.bound_per_s = (r.bound_before + r.bound_after) / 2;
+  r.archive_serial = archive_rate(dir / "archive-bound", posts, bound_posts, 1);
+  r.archive_parallel = senders == 1 ? r.archive_serial
+                                    : archive_rate(dir / "archive-bound", posts, bound_posts, senders);
   return r;
 }
 
@@ -404,13 +449,24 @@ int main(int argc, char** argv) {
     for (int senders : sender_counts) {
       const Round r = run_round(dir / ("senders-" + std::to_string(senders)), posts, senders,
                                 bound_posts, arsyncd, password, *hashed);
-      std::printf("  %2d sender%s: %7.1f posts/s, latency p50 %.2f ms, p99 %.2f ms; arsyncd CPU %.2f ms/post,"
-                  " peak RSS %ld MiB\n",
-                  senders, senders == 1 ? " " : "s", r.posts_per_s, r.p50_ms, r.p99_ms,
-                  r.daemon_cpu_ms_per_post, r.daemon_peak_rss_kb / 1024);
-      std::printf("             bound (one commit per post, serial): %.1f posts/s: %.2fx the bound;"
-                  " archive step alone (file fsync + folder fsync, serial): %.1f posts/s\n",
-                  r.bound_per_s, r.posts_per_s / r.bound_per_s, r.archive_per_s);
+      std::printf("  %2d sender%s: %7.1f posts/s (%.2f s), latency p50 %.2f ms, p99 %.2f ms;"
+                  " CPU per post: arsyncd %.2f ms, senders %.2f ms (%.0f%% of the CPUs busy); arsyncd peak RSS"
+                  " %ld MiB\n",
+                  senders, senders == 1 ? " " : "s", r.posts_per_s, r.seconds, r.p50_ms, r.p99_ms,
+                  r.daemon_cpu_ms_per_post, r.sender_cpu_ms_per_post,
+                  100.0 * (r.daemon_cpu_ms_per_post + r.sender_cpu_ms_per_post) * r.posts_per_s / 1000 /
+                      static_cast<double>(std::thread::hardware_concurrency()),
+                  r.daemon_peak_rss_kb / 1024);
+      std::printf("             bound (one commit per post, serial): %.1f posts/s (%.1f before, %.1f after):"
+                  " %.2fx the bound\n",
+                  r.bound_per_s, r.bound_before, r.bound_after, r.posts_per_s / r.bound_per_s);
+      std::printf("             arsyncd's follow-up reconciliation: %zu runs, %zu match groups, %.2f s"
+                  " (%.0f%% of the %.2f s of posts, on the writer thread)\n",
+                  r.reconciles, r.reconciled_groups, r.reconcile_seconds,
+                  100.0 * r.reconcile_seconds / r.seconds, r.seconds);
+      std::printf("             the archive step alone (file fsync + folder fsync): %.1f posts/s serially,"
+                  " %.1f with %d threads\n",
+                  r.archive_serial, r.archive_parallel, senders);
       rounds.push_back(r);
     }
     for (const Round& r : rounds) {

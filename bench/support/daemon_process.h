@@ -31,6 +31,11 @@ LogFields log_fields(const std::string& log, const std::string& event);
 // fields[key] as a number; throws std::runtime_error when it is missing.
 double log_number(const LogFields& fields, const std::string& key);
 
+// CPU time (user + system) process `pid` has used so far, all its threads
+// together, from /proc/<pid>/stat; throws std::runtime_error when it cannot
+// be read.
+double process_cpu_seconds(pid_t pid);
+
 struct ChildResult {
   int exit_status = -1;  // 128 + signal when killed
   double cpu_seconds = 0;  // user + system
