@@ -140,24 +140,17 @@ std::map<pid_t, Task> read_tasks(pid_t pid) {
 
 int main(int argc, char** argv) {
   double seconds = 60, settle = 2;
-  fs::path dir;
-  std::string arsyncd = ARSYNCD_PATH;
-  bool keep = false;
+  DaemonBenchFlags flags;
   const char* usage = "usage: idle_daemon [--seconds N] [--settle N] [--dir DIR] [--arsyncd PATH] [--keep]\n";
   try {
     for (int i = 1; i < argc; ++i) {
+      if (flags.take(argc, argv, i)) continue;
       const std::string a = argv[i];
       const bool has_value = i + 1 < argc;
       if (a == "--seconds" && has_value) {
         seconds = std::stod(argv[++i]);
       } else if (a == "--settle" && has_value) {
         settle = std::stod(argv[++i]);
-      } else if (a == "--dir" && has_value) {
-        dir = argv[++i];
-      } else if (a == "--arsyncd" && has_value) {
-        arsyncd = argv[++i];
-      } else if (a == "--keep") {
-        keep = true;
       } else {
         std::cerr << usage;
         return 2;
@@ -171,7 +164,8 @@ int main(int argc, char** argv) {
     std::cerr << usage;
     return 2;
   }
-  if (dir.empty()) dir = fs::temp_directory_path() / ("arsync-idle-" + std::to_string(std::random_device{}()));
+  const fs::path dir = flags.folder("arsync-idle-");
+  const std::string& arsyncd = flags.arsyncd;
   try {
     fs::remove_all(dir);
     fs::create_directories(dir);
@@ -252,7 +246,7 @@ int main(int argc, char** argv) {
       throw std::runtime_error("arsyncd exited " + std::to_string(exited.exit_status) + " after SIGTERM; see " +
                                daemon.log_path().string());
     }
-    if (!keep) fs::remove_all(dir);
+    if (!flags.keep) fs::remove_all(dir);
   } catch (const std::exception& e) {
     std::cerr << "idle_daemon: " << e.what() << "\n";
     return 1;

@@ -48,7 +48,6 @@
 #include <nlohmann/json.hpp>
 
 #include "arsync/service/http_auth.h"
-#include "arsync/store/store.h"
 #include "bench_support.h"
 #include "daemon_process.h"
 #include "idoc_generator.h"
@@ -205,14 +204,7 @@ void check_store(const fs::path& db_path, std::size_t n) {
 // The bound: posts/s of one commit per post, serially (see the top comment).
 double one_commit_per_post_rate(const fs::path& db_path, const std::vector<std::string>& posts,
                                 std::size_t count) {
-  {
-    arsync::store::SqliteOptions so;
-    so.path = db_path.string();
-    auto created = arsync::store::open_sqlite_store(so);
-    if (!created) throw std::runtime_error(created.status().to_string());
-  }
-  SQLite::Database db(db_path.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_NOMUTEX);
-  db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;");
+  SQLite::Database db = open_bound_store(db_path);
   SQLite::Statement insert(
       db,
       "INSERT INTO documents (system, kind, external_id, version, content_hash, document_number,"
@@ -394,13 +386,12 @@ int main(int argc, char** argv) {
   std::uint64_t n = 2000;
   std::vector<int> sender_counts = {1, 16};
   std::size_t bound_posts = 300;
-  fs::path dir;
-  std::string arsyncd = ARSYNCD_PATH;
-  bool keep = false;
+  DaemonBenchFlags flags;
   const char* usage =
       "usage: idoc_http [--posts N] [--senders 1,16] [--bound-posts N] [--dir DIR] [--arsyncd PATH] [--keep]\n";
   try {
     for (int i = 1; i < argc; ++i) {
+      if (flags.take(argc, argv, i)) continue;
       const std::string a = argv[i];
       const bool has_value = i + 1 < argc;
       if (a == "--posts" && has_value) {
@@ -409,12 +400,6 @@ int main(int argc, char** argv) {
         sender_counts = parse_list(argv[++i]);
       } else if (a == "--bound-posts" && has_value) {
         bound_posts = std::stoull(argv[++i]);
-      } else if (a == "--dir" && has_value) {
-        dir = argv[++i];
-      } else if (a == "--arsyncd" && has_value) {
-        arsyncd = argv[++i];
-      } else if (a == "--keep") {
-        keep = true;
       } else {
         std::cerr << usage;
         return 2;
@@ -428,7 +413,8 @@ int main(int argc, char** argv) {
     std::cerr << usage;
     return 2;
   }
-  if (dir.empty()) dir = fs::temp_directory_path() / ("arsync-idoc-http-" + std::to_string(std::random_device{}()));
+  const fs::path dir = flags.folder("arsync-idoc-http-");
+  const std::string& arsyncd = flags.arsyncd;
   try {
     fs::create_directories(dir);
     struct statfs fsinfo {};
@@ -476,7 +462,7 @@ int main(int argc, char** argv) {
       }
     }
     std::printf("  after:  %s\n", cpu_speeds().c_str());
-    if (!keep) fs::remove_all(dir);
+    if (!flags.keep) fs::remove_all(dir);
   } catch (const std::exception& e) {
     std::cerr << "idoc_http: " << e.what() << "\n";
     return 1;

@@ -9,6 +9,7 @@
 
 #include <cstring>
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -95,6 +96,27 @@ ChildResult result_of(int status, const rusage& ru) {
 
 }  // namespace
 
+bool DaemonBenchFlags::take(int argc, char** argv, int& i) {
+  const std::string a = argv[i];
+  const bool has_value = i + 1 < argc;
+  if (a == "--dir" && has_value) {
+    dir = argv[++i];
+  } else if (a == "--arsyncd" && has_value) {
+    arsyncd = argv[++i];
+  } else if (a == "--keep") {
+    keep = true;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+fs::path DaemonBenchFlags::folder(const std::string& prefix) const {
+  // Absolute: arsyncd resolves the config's relative paths against the config's folder.
+  if (!dir.empty()) return fs::absolute(dir);
+  return fs::temp_directory_path() / (prefix + std::to_string(std::random_device{}()));
+}
+
 DaemonProcess::DaemonProcess(const std::vector<std::string>& argv, fs::path log)
     : log_(std::move(log)) {
   const std::string out = log_.string() + ".stdout";
@@ -136,6 +158,15 @@ std::vector<LogFields> DaemonProcess::wait_for(const std::string& event, std::si
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
+}
+
+ChildResult DaemonProcess::wait() {
+  if (pid_ <= 0) throw std::runtime_error("arsyncd is not running");
+  int status = 0;
+  rusage ru{};
+  if (::wait4(pid_, &status, 0, &ru) != pid_) throw std::runtime_error("wait4 failed");
+  pid_ = -1;
+  return result_of(status, ru);
 }
 
 ChildResult DaemonProcess::stop(std::chrono::milliseconds timeout) {

@@ -42,6 +42,21 @@ struct ChildResult {
   long peak_rss_kb = 0;
 };
 
+// The flags of every bench that runs arsyncd: --dir DIR (the bench's
+// folder, removed at the end unless --keep), --arsyncd PATH (the binary),
+// --keep.
+struct DaemonBenchFlags {
+  std::filesystem::path dir;
+  std::string arsyncd = ARSYNCD_PATH;
+  bool keep = false;
+
+  // If argv[i] is one of these flags, takes it (and its value, moving i
+  // past it) and returns true.
+  bool take(int argc, char** argv, int& i);
+  // `dir`, or a new folder name under the temp folder starting with `prefix`.
+  std::filesystem::path folder(const std::string& prefix) const;
+};
+
 class DaemonProcess {
  public:
   // Starts `argv` (argv[0] a path) with stdout into `log.stdout` and stderr
@@ -59,6 +74,9 @@ class DaemonProcess {
   // exits first or `timeout` passes.
   std::vector<LogFields> wait_for(const std::string& event, std::size_t count,
                                   std::chrono::milliseconds timeout);
+
+  // Waits for the child to exit on its own (arsyncd --once).
+  ChildResult wait();
 
   // SIGTERM, then waits for the exit. Throws std::runtime_error when it has
   // not exited within `timeout` (it is then killed).
