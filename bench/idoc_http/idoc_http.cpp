@@ -12,12 +12,15 @@
 // answered 200 "1 stored"; after the round the store must hold exactly N
 // documents of the system (no loss, no duplicate) and nothing quarantined.
 //
-// The bound, measured in the same round and folder right after the posts:
-// one commit per post, serially: a store made by the real migrations, one
-// document row INSERTed per transaction, WAL and synchronous=FULL (one WAL
-// fsync per post). Also measured, to say what a post costs: the connector's
-// archive write done serially (temporary file, fsync, rename, folder
-// fsync), which each post pays before its commit.
+// The bound, measured in the same round and folder before and after the
+// posts (their mean: a shared VM's disk drifts): one commit per post,
+// serially: a store made by the real migrations, one document row INSERTed
+// per transaction, WAL and synchronous=FULL (one WAL fsync per post). To say
+// what a post costs it also reports the daemon's follow-up reconciliation
+// during the posts (its reconcile_done lines: that work runs on the writer
+// thread between commits) and the connector's archive step alone
+// (temporary file, fsync, rename, folder fsync), serially and with as many
+// threads as senders.
 //
 // usage: idoc_http [--posts N] [--senders LIST] [--bound-posts N] [--dir DIR]
 //                  [--arsyncd PATH] [--keep]
