@@ -14,28 +14,19 @@
 // cannot pass for a fast one.
 //
 // usage: daemon_cycle [--count N] [--rounds N] [--dir DIR] [--arsyncd PATH] [--keep]
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
-
 #include <algorithm>
 #include <cstdio>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <map>
 #include <random>
-#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "bench_support.h"
+#include "daemon_process.h"
 #include "idoc_generator.h"
-
-extern char** environ;
 
 namespace fs = std::filesystem;
 using namespace arsync::bench;
@@ -44,66 +35,6 @@ namespace {
 
 bool amount_changed(std::uint64_t i) { return i % 100 == 7; }
 bool left_out(std::uint64_t i) { return i % 250 == 3; }
-
-struct Child {
-  int exit_status = -1;
-  double wall_s = 0;
-  double cpu_s = 0;  // user + system
-  long peak_rss_kb = 0;
-};
-
-// Runs `argv` with stdout and stderr into files; waits for it.
-Child run_child(const std::vector<std::string>& argv, const fs::path& out, const fs::path& err) {
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  std::vector<char*> args;
-  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  const auto t0 = SteadyClock::now();
-  pid_t pid = 0;
-  const int rc = posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) throw std::runtime_error("cannot run " + argv[0] + ": " + std::strerror(rc));
-  int status = 0;
-  rusage ru{};
-  if (wait4(pid, &status, 0, &ru) != pid) throw std::runtime_error("wait4 failed");
-  Child c;
-  c.wall_s = seconds_since(t0);
-  c.exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  c.cpu_s = static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
-            static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-  c.peak_rss_kb = ru.ru_maxrss;
-  return c;
-}
-
-std::string read_all(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-// The key=value fields of the first log line with `event=<event>`.
-std::map<std::string, std::string> log_fields(const std::string& log, const std::string& event) {
-  const std::size_t at = log.find("event=" + event + " ");
-  if (at == std::string::npos) throw std::runtime_error("no event=" + event + " in arsyncd's log");
-  const std::size_t begin = log.rfind('\n', at) == std::string::npos ? 0 : log.rfind('\n', at) + 1;
-  std::istringstream line(log.substr(begin, log.find('\n', at) - begin));
-  std::map<std::string, std::string> fields;
-  for (std::string token; line >> token;) {
-    const std::size_t eq = token.find('=');
-    if (eq != std::string::npos) fields[token.substr(0, eq)] = token.substr(eq + 1);
-  }
-  return fields;
-}
-
-double number(const std::map<std::string, std::string>& fields, const std::string& key) {
-  auto it = fields.find(key);
-  if (it == fields.end()) throw std::runtime_error("arsyncd's log has no " + key);
-  return std::stod(it->second);
-}
 
 void write_config(const fs::path& dir) {
   const fs::path src = ARSYNC_SOURCE_DIR;
@@ -128,7 +59,8 @@ void write_config(const fs::path& dir) {
 }
 
 struct Round {
-  Child child;
+  ChildResult child;
+  double wall_s = 0;
   double pull_s = 0, reconcile_s = 0, alert_s = 0, bound_s = 0;
   long emails = 0;
 };
@@ -153,22 +85,24 @@ Round run_round(const fs::path& dir, std::uint64_t count, const std::string& ars
   write_config(dir);
 
   Round r;
-  r.child = run_child({arsyncd, "--config", (dir / "arsync.json").string(), "--once"},
-                      dir / "summary.txt", dir / "arsyncd.log");
-  const std::string log = read_all(dir / "arsyncd.log");
+  const auto t0 = SteadyClock::now();
+  DaemonProcess once({arsyncd, "--config", (dir / "arsync.json").string(), "--once"}, dir / "arsyncd.log");
+  r.child = once.wait();
+  r.wall_s = seconds_since(t0);
+  const std::string log = read_file(dir / "arsyncd.log");
   if (r.child.exit_status != 0) {
     throw std::runtime_error("arsyncd --once exited " + std::to_string(r.child.exit_status) +
                              "; see " + (dir / "arsyncd.log").string());
   }
   const auto cycle = log_fields(log, "cycle_done");
-  r.pull_s = number(cycle, "pull_seconds");
-  r.reconcile_s = number(cycle, "reconcile_seconds");
-  r.alert_s = number(cycle, "alert_seconds");
+  r.pull_s = log_number(cycle, "pull_seconds");
+  r.reconcile_s = log_number(cycle, "reconcile_seconds");
+  r.alert_s = log_number(cycle, "alert_seconds");
 
   std::uint64_t expected = 0;
   for (std::uint64_t i = 0; i < count; ++i) expected += amount_changed(i) || left_out(i);
   const auto reconciled = log_fields(log, "reconcile_done");
-  if (number(reconciled, "opened") != static_cast<double>(expected)) {
+  if (log_number(reconciled, "opened") != static_cast<double>(expected)) {
     throw std::runtime_error("expected " + std::to_string(expected) + " discrepancies, arsyncd opened " +
                              reconciled.at("opened"));
   }
@@ -186,28 +120,22 @@ Round run_round(const fs::path& dir, std::uint64_t count, const std::string& ars
 int main(int argc, char** argv) {
   std::uint64_t count = 100000;
   int rounds = 3;
-  fs::path dir;
-  std::string arsyncd = ARSYNCD_PATH;
-  bool keep = false;
+  DaemonBenchFlags flags;
   for (int i = 1; i < argc; ++i) {
+    if (flags.take(argc, argv, i)) continue;
     const std::string a = argv[i];
     const bool has_value = i + 1 < argc;
     if (a == "--count" && has_value) {
       count = std::stoull(argv[++i]);
     } else if (a == "--rounds" && has_value) {
       rounds = std::stoi(argv[++i]);
-    } else if (a == "--dir" && has_value) {
-      dir = argv[++i];
-    } else if (a == "--arsyncd" && has_value) {
-      arsyncd = argv[++i];
-    } else if (a == "--keep") {
-      keep = true;
     } else {
       std::cerr << "usage: daemon_cycle [--count N] [--rounds N] [--dir DIR] [--arsyncd PATH] [--keep]\n";
       return 2;
     }
   }
-  if (dir.empty()) dir = fs::temp_directory_path() / ("arsync-cycle-" + std::to_string(std::random_device{}()));
+  const fs::path dir = flags.folder("arsync-cycle-");
+  const std::string& arsyncd = flags.arsyncd;
   try {
     std::cout << "daemon_cycle: 2 systems x " << count << " INVOIC02 (sap-a IDoc-XML, sap-b flat), "
               << rounds << " rounds, " << arsyncd << "\n  before: " << cpu_speeds() << "\n";
@@ -215,18 +143,18 @@ int main(int argc, char** argv) {
     long rss = 0, emails = 0;
     for (int k = 0; k < rounds; ++k) {
       const Round r = run_round(dir / ("round-" + std::to_string(k)), count, arsyncd);
-      cycle_s.push_back(r.child.wall_s);
+      cycle_s.push_back(r.wall_s);
       pull_s.push_back(r.pull_s);
       reconcile_s.push_back(r.reconcile_s);
       alert_s.push_back(r.alert_s);
       bound_s.push_back(r.bound_s);
-      cpu_s.push_back(r.child.cpu_s);
-      ratio.push_back(100.0 * r.bound_s / r.child.wall_s);
+      cpu_s.push_back(r.child.cpu_seconds);
+      ratio.push_back(100.0 * r.bound_s / r.wall_s);
       rss = std::max(rss, r.child.peak_rss_kb);
       emails = r.emails;
       std::printf("  round %d: cycle %.2f s (pull %.2f, reconcile %.2f, alert %.2f; CPU %.2f s, "
                   "peak RSS %ld MiB), bound %.2f s: %.1f %%\n",
-                  k + 1, r.child.wall_s, r.pull_s, r.reconcile_s, r.alert_s, r.child.cpu_s,
+                  k + 1, r.wall_s, r.pull_s, r.reconcile_s, r.alert_s, r.child.cpu_seconds,
                   r.child.peak_rss_kb / 1024, r.bound_s, ratio.back());
     }
     const double cycle = median(cycle_s);
@@ -238,7 +166,7 @@ int main(int argc, char** argv) {
     std::printf("  ratio:  %.1f %% of the bound (medians; rounds", 100.0 * median(bound_s) / cycle);
     for (double x : ratio) std::printf(" %.1f", x);
     std::printf(")\n  after:  %s\n", cpu_speeds().c_str());
-    if (!keep) fs::remove_all(dir);
+    if (!flags.keep) fs::remove_all(dir);
   } catch (const std::exception& e) {
     std::cerr << "daemon_cycle: " << e.what() << "\n";
     return 1;

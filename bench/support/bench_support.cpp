@@ -30,17 +30,21 @@ long peak_rss_kb() {
   return ru.ru_maxrss;
 }
 
-double bare_sqlite_seconds(const std::filesystem::path& db_path, std::uint64_t count,
-                           const std::vector<std::string>& systems) {
+SQLite::Database open_bound_store(const std::filesystem::path& db_path) {
   {
     arsync::store::SqliteOptions so;
     so.path = db_path.string();
     auto created = arsync::store::open_sqlite_store(so);
     if (!created) throw std::runtime_error(created.status().to_string());
   }
-  // Opened as the store opens its connection (NOMUTEX).
   SQLite::Database db(db_path.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_NOMUTEX);
   db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;");
+  return db;
+}
+
+double bare_sqlite_seconds(const std::filesystem::path& db_path, std::uint64_t count,
+                           const std::vector<std::string>& systems) {
+  SQLite::Database db = open_bound_store(db_path);
   auto t0 = SteadyClock::now();
   SQLite::Transaction tx(db);
   SQLite::Statement upsert(

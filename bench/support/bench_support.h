@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include <SQLiteCpp/Database.h>
+
 namespace arsync::bench {
 
 using SteadyClock = std::chrono::steady_clock;
@@ -29,6 +31,12 @@ double median(std::vector<double> v);
 // when the slowest took more than 1.25 times the fastest (another tenant on
 // a shared VM), which makes the run's figures unreliable.
 std::string cpu_speeds();
+
+// A fresh store at `db_path`, made by the real migrations (so the same
+// columns and indexes), and a connection to it opened as the store opens
+// its own (NOMUTEX, WAL, synchronous=FULL): where a bench measures what
+// SQLite alone costs. Throws std::runtime_error on failure.
+SQLite::Database open_bound_store(const std::filesystem::path& db_path);
 
 // The bound: `count` invoices (bench::invoice_values) per system in
 // `systems` upserted into the store's own documents table (created by the
