@@ -32,6 +32,8 @@
 
 namespace arsync::service {
 
+class InstanceLock;
+
 struct DaemonOptions {
   std::string config_path = "/etc/arsync/arsync.json";
   std::string log_level;  // overrides the config's log_level when set
@@ -84,6 +86,9 @@ class Daemon {
   DaemonOptions options_;
   const Registry& registry_;
   const Clock& clock_;
+  // state_dir/arsyncd.lock, held across reloads (instance_lock.h); declared
+  // before rt_ so that it is released after the subsystems stopped.
+  std::unique_ptr<InstanceLock> lock_;
   std::unique_ptr<Runtime> rt_;
 };
 
