@@ -50,7 +50,7 @@ int status(Context& ctx, const Args&) {
   return print_pull_outcomes(**st);
 }
 
-int recheck(Context& ctx, const Args&) { return run_writing_command(ctx, {"recheck", {}}); }
+int recheck(Context& ctx, const Args&) { return run_writing_command(ctx, service::StoreCommand{"recheck"}); }
 
 }  // namespace
 

@@ -163,8 +163,8 @@ std::string command_help(const CommandSpec& c) {
   std::string out = "usage: arsync [--config FILE] [--db PATH] " + synopsis(c) + "\n\n" +
                     wrapped(c.summary + (c.help.empty() ? "" : ". " + c.help), 0);
   if (c.writes && c.via_daemon) {
-    out += "Changes the store: through arsyncd when it runs (see README \"CLI and the daemon\"), "
-           "else on the store opened for writing.\n";
+    out += "Changes the store: through arsyncd when it runs, else on the store opened\n"
+           "for writing (see README \"CLI and the daemon\").\n";
   } else if (c.writes) {
     out += "Changes the store (opens it for writing).\n";
   } else if (c.via_daemon) {
