@@ -18,6 +18,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "arsync/model/sha256.h"
 #include "daemon_process.h"
 #include "demo_env.h"
 #include "run_command.h"
@@ -65,8 +66,10 @@ CmdResult arsync(const DemoEnv& env, const std::string& args) {
 // interval an hour (only a wake makes it pull again).
 class RunningDaemon {
  public:
-  explicit RunningDaemon(DemoEnv& env, bool http = true) : env_(env) {
+  explicit RunningDaemon(DemoEnv& env, bool http = true, const std::string& extra_key = "")
+      : env_(env) {
     std::string config = with_key(env.config_text(), R"("interval_seconds": 3600)");
+    if (!extra_key.empty()) config = with_key(config, extra_key);
     if (http) config = with_key(config, R"("http": {"listen": "127.0.0.1:0"})");
     env.write_config(config);
     env.drop_all_demo_files();
@@ -224,19 +227,86 @@ TEST(ControlChannel, AWrongTokenIsRefusedWith401AndTheCliSaysSo) {
   EXPECT_EQ(discrepancy_status(env, 2), "open");
 }
 
-TEST(ControlChannel, ARequestWithoutTheTokenIs401) {
-  DemoEnv env;
-  RunningDaemon d(env);
-  Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(d.port()));
+struct Answer {
+  int status = 0;
+  std::string body;
+};
+
+// POST /v1/commands on 127.0.0.1:`port`, with `authorization` when not empty.
+Answer post_command(int port, const std::string& body, const std::string& authorization) {
+  Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(port));
   Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_POST, "/v1/commands",
                                  Poco::Net::HTTPMessage::HTTP_1_1);
-  const std::string body = R"({"command": "recheck", "arguments": {}})";
+  if (!authorization.empty()) request.set("Authorization", authorization);
   request.setContentLength(static_cast<std::streamsize>(body.size()));
   session.sendRequest(request) << body;
   Poco::Net::HTTPResponse response;
-  session.receiveResponse(response);
-  EXPECT_EQ(response.getStatus(), 401);
+  std::istream& in = session.receiveResponse(response);
+  Answer a;
+  a.status = response.getStatus();
+  a.body.assign(std::istreambuf_iterator<char>(in), {});
+  return a;
+}
+
+std::string control_token(const DemoEnv& env) {
+  const std::string t = read_file(env.root() / "var" / "control.token");
+  return t.substr(0, t.find('\n'));
+}
+
+TEST(ControlChannel, ARequestWithoutTheTokenIs401) {
+  DemoEnv env;
+  RunningDaemon d(env);
+  EXPECT_EQ(post_command(d.port(), R"({"command": "recheck", "arguments": {}})", "").status, 401);
   EXPECT_EQ(count(env, "SELECT COUNT(*) FROM dirty_keys"), 0);
+}
+
+TEST(ControlChannel, TheDaemonChecksWhatItIsSentAgain) {
+  DemoEnv env;
+  RunningDaemon d(env);
+  const std::string bearer = "Bearer " + control_token(env);
+  Answer not_json = post_command(d.port(), "recheck", bearer);
+  EXPECT_EQ(not_json.status, 400) << not_json.body;
+  Answer unknown = post_command(d.port(), R"({"command": "drop tables"})", bearer);
+  EXPECT_EQ(unknown.status, 400) << unknown.body;
+  EXPECT_NE(unknown.body.find("no command 'drop tables'"), std::string::npos) << unknown.body;
+  Answer bad_id = post_command(
+      d.port(), R"({"command": "discrepancies ack", "arguments": {"id": "2", "note": "x", "by": "j"}})",
+      bearer);
+  ASSERT_EQ(bad_id.status, 200) << bad_id.body;
+  const nlohmann::json j = nlohmann::json::parse(bad_id.body);
+  EXPECT_EQ(j["exit_code"], 2);
+  EXPECT_EQ(j["error"], "discrepancies ack: argument id must be a positive whole number");
+  EXPECT_EQ(discrepancy_status(env, 2), "open");
+}
+
+// The secrets file's tokens stay valid beside the control token, but only
+// the control token may use the control route.
+TEST(ControlChannel, ASecretsTokenStaysValidButMayNotControl) {
+  DemoEnv env;
+  const fs::path secrets = env.root() / "secrets.json";
+  write_file(secrets, R"({"http": {"tokens": {"ci": ")" + sha256_hex("ci-token") + R"("}}})");
+  fs::permissions(secrets, fs::perms::owner_read | fs::perms::owner_write);
+  RunningDaemon d(env, true, R"("secrets_file": ")" + secrets.string() + R"(")");
+  Answer ci = post_command(d.port(), R"({"command": "recheck"})", "Bearer ci-token");
+  EXPECT_EQ(ci.status, 403) << ci.body;
+  EXPECT_NE(ci.body.find("this route takes only the token in "), std::string::npos) << ci.body;
+  EXPECT_EQ(post_command(d.port(), R"({"command": "recheck"})", "Bearer not-a-token").status, 401);
+  EXPECT_EQ(count(env, "SELECT COUNT(*) FROM dirty_keys"), 0);
+}
+
+TEST(ControlChannel, AfterAReloadTheCliReachesTheNewListener) {
+  DemoEnv env;
+  RunningDaemon d(env);
+  const std::string old_token = control_token(env);
+  const std::size_t log_before = d.log().size();
+  ::kill(d.process().pid(), SIGHUP);
+  ASSERT_TRUE(eventually([&] { return d.log().find("event=reloaded", log_before) != std::string::npos; },
+                         seconds(30)))
+      << d.log();
+  EXPECT_NE(control_token(env), old_token);
+  CmdResult ack = arsync(env, "discrepancies ack 2 --note x --by jane");
+  EXPECT_EQ(ack.status, 0) << ack.out;
+  EXPECT_EQ(discrepancy_status(env, 2), "acknowledged");
 }
 
 TEST(ControlChannel, ADaemonWithoutAListenerMakesTheCliRefuseToWrite) {
