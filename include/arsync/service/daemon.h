@@ -4,9 +4,12 @@
 // each started in that order and stopped in the reverse one. arsyncd.cpp
 // only parses its arguments, handles signals and calls these.
 //
-//   start:  config + secrets -> store -> vault -> engine (connectors, writer)
-//           -> follow-up thread -> scheduler (one thread per system) ->
-//           listener (when the config has an "http" section)
+//   start:  config + secrets -> state_dir/arsyncd.lock (one arsyncd per
+//           state_dir, held across reloads: instance_lock.h) -> store ->
+//           vault -> engine (connectors, writer) -> follow-up thread ->
+//           scheduler (one thread per system) -> listener (when the config
+//           has an "http" section) with the CLI's control route, then its
+//           control.json and token (control_api.h)
 //   stop:   listener (answers what is in flight) -> scheduler (runs end
 //           after their current batch) -> follow-up -> engine (the writer
 //           commits what was submitted) -> vault -> store
