@@ -1,9 +1,8 @@
 // arsync: the command line for IT admins, the AR team and ERP admins.
 // Reads the store while arsyncd runs (SQLite WAL), and hands the commands
 // that change it to arsyncd when it runs (cli_daemon.cpp); see README "CLI"
-// and "CLI and the daemon". The
-// commands are declared in a table (command_table.h), one file per group;
-// main builds the table and runs it.
+// and "CLI and the daemon". The commands are declared in a table
+// (command_table.h), one file per group; main builds the table and runs it.
 #include "command_table.h"
 #include "arsync/version.h"
 

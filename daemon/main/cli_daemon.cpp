@@ -90,10 +90,14 @@ int forward(const std::string& state_dir, const service::DaemonProbe& probe,
     return fail("arsyncd at " + where + " answered HTTP " + std::to_string(status) + ": " + reason,
                 kExitNoDaemon);
   }
+  const auto text = [&j](const char* key) {
+    const auto it = j.find(key);
+    return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
   service::CommandOutput out;
   out.exit_code = j["exit_code"].get<int>();
-  out.output = j.value("output", "");
-  out.error = j.value("error", "");
+  out.output = text("output");
+  out.error = text("error");
   return print(out);
 }
 

@@ -105,9 +105,11 @@ HttpResponse handle(const std::string& state_dir, const ControlTarget& target,
   const std::string command = body["command"].get<std::string>();
   const nlohmann::json arguments = body.value("arguments", nlohmann::json::object());
   if (!arguments.is_object()) return refused(400, "arguments must be a JSON object");
+  if (command != "sync now" && !is_store_command(command)) {
+    return refused(400, "no command '" + command + "'");
+  }
   log::info("", "control_command", {{"command", command}});
   if (command == "sync now") return json_response(200, answer(sync_now(arguments, target)));
-  if (!is_store_command(command)) return refused(400, "no command '" + command + "'");
 
   // On the writer thread: the store keeps one writer.
   CommandOutput out;
