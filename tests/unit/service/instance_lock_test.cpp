@@ -4,6 +4,7 @@
 #include "arsync/service/instance_lock.h"
 
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -99,15 +100,31 @@ TEST_F(InstanceLockTest, ACliHoldingTheLockPastTheWaitIsReported) {
       << lock.status().message();
 }
 
+// The probe as a user outside arsyncd's group: as root, in a child process
+// that becomes user nobody; else with the file's permissions removed.
 TEST_F(InstanceLockTest, ALockFileTheCliMayNotReadIsAnErrorNotAGuess) {
-  if (::geteuid() == 0) GTEST_SKIP() << "root reads any file";
   { ASSERT_TRUE(InstanceLock::acquire(state_dir()).is_ok()); }
   const fs::path file = fs::path(state_dir()) / kLockFileName;
   fs::permissions(file, fs::perms::none);
-  Result<DaemonProbe> probe = probe_daemon(state_dir());
-  ASSERT_FALSE(probe.is_ok());
-  EXPECT_NE(probe.status().message().find(file.string() + ": Permission denied"), std::string::npos)
-      << probe.status().message();
+  const auto refused = [&] {
+    Result<DaemonProbe> probe = probe_daemon(state_dir());
+    return !probe.is_ok() &&
+           probe.status().message().find(file.string() + ": Permission denied") != std::string::npos;
+  };
+  if (::geteuid() != 0) {
+    EXPECT_TRUE(refused());
+    return;
+  }
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    if (::setgid(65534) != 0 || ::setuid(65534) != 0) ::_exit(2);
+    ::_exit(refused() ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "2: could not become nobody; 1: not refused as expected";
 }
 
 }  // namespace
