@@ -1,7 +1,8 @@
 // arsync: the command line for IT admins, the AR team and ERP admins.
-// Reads the store while arsyncd runs (SQLite WAL); see README "CLI". The
-// commands are declared in a table (command_table.h), one file per group;
-// main builds the table and runs it.
+// Reads the store while arsyncd runs (SQLite WAL), and hands the commands
+// that change it to arsyncd when it runs (cli_daemon.cpp); see README "CLI"
+// and "CLI and the daemon". The commands are declared in a table
+// (command_table.h), one file per group; main builds the table and runs it.
 #include "command_table.h"
 #include "arsync/version.h"
 
@@ -19,5 +20,6 @@ int main(int argc, char** argv) {
   add_mapping_commands(table);
   add_connector_commands(table);
   add_config_commands(table);
+  add_sync_commands(table);
   return run_command_line(table, ctx, arsync::version_text("arsync"), argc, argv);
 }

@@ -2,7 +2,8 @@
 // arguments and the context) and the helpers the command groups share. The
 // commands themselves are declared in the table (command_table.h), one file
 // per group. Each command returns the process exit status: 0 success, 1 the
-// command ran and found errors, 2 usage error.
+// command ran and found errors, 2 usage error, 3 (kExitNoDaemon) the command
+// needs the running arsyncd and could not hand it over (cli_daemon.cpp).
 #pragma once
 
 #include <cstdint>
@@ -12,7 +13,10 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "connector/registry.h"
+#include "arsync/service/store_commands.h"
 #include "arsync/store/store.h"
 
 namespace arsync::cli {
@@ -56,5 +60,24 @@ std::string login_name();
 
 // Prints "arsync: <message>" to stderr and returns `code`.
 int fail(const std::string& message, int code = 1);
+
+// arsyncd runs but the command could not be handed to it (no listener, a
+// refused token, no answer), or it needs arsyncd and none runs.
+inline constexpr int kExitNoDaemon = 3;
+
+// Runs a command that changes the store (cli_daemon.cpp): when arsyncd runs
+// on the config's state_dir, it hands the command to it over the control
+// route (service/control_api.h) and prints its answer; when none runs, it
+// opens the store for writing and runs the same code itself. With --db the
+// named file is written directly, without asking arsyncd. Returns the exit
+// status.
+int run_writing_command(const Context& ctx, const service::StoreCommand& command);
+
+// Hands `command` (with its JSON `arguments`) to the running arsyncd, for
+// commands only the daemon can do (`sync now`); `not_running` is the message
+// when none runs (exit kExitNoDaemon). Prints the answer; returns the exit
+// status.
+int run_daemon_command(const Context& ctx, const std::string& command,
+                       const nlohmann::json& arguments, const std::string& not_running);
 
 }  // namespace arsync::cli

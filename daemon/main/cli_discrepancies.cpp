@@ -134,15 +134,9 @@ int decide(Context& ctx, const Args& args, bool resolve) {
   if (!note || note->empty()) return fail("--note TEXT is required: say why", 2);
   std::string by = args.option("by").value_or("");
   if (by.empty()) by = login_name();
-  Result<std::unique_ptr<store::Store>> st = open_store(ctx);
-  if (!st) return fail(st.status().to_string());
-  SystemClock clock;
-  Status s = resolve ? (*st)->resolve_discrepancy(*id, by, *note, clock.now())
-               : (*st)->acknowledge_discrepancy(*id, by, *note, clock.now());
-  if (!s) return fail(s.to_string());
-  std::cout << "discrepancy #" << *id << (resolve ? " resolved" : " acknowledged")
-            << " by " << by << "\n";
-  return 0;
+  return run_writing_command(
+      ctx, {resolve ? "discrepancies resolve" : "discrepancies ack",
+            {{"id", *id}, {"note", *note}, {"by", by}}});
 }
 
 const OptionSpec kJson{"json", ValueType::kFlag, "", "print JSON for scripts (see README \"JSON output\")"};
@@ -173,6 +167,7 @@ void add_discrepancy_commands(CommandTable& table) {
   resolve.help = "It reopens by itself if the condition returns. Resolving a resolved one is "
                  "refused (exit 1) and keeps the first note.";
   resolve.writes = true;
+  resolve.via_daemon = true;
   CommandSpec& ack = add_command(
       table, {"discrepancies", "ack"}, "acknowledge an open discrepancy: known and being worked on",
       [](Context& ctx, const Args& args) { return decide(ctx, args, false); });
@@ -180,6 +175,7 @@ void add_discrepancy_commands(CommandTable& table) {
   ack.options = {kNote, kBy};
   ack.help = "It resolves by itself when the condition clears; a resolved one is refused (exit 1).";
   ack.writes = true;
+  ack.via_daemon = true;
 }
 
 }  // namespace arsync::cli

@@ -50,15 +50,7 @@ int status(Context& ctx, const Args&) {
   return print_pull_outcomes(**st);
 }
 
-int recheck(Context& ctx, const Args&) {
-  Result<std::unique_ptr<store::Store>> st = open_store(ctx);
-  if (!st) return fail(st.status().to_string());
-  SystemClock clock;
-  Status s = (*st)->mark_all_dirty(clock.now());
-  if (!s) return fail(s.to_string());
-  std::cout << "every match group will be re-checked on the next cycle\n";
-  return 0;
-}
+int recheck(Context& ctx, const Args&) { return run_writing_command(ctx, service::StoreCommand{"recheck"}); }
 
 }  // namespace
 
@@ -68,8 +60,9 @@ void add_status_commands(CommandTable& table) {
       "Documents per system; discrepancies counted by status (the words of `discrepancies list "
       "--status`); quarantined records, groups waiting for a re-check, mail pending/sent/dead, "
       "and how each system's last pull ended.";
-  add_command(table, {"recheck"}, "re-check every match group on the next cycle", recheck).writes =
-      true;
+  CommandSpec& r = add_command(table, {"recheck"}, "re-check every match group on the next cycle", recheck);
+  r.writes = true;
+  r.via_daemon = true;
 }
 
 }  // namespace arsync::cli

@@ -31,7 +31,9 @@ const std::vector<OptionSpec> kGlobalOptions = {
     {"version", ValueType::kFlag, "", "print the version and exit"},
 };
 
-const char kExitStatus[] = "Exit status: 0 success, 1 the command failed, 2 usage error.\n";
+const char kExitStatus[] =
+    "Exit status: 0 success, 1 the command failed, 2 usage error, 3 arsyncd runs but could not\n"
+    "be reached (or is needed and does not run).\n";
 
 // Offset of the first byte that does not start a well-formed UTF-8 sequence
 // (RFC 3629: no overlong forms, no surrogates, nothing past U+10FFFF), or npos.
@@ -160,7 +162,14 @@ std::string option_lines(const std::vector<OptionSpec>& options) {
 std::string command_help(const CommandSpec& c) {
   std::string out = "usage: arsync [--config FILE] [--db PATH] " + synopsis(c) + "\n\n" +
                     wrapped(c.summary + (c.help.empty() ? "" : ". " + c.help), 0);
-  if (c.writes) out += "Changes the store (opens it for writing).\n";
+  if (c.writes && c.via_daemon) {
+    out += "Changes the store: through arsyncd when it runs, else on the store opened\n"
+           "for writing (see README \"CLI and the daemon\").\n";
+  } else if (c.writes) {
+    out += "Changes the store (opens it for writing).\n";
+  } else if (c.via_daemon) {
+    out += "Asks the running arsyncd (see README \"CLI and the daemon\").\n";
+  }
   if (!c.options.empty()) out += "\nOptions:\n" + option_lines(c.options);
   out += "\nGlobal options:\n" + option_lines(kGlobalOptions) + "\n" + kExitStatus;
   return out;

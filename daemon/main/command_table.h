@@ -9,7 +9,8 @@
 // group, and `arsync help [WORDS...]`, print help generated from the table.
 //
 // Exit status: whatever the command returns (0 success, 1 it ran and
-// failed); 2 for every usage error found before it runs.
+// failed, 3 it needs arsyncd and could not reach it); 2 for every usage
+// error found before it runs.
 //
 // Thread safety: single-threaded use from main().
 #pragma once
@@ -52,10 +53,9 @@ struct CommandSpec {
   // Changes the store: open_store() opens it for writing only for such a
   // command (Context::writes), and its help says so.
   bool writes = false;
-  // Goes through the running daemon (its listener) when one runs, and opens
-  // the store itself only when none does. Declared for the commands that
-  // will need it; the runner does not act on it yet (no listener exists),
-  // and no command sets it.
+  // Goes through the running arsyncd when one runs (the command's run calls
+  // run_writing_command or run_daemon_command, cli.h), and, for a writing
+  // one, opens the store itself only when none does. Its help says so.
   bool via_daemon = false;
   std::function<int(Context&, const Args&)> run;
 };
@@ -85,5 +85,6 @@ void add_mail_commands(CommandTable& table);           // cli_mail.cpp
 void add_mapping_commands(CommandTable& table);        // cli_mapping.cpp
 void add_connector_commands(CommandTable& table);      // cli_connectors.cpp
 void add_config_commands(CommandTable& table);         // cli_config.cpp
+void add_sync_commands(CommandTable& table);           // cli_sync.cpp
 
 }  // namespace arsync::cli

@@ -12,9 +12,11 @@
 #include "arsync/engine/scheduler.h"
 #include "arsync/log/log.h"
 #include "arsync/service/config_check.h"
+#include "arsync/service/control_api.h"
 #include "arsync/service/engine_setup.h"
 #include "arsync/service/http_auth.h"
 #include "arsync/service/http_listener.h"
+#include "arsync/service/instance_lock.h"
 #include "arsync/service/secrets.h"
 #include "arsync/service/summary.h"
 #include "arsync/store/credential_vault.h"
@@ -32,6 +34,7 @@ struct Daemon::Runtime {
   std::unique_ptr<engine::Scheduler> scheduler;  // created before the engine (its wake), started after
   std::unique_ptr<engine::SyncEngine> engine;
   std::unique_ptr<HttpListener> listener;
+  std::unique_ptr<ControlApi> control;  // the CLI's route on the listener
 
   // The follow-up thread: reconciliation and alerts after commits. Requests
   // that arrive while one runs make one more run after it.
@@ -119,6 +122,12 @@ Result<std::unique_ptr<Daemon::Runtime>> Daemon::launch(const Config& config) {
                        &level)) {
     log::set_level(level);
   }
+  // One arsyncd per state_dir, for the daemon's life (instance_lock.h).
+  if (!lock_ || lock_->state_dir() != config.state_dir) {
+    Result<std::unique_ptr<InstanceLock>> lock = InstanceLock::acquire(config.state_dir);
+    if (!lock) return lock.status();
+    lock_ = std::move(lock).value();
+  }
   auto rt = std::make_unique<Runtime>();
   rt->config = config;
   if (std::optional<Result<Secrets>> secrets = read_secrets(config)) {
@@ -194,14 +203,23 @@ Result<std::unique_ptr<Daemon::Runtime>> Daemon::launch(const Config& config) {
   // ---- listener
   if (config.http) {
     rt->listener = std::make_unique<HttpListener>(*config.http);
-    if (rt->secrets) {
-      ARSYNC_RETURN_IF_ERROR(
-          rt->listener->set_credentials({rt->secrets->http_users, rt->secrets->http_tokens}));
-    }
+    HttpCredentials credentials;
+    if (rt->secrets) credentials = {rt->secrets->http_users, rt->secrets->http_tokens};
+    // The CLI's control route and token (control_api.h).
+    Result<std::unique_ptr<ControlApi>> control = ControlApi::create(
+        config.state_dir,
+        {rt->engine->writer(), [r](const std::string& s) { return r->scheduler->wake(s); }, clock_});
+    if (!control) return control.status();
+    rt->control = std::move(control).value();
+    Result<HttpCredentials> with_control = rt->control->credentials(std::move(credentials));
+    if (!with_control) return with_control.status();
+    ARSYNC_RETURN_IF_ERROR(rt->listener->set_credentials(std::move(with_control).value()));
+    ARSYNC_RETURN_IF_ERROR(rt->listener->add_route(rt->control->route()));
     for (const HttpRoute& route : rt->engine->routes()) {
       ARSYNC_RETURN_IF_ERROR(rt->listener->add_route(route));
     }
     ARSYNC_RETURN_IF_ERROR(rt->listener->start());  // logs event=http_listening
+    ARSYNC_RETURN_IF_ERROR(rt->control->publish(*config.http, rt->listener->port()));
   }
   return rt;
 }

@@ -303,6 +303,9 @@ TEST(Cli, StoreInAFolderTheUserMayNotWriteSaysPermissionDenied) {
   fs::create_directories(locked);
   ::chmod(locked.c_str(), 0700);
   ::chmod(env.root().c_str(), 0755);
+  // arsyncd takes its lock in state_dir first (var, which nobody may write).
+  fs::create_directories(env.root() / "var");
+  ASSERT_EQ(::chown((env.root() / "var").c_str(), 65534, 65534), 0);
   expect_store_refused(env, locked / "arsync.db", "Permission denied",
                        [](const std::string& cmd) { return kAsNobody + cmd; });
   // The CLI reading it says the same.
@@ -587,7 +590,7 @@ const std::vector<std::string> kCommands = {
     "status",           "recheck",         "discrepancies list", "discrepancies show",
     "discrepancies resolve", "discrepancies ack", "quarantine list", "quarantine show",
     "mail list",        "mapping check",   "mapping test",       "connectors list",
-    "connectors describe"};
+    "connectors describe", "sync now"};
 
 TEST(Cli, HelpListsEveryCommandWithItsOptions) {
   CmdResult r = run(kBin + "arsync --help");
@@ -601,7 +604,8 @@ TEST(Cli, HelpListsEveryCommandWithItsOptions) {
   EXPECT_NE(r.out.find("\n  discrepancies resolve ID --note TEXT [--by NAME]\n"), std::string::npos)
       << r.out;
   EXPECT_NE(r.out.find("\n  --db PATH"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("Exit status: 0 success, 1 the command failed, 2 usage error.\n"),
+  EXPECT_NE(r.out.find("Exit status: 0 success, 1 the command failed, 2 usage error, 3 arsyncd "
+                       "runs but could not\nbe reached (or is needed and does not run).\n"),
             std::string::npos) << r.out;
   CmdResult help = run(kBin + "arsync help");
   EXPECT_EQ(help.status, 0) << help.out;
@@ -621,7 +625,9 @@ TEST(Cli, EveryCommandHasItsOwnHelp) {
   CmdResult resolve = run(kBin + "arsync discrepancies resolve --help");
   EXPECT_NE(resolve.out.find("\n  --note TEXT     say why (required)\n"),
             std::string::npos) << resolve.out;
-  EXPECT_NE(resolve.out.find("\nChanges the store (opens it for writing).\n"), std::string::npos)
+  EXPECT_NE(resolve.out.find("\nChanges the store: through arsyncd when it runs, else on the store "
+                             "opened\nfor writing (see README \"CLI and the daemon\").\n"),
+            std::string::npos)
       << resolve.out;
   CmdResult list = run(kBin + "arsync discrepancies list --help");
   EXPECT_EQ(list.out.find("Changes the store"), std::string::npos) << list.out;

@@ -4,9 +4,12 @@
 // each started in that order and stopped in the reverse one. arsyncd.cpp
 // only parses its arguments, handles signals and calls these.
 //
-//   start:  config + secrets -> store -> vault -> engine (connectors, writer)
-//           -> follow-up thread -> scheduler (one thread per system) ->
-//           listener (when the config has an "http" section)
+//   start:  config + secrets -> state_dir/arsyncd.lock (one arsyncd per
+//           state_dir, held across reloads: instance_lock.h) -> store ->
+//           vault -> engine (connectors, writer) -> follow-up thread ->
+//           scheduler (one thread per system) -> listener (when the config
+//           has an "http" section) with the CLI's control route, then its
+//           control.json and token (control_api.h)
 //   stop:   listener (answers what is in flight) -> scheduler (runs end
 //           after their current batch) -> follow-up -> engine (the writer
 //           commits what was submitted) -> vault -> store
@@ -31,6 +34,8 @@
 #include "arsync/service/config.h"
 
 namespace arsync::service {
+
+class InstanceLock;
 
 struct DaemonOptions {
   std::string config_path = "/etc/arsync/arsync.json";
@@ -84,6 +89,9 @@ class Daemon {
   DaemonOptions options_;
   const Registry& registry_;
   const Clock& clock_;
+  // state_dir/arsyncd.lock, held across reloads (instance_lock.h); declared
+  // before rt_ so that it is released after the subsystems stopped.
+  std::unique_ptr<InstanceLock> lock_;
   std::unique_ptr<Runtime> rt_;
 };
 
