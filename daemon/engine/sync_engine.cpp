@@ -97,7 +97,7 @@ SyncEngine::SyncEngine(EngineOptions options, store::Store& store, const Clock& 
     : options_(std::move(options)), store_(store), clock_(clock) {}
 
 SyncEngine::~SyncEngine() {
-  stop_ = true;
+  request_stop();
   if (writer_) writer_->stop();
 }
 
@@ -220,7 +220,8 @@ SystemRun SyncEngine::run_system(const std::string& name, std::stop_token stop) 
     return run;
   }
   // Stopped by the caller's token (the scheduler) or by request_stop().
-  std::atomic<bool> halt{stop_.load()};
+  // (A callback on a token already stopped runs at once.)
+  std::atomic<bool> halt{false};
   std::stop_callback on_stop(stop, [&halt] { halt = true; });
   std::stop_callback on_engine_stop(stop_source_.get_token(), [&halt] { halt = true; });
   SystemRun run = pull_system(*system, halt);
@@ -302,7 +303,7 @@ void SyncEngine::reconcile(CycleReport& report) {
   // for one chunk at most, not for the whole run.
   const std::size_t chunk = std::max<std::size_t>(1, options_.reconcile_chunk);
   Result<reconcile::RunStats> stats = reconcile::RunStats{};
-  while (!stop_) {
+  while (!stopping()) {
     // One transaction per chunk: one fsync for `chunk` groups, not two per
     // group (each group's own writes stay all or nothing inside it).
     Result<reconcile::RunStats> part = on_writer<reconcile::RunStats>(
@@ -369,7 +370,7 @@ void SyncEngine::alert(CycleReport& report, bool wait_for_mail) {
       break;
     }
     report.emails_queued += *queued;
-    if (*queued == 0 || stop_) break;
+    if (*queued == 0 || stopping()) break;
   }
   // Delivery (logged by alert::deliver_due) runs on the mail worker's thread
   // so a hung SMTP server never holds up the next pull; it is waited for
@@ -395,7 +396,7 @@ void SyncEngine::alert(CycleReport& report, bool wait_for_mail) {
 
 void SyncEngine::follow_up(CycleReport& report, bool wait_for_mail) {
   std::lock_guard lock(follow_up_mu_);
-  if (!stop_) reconcile(report);
+  if (!stopping()) reconcile(report);
   alert(report, wait_for_mail);
 }
 
@@ -406,8 +407,8 @@ CycleReport SyncEngine::run_cycle() {
   // Independent systems pull at once: a slow one does not hold up the rest,
   // and the writer groups their batches into shared transactions. A stop
   // asked for before the cycle pulls nothing.
-  report.stopped_early = stop_;
-  report.systems.resize(stop_ ? 0 : systems_.size());
+  report.stopped_early = stopping();
+  report.systems.resize(report.stopped_early ? 0 : systems_.size());
   const auto pulls_t0 = std::chrono::steady_clock::now();
   {
     std::vector<std::jthread> pulls;
@@ -418,7 +419,7 @@ CycleReport SyncEngine::run_cycle() {
     }
   }
   report.pull_seconds = seconds_since(pulls_t0);
-  report.stopped_early = report.stopped_early || stop_;
+  report.stopped_early = report.stopped_early || stopping();
 
   follow_up(report, options_.wait_for_mail);
   report.finished = clock_.now();

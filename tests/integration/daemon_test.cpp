@@ -50,10 +50,24 @@ std::size_t wait_for_log(const fs::path& log, const std::string& needle, std::si
   }
 }
 
-// How many documents the store holds (read-only, beside the daemon).
+// The store, read-only beside the daemon.
+SQLite::Database open_store_readonly(const DemoEnv& env) {
+  return SQLite::Database((env.root() / "var" / "arsync.db").string(), SQLite::OPEN_READONLY);
+}
+
+// What `count_sql` (a SELECT COUNT) gives on the store now.
+std::int64_t count_in(const DemoEnv& env, const char* count_sql) {
+  return open_store_readonly(env).execAndGet(count_sql).getInt64();
+}
+
+// How many documents the store holds.
 std::int64_t documents_in(const DemoEnv& env) {
-  SQLite::Database db((env.root() / "var" / "arsync.db").string(), SQLite::OPEN_READONLY);
-  return db.execAndGet("SELECT COUNT(*) FROM documents").getInt64();
+  return count_in(env, "SELECT COUNT(*) FROM documents");
+}
+
+// The documents big_xml_file makes (their numbers start 0095).
+std::int64_t documents_with_prefix(const DemoEnv& env) {
+  return count_in(env, "SELECT COUNT(*) FROM documents WHERE external_id LIKE '0095%'");
 }
 
 std::string with_key(const std::string& config, const std::string& key_and_value) {
@@ -178,7 +192,7 @@ TEST(DaemonStop, SigtermInTheMiddleOfAFileLeavesNoPartialBatchAndTheNextStartRes
   std::int64_t stored = 0;
   std::int64_t cursor_idocs = 0;
   {
-    SQLite::Database db((env.root() / "var" / "arsync.db").string(), SQLite::OPEN_READONLY);
+    SQLite::Database db = open_store_readonly(env);
     stored = db.execAndGet("SELECT COUNT(*) FROM documents WHERE system = 'sap-ecc'").getInt64();
     SQLite::Statement q(db, "SELECT value FROM cursors WHERE system = 'sap-ecc'");
     ASSERT_TRUE(q.executeStep()) << "no cursor stored";
@@ -193,10 +207,8 @@ TEST(DaemonStop, SigtermInTheMiddleOfAFileLeavesNoPartialBatchAndTheNextStartRes
   CmdResult again = run_split(kArsyncd + " --once --config " + (env.root() / "arsync.json").string(),
                               env.root() / "again.txt");
   EXPECT_EQ(again.status, 0) << again.out << read_file(env.root() / "again.txt").substr(0, 2000);
-  SQLite::Database db((env.root() / "var" / "arsync.db").string(), SQLite::OPEN_READONLY);
-  EXPECT_EQ(db.execAndGet("SELECT COUNT(*) FROM documents WHERE system = 'sap-ecc'").getInt64(),
-            count);
-  EXPECT_EQ(db.execAndGet("SELECT COUNT(DISTINCT external_id) FROM documents").getInt64(), count);
+  EXPECT_EQ(count_in(env, "SELECT COUNT(*) FROM documents WHERE system = 'sap-ecc'"), count);
+  EXPECT_EQ(count_in(env, "SELECT COUNT(DISTINCT external_id) FROM documents"), count);
 }
 
 TEST(DaemonSecrets, ASecretsFileOthersMayReadIsRefusedAtStartNamingIt) {
@@ -289,11 +301,6 @@ int port_of(const fs::path& log, std::size_t from = 0) {
   return std::regex_search(line, m, std::regex(" port=([0-9]+)")) ? std::stoi(m[1]) : 0;
 }
 
-std::int64_t documents_with_prefix(const DemoEnv& env) {
-  SQLite::Database db((env.root() / "var" / "arsync.db").string(), SQLite::OPEN_READONLY);
-  return db.execAndGet("SELECT COUNT(*) FROM documents WHERE external_id LIKE '0095%'").getInt64();
-}
-
 TEST(DaemonHttp, AnIdocPostIsAnswered200OnceCommittedAndARepostStoresNothingTwice) {
   DemoEnv env;
   configure_http(env);
@@ -315,7 +322,7 @@ TEST(DaemonHttp, AnIdocPostIsAnswered200OnceCommittedAndARepostStoresNothingTwic
   // The raw bytes are kept: each document's reference points at its IDoc in
   // an archive file holding the post.
   {
-    SQLite::Database db((env.root() / "var" / "arsync.db").string(), SQLite::OPEN_READONLY);
+    SQLite::Database db = open_store_readonly(env);
     SQLite::Statement q(db, "SELECT raw_file, raw_offset, raw_length FROM documents "
                             "WHERE external_id LIKE '0095%' ORDER BY external_id LIMIT 1");
     ASSERT_TRUE(q.executeStep());

@@ -179,10 +179,7 @@ class SyncEngine {
 
   // Asks running pulls and follow-ups to stop after the current batch
   // (SIGTERM during `--once`).
-  void request_stop() {
-    stop_ = true;
-    stop_source_.request_stop();
-  }
+  void request_stop() { stop_source_.request_stop(); }
 
   const std::vector<SystemSetup>& systems() const { return options_.systems; }
   StoreWriter& writer() { return *writer_; }
@@ -210,7 +207,7 @@ class SyncEngine {
   std::unique_ptr<reconcile::Reconciler> reconciler_;
   std::unique_ptr<StoreWriter> writer_;
   std::mutex follow_up_mu_;
-  std::atomic<bool> stop_{false};
+  bool stopping() const { return stop_source_.stop_requested(); }
   std::stop_source stop_source_;  // reaches the pulls running when a stop is asked
 };
 

@@ -25,6 +25,7 @@ void expect_same(const Document& a, const Document& b) {
   EXPECT_EQ(a.terms, b.terms);
   EXPECT_EQ(a.source_updated_at, b.source_updated_at);
   EXPECT_EQ(a.cancels, b.cancels);
+  EXPECT_EQ(a.entity, b.entity);
   EXPECT_EQ(a.raw_ref.file, b.raw_ref.file);
   EXPECT_EQ(a.raw_ref.offset, b.raw_ref.offset);
   EXPECT_EQ(a.raw_ref.length, b.raw_ref.length);
@@ -53,6 +54,7 @@ TEST_F(StoreTest, FullDocumentRoundTripsWithApplicationsAndCurrencies) {
   Document p = payment("qbo-us", "PMT-77", "CHK-1001", "451", 100000);
   p.version = "3";
   p.customer_name = "Acme Corp";
+  p.entity = "Payment";
   p.amount = kwd(1250125);  // 3 decimals
   p.open_amount = kwd(5);
   p.tax_amount = Money();   // no currency at all
