@@ -317,6 +317,43 @@ Status keep_existing(const std::string& path, std::size_t size) {
 
 }  // namespace
 
+int FolderSyncs::sync(const std::string& dir) {
+  std::unique_lock lock(mu_);
+  if (folders_.size() > 64) {
+    // Yesterday's folders are done with; keep those still in use.
+    std::erase_if(folders_, [](const auto& f) { return f.second.users == 0; });
+  }
+  Folder& f = folders_[dir];
+  ++f.users;
+  // One already running may have begun before this call's rename: wait for
+  // the one after it.
+  const std::uint64_t needed = f.started + 1;
+  while (f.finished < needed) {
+    if (f.running) {
+      f.cv.wait(lock);
+      continue;
+    }
+    f.running = true;
+    const std::uint64_t generation = ++f.started;
+    ++fsyncs_;
+    lock.unlock();
+    const int err = fsync_folder(dir);
+    lock.lock();
+    f.running = false;
+    f.finished = generation;
+    f.last_error = err;
+    f.cv.notify_all();
+  }
+  --f.users;
+  // A later fsync than the one needed also began after this call.
+  return f.last_error;
+}
+
+std::uint64_t FolderSyncs::fsyncs() const {
+  std::lock_guard lock(mu_);
+  return fsyncs_;
+}
+
 Status DropFolder::write_archive(const std::string& path, std::string_view bytes) const {
   const fs::path target(path);
   const std::string dir = target.parent_path().string();
@@ -357,7 +394,7 @@ Status DropFolder::write_archive(const std::string& path, std::string_view bytes
   // folder, so a power loss in those milliseconds of a day's first posts
   // could lose the day's folder entry.
   for (fs::path folder = dir;; folder = folder.parent_path()) {
-    if (int err = fsync_folder(folder.string()); err != 0) {
+    if (int err = folder_syncs_->sync(folder.string()); err != 0) {
       return io_error("cannot fsync folder " + folder.string(), path, err);
     }
     if (!new_folder || folder == fs::path(paths_.archive) || !folder.has_relative_path() ||

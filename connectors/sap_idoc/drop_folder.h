@@ -24,7 +24,11 @@
 // Thread safety: one DropFolder per connector instance, one thread at a time.
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <set>
 #include <string>
 #include <string_view>
@@ -69,6 +73,33 @@ bool matches_claim_pattern(const DropFolderPaths& paths, const std::string& name
 // regular file (looked at without following a link), a name that is not
 // valid UTF-8, holds control characters or is too long.
 std::string claim_refusal(const std::string& dir, const std::string& name);
+
+// fsync of a folder shared by concurrent callers: sync(dir) returns once an
+// fsync of `dir` that began after the call has ended, and callers that
+// arrive while one runs share the next one. 16 posts renaming files into
+// the same day's folder cost about two folder fsyncs (disk cache flushes),
+// not 16. Thread safety: any thread.
+class FolderSyncs {
+ public:
+  // 0 or the errno of the fsync that covered this call.
+  int sync(const std::string& dir);
+
+  // fsyncs begun so far, over all folders.
+  std::uint64_t fsyncs() const;
+
+ private:
+  struct Folder {
+    std::condition_variable cv;
+    std::uint64_t started = 0;   // fsyncs begun
+    std::uint64_t finished = 0;  // the last one ended (generation)
+    bool running = false;
+    int last_error = 0;          // of the fsync `finished`
+    int users = 0;               // calls inside sync() for it
+  };
+  mutable std::mutex mu_;
+  std::uint64_t fsyncs_ = 0;
+  std::map<std::string, Folder> folders_;  // one per folder synced (a day's, its parents)
+};
 
 class DropFolder {
  public:
@@ -136,6 +167,9 @@ class DropFolder {
 
   DropFolderPaths paths_;
   std::set<std::string> refused_;  // paths whose refusal was logged
+  // write_archive's folder fsyncs, shared by concurrent posts (copies of
+  // this DropFolder share them too).
+  std::shared_ptr<FolderSyncs> folder_syncs_ = std::make_shared<FolderSyncs>();
 };
 
 }  // namespace arsync::connectors::sap_idoc

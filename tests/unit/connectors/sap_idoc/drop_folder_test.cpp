@@ -6,7 +6,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <cerrno>
 #include <filesystem>
+#include <thread>
+#include <vector>
 
 #include "arsync/log/log.h"
 #include "test_support.h"
@@ -232,6 +236,41 @@ TEST_F(DropFolderTest, QuarantineWritesTheErrorFileBeforeTheMoveAndAReplayReuses
   fs::create_symlink(tmp_ / "victim", f.quarantine_path("bad.xml") + ".error");
   EXPECT_FALSE(f.quarantine("bad.xml", "why").is_ok());
   EXPECT_EQ(read_all(tmp_ / "victim"), "keep");
+}
+
+TEST(FolderSyncs, ConcurrentCallersShareFsyncsAndAllSucceed) {
+  TempDir tmp;
+  const std::string dir = tmp.path();
+  FolderSyncs syncs;
+  constexpr int kThreads = 16;
+  constexpr int kCalls = 20;
+  std::atomic<int> failures{0};
+  std::atomic<int> ready{0};
+  {
+    std::vector<std::jthread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&] {
+        ready.fetch_add(1);
+        while (ready.load() < kThreads) std::this_thread::yield();
+        for (int i = 0; i < kCalls; ++i) {
+          if (syncs.sync(dir) != 0) failures.fetch_add(1);
+        }
+      });
+    }
+  }
+  EXPECT_EQ(failures.load(), 0);
+  // Every call was covered by an fsync, and callers that overlapped shared one.
+  EXPECT_GE(syncs.fsyncs(), static_cast<std::uint64_t>(kCalls));
+  EXPECT_LT(syncs.fsyncs(), static_cast<std::uint64_t>(kThreads * kCalls));
+}
+
+TEST(FolderSyncs, AFolderThatCannotBeOpenedGivesItsErrno) {
+  TempDir tmp;
+  FolderSyncs syncs;
+  EXPECT_EQ(syncs.sync(tmp / "missing"), ENOENT);
+  // The failure is not remembered for a folder that exists afterwards.
+  std::filesystem::create_directory(tmp / "missing");
+  EXPECT_EQ(syncs.sync(tmp / "missing"), 0);
 }
 
 }  // namespace
