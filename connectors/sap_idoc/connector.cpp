@@ -145,6 +145,7 @@ class SapIdocConnector final : public Connector {
     Result<Cursor> cursor = decode(cursor_text);
     if (!cursor.is_ok()) return cursor.status();
     ARSYNC_RETURN_IF_ERROR(folder_.prepare());
+    if (http_only()) return Status::ok();  // SAP posts; there is no folder to pull
     // Files a crashed run claimed come first; only the one the cursor names
     // has IDocs already committed.
     Result<std::vector<std::string>> claimed = folder_.claimed();
@@ -168,6 +169,7 @@ class SapIdocConnector final : public Connector {
   }
 
   Status check() override {
+    if (http_only()) return folder_.prepare();
     const std::string& dir = folder_.paths().inbound;
     std::error_code ec;
     if (!fs::is_directory(dir, ec)) {
@@ -303,6 +305,8 @@ class SapIdocConnector final : public Connector {
   }
 
   const std::string& system() const { return folder_.paths().system; }
+  // No inbound_dir: only SAP's XML-HTTP port feeds this system.
+  bool http_only() const { return folder_.paths().inbound.empty(); }
 
   DropFolder folder_;
   SegmentDefinitions defs_;
@@ -318,12 +322,20 @@ Result<std::unique_ptr<Connector>> create(const ConnectorContext& ctx) {
   const nlohmann::json& s = ctx.settings;
   std::string where = "systems." + ctx.system + ".settings";
   std::string inbound = setting(s, "inbound_dir");
-  if (inbound.empty()) {
-    return Status(ErrorCode::kInvalidArgument, where + ": missing required key 'inbound_dir'");
+  // Without a folder, SAP's XML-HTTP port alone feeds the system.
+  const bool http_inbound = !s.contains("http_inbound") || !s["http_inbound"].is_boolean() ||
+                            s["http_inbound"].get<bool>();
+  if (inbound.empty() && !http_inbound) {
+    return Status(ErrorCode::kInvalidArgument,
+                  where + ": missing key 'inbound_dir': with http_inbound false, the system has no "
+                          "other source");
   }
   std::string work = setting(s, "work_dir");
+  if (work.empty() && !ctx.state_dir.empty()) work = ctx.state_dir;
+  if (work.empty() && !inbound.empty()) work = (fs::path(inbound).parent_path() / "work").string();
   if (work.empty()) {
-    work = !ctx.state_dir.empty() ? ctx.state_dir : (fs::path(inbound).parent_path() / "work").string();
+    return Status(ErrorCode::kInvalidArgument,
+                  where + ": without inbound_dir, work_dir is required (where posts are archived)");
   }
   DropFolderPaths paths;
   paths.system = ctx.system;
@@ -354,8 +366,6 @@ Result<std::unique_ptr<Connector>> create(const ConnectorContext& ctx) {
   Result<SegmentDefinitions> defs = load_segments(ctx);
   if (!defs.is_ok()) return defs.status();
   std::vector<HttpRoute> routes;
-  const bool http_inbound = !s.contains("http_inbound") || !s["http_inbound"].is_boolean() ||
-                            s["http_inbound"].get<bool>();
   if (http_inbound && ctx.commit) {
     routes.push_back(
         idoc_http_route(IdocHttpInbound{ctx.system, DropFolder(paths), ctx.clock, ctx.commit}));
@@ -363,7 +373,7 @@ Result<std::unique_ptr<Connector>> create(const ConnectorContext& ctx) {
   auto connector = std::make_unique<SapIdocConnector>(
       DropFolder(std::move(paths)), std::move(defs).value(), static_cast<std::size_t>(batch_size),
       *encoding, ctx.clock, std::move(routes));
-  if (ctx.wake) connector->watch_inbound(ctx.wake);
+  if (ctx.wake && !inbound.empty()) connector->watch_inbound(ctx.wake);
   return std::unique_ptr<Connector>(std::move(connector));
 }
 
@@ -376,11 +386,14 @@ ConnectorType connector_type() {
       "SAP IDoc files (IDoc-XML and flat file: INVOIC02, PEXR2002, ...) from a file-drop folder, "
       "and IDoc-XML posted by SAP's XML-HTTP port";
   t.config_keys = {
-      {"inbound_dir", "path", nullptr, true,
-       "folder SAP's file port writes to; senders write *.tmp or dot files and rename when complete"},
+      {"inbound_dir", "path", nullptr, false,
+       "folder SAP's file port writes to; senders write *.tmp or dot files and rename when "
+       "complete. Without it, HTTP posts alone feed the system (http_inbound must then be true, "
+       "and work_dir set unless the daemon gives the connector a state folder)"},
       {"work_dir", "path", nullptr, false,
        "base of processing/, archive/ and quarantine/ (default: the connector's state folder, "
-       "else <inbound_dir>/../work); must be on inbound_dir's file system"},
+       "else <inbound_dir>/../work; required without inbound_dir); must be on inbound_dir's "
+       "file system"},
       {"archive_dir", "path", nullptr, false,
        "where committed files go, as YYYY/MM/DD/<name> (default <work_dir>/archive)"},
       {"quarantine_dir", "path", nullptr, false,

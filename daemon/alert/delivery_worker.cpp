@@ -8,7 +8,7 @@ namespace arsync::alert {
 
 Result<std::unique_ptr<MailDeliveryWorker>> MailDeliveryWorker::start(
     MailConfig config, const OpenStore& open_store, const Clock& clock,
-    std::chrono::milliseconds poll) {
+    std::chrono::milliseconds retry_after_error) {
   Result<std::unique_ptr<store::Store>> store = open_store();
   if (!store) return store.status().with_context("opening the mail delivery's store connection");
   Result<std::unique_ptr<Transport>> transport = make_transport(config.transport, config.hostname);
@@ -16,7 +16,12 @@ Result<std::unique_ptr<MailDeliveryWorker>> MailDeliveryWorker::start(
   Result<std::size_t> recovered = recover_interrupted_mail(**store, **transport, config, clock);
   if (!recovered) return recovered.status();
   std::unique_ptr<MailDeliveryWorker> worker(new MailDeliveryWorker(
-      std::move(config), std::move(store).value(), std::move(transport).value(), clock, poll));
+      std::move(config), std::move(store).value(), std::move(transport).value(), clock, retry_after_error));
+  // Mail left pending by the last process is delivered when due, without
+  // a wake (read here, so mail queued after start() waits for a wake).
+  Result<std::optional<Instant>> pending = worker->store_->next_mail_attempt();
+  if (!pending) return pending.status().with_context("reading the mail outbox");
+  worker->first_round_ = *pending;
   worker->thread_ = std::thread([w = worker.get()] {
     pthread_setname_np(pthread_self(), "arsync-mail");
     w->run();
@@ -26,12 +31,12 @@ Result<std::unique_ptr<MailDeliveryWorker>> MailDeliveryWorker::start(
 
 MailDeliveryWorker::MailDeliveryWorker(MailConfig config, std::unique_ptr<store::MailStore> store,
                                        std::unique_ptr<Transport> transport, const Clock& clock,
-                                       std::chrono::milliseconds poll)
+                                       std::chrono::milliseconds retry_after_error)
     : config_(std::move(config)),
       store_(std::move(store)),
       transport_(std::move(transport)),
       clock_(clock),
-      poll_(poll) {}
+      retry_after_error_(retry_after_error) {}
 
 MailDeliveryWorker::~MailDeliveryWorker() { stop(); }
 
@@ -63,12 +68,35 @@ void MailDeliveryWorker::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+std::optional<Instant> MailDeliveryWorker::next_round(const Result<DeliveryStats>& round) {
+  const Instant now = clock_.now();
+  const auto after_error = std::chrono::ceil<std::chrono::seconds>(retry_after_error_);
+  if (!round) return now + after_error;
+  Result<std::optional<Instant>> earliest = store_->next_mail_attempt();
+  if (!earliest) {
+    log::error("", "mail_delivery_failed", {{"error", earliest.status().to_string()}});
+    return now + after_error;
+  }
+  if (!*earliest || **earliest > now) return *earliest;
+  // Mail still due that the round left untried (its connection failed):
+  // not before the failed one's retry.
+  if (round->next_attempt) return std::max(*round->next_attempt, now + std::chrono::seconds(1));
+  return now + after_error;
+}
+
 void MailDeliveryWorker::run() {
+  std::optional<Instant> next = first_round_;
   std::unique_lock lock(mu_);
   bool again = false;  // the last round reached its deadline with mail still due
   while (!stopping_) {
     if (!again) {
-      cv_.wait_for(lock, poll_, [&] { return stopping_ || requested_ > finished_; });
+      while (!stopping_ && requested_ <= finished_ && !(next && clock_.now() >= *next)) {
+        if (next) {
+          clock_.wait_until(cv_, lock, *next);
+        } else {
+          cv_.wait(lock);
+        }
+      }
       if (stopping_) break;
     }
     const std::uint64_t serving = requested_;
@@ -78,6 +106,7 @@ void MailDeliveryWorker::run() {
     Result<DeliveryStats> stats = deliver_due(*store_, *transport_, config_, clock_, &control);
     if (!stats) log::error("", "mail_delivery_failed", {{"error", stats.status().to_string()}});
     again = stats && stats->deadline_reached;
+    next = next_round(stats);
     lock.lock();
     running_ = nullptr;
     last_ = std::move(stats);

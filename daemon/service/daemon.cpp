@@ -231,6 +231,15 @@ Result<std::unique_ptr<Daemon::Runtime>> Daemon::launch(const Config& config) {
     }
     ARSYNC_RETURN_IF_ERROR(rt->listener->start());  // logs event=http_listening
     ARSYNC_RETURN_IF_ERROR(rt->control->publish(*config.http, rt->listener->port()));
+  } else {
+    // A connector that takes posts (sap_idoc's XML-HTTP port) is deaf
+    // without the listener: say so, once per start.
+    for (const HttpRoute& route : rt->engine->routes()) {
+      log::warn("", "http_route_unserved",
+                {{"route", route.method + " " + route.path},
+                 {"reason", "the config has no http section, so no listener runs"},
+                 {"action", "add an http section, or set the system's http_inbound to false"}});
+    }
   }
   return rt;
 }

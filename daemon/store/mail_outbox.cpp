@@ -27,6 +27,8 @@ constexpr char kLinkMail[] =
 
 constexpr char kDueMail[] = ARSYNC_MAIL_COLUMNS
     "WHERE state = 'pending' AND next_attempt_at <= ?1 ORDER BY next_attempt_at, id LIMIT ?2";
+constexpr char kNextMailAttempt[] =
+    "SELECT MIN(next_attempt_at) FROM mail_outbox WHERE state = 'pending'";
 constexpr char kSendingMail[] = ARSYNC_MAIL_COLUMNS
     "WHERE state = 'sending' ORDER BY id LIMIT ?1";
 constexpr char kListMail[] = ARSYNC_MAIL_COLUMNS "ORDER BY id DESC LIMIT ?1";
@@ -126,6 +128,14 @@ Result<std::vector<OutgoingMail>> SqliteStore::due_mail(Instant now, std::size_t
     q->bind(2, limit_value(limit));
     while (q->executeStep()) out.push_back(read_mail(*q));
     return out;
+  });
+}
+
+Result<std::optional<Instant>> SqliteStore::next_mail_attempt() {
+  return guarded("next_mail_attempt", [&]() -> Result<std::optional<Instant>> {
+    StatementUse q(statement(kNextMailAttempt));
+    if (!q->executeStep() || q->getColumn(0).isNull()) return std::optional<Instant>{};
+    return std::optional<Instant>(read_instant(q->getColumn(0).getString()));
   });
 }
 

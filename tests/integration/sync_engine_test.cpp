@@ -51,11 +51,11 @@ TEST(SyncEngineCreate, UnknownConnectorTypeNamesTheSystemAndTheTypesBuiltIn) {
 TEST(SyncEngineCreate, BadSettingsNameTheSystemAndTheKey) {
   DemoEnv env;
   engine::EngineOptions o = one_system(env);
-  o.systems[0].settings = nlohmann::json::object();
+  o.systems[0].settings = {{"http_inbound", false}};
   Status s = create_error(env, o);
   EXPECT_EQ(s.code(), ErrorCode::kInvalidArgument);
-  EXPECT_TRUE(s.message().starts_with(
-      "systems.sap-ecc.settings: missing required key 'inbound_dir'"))
+  EXPECT_NE(s.message().find("systems.sap-ecc.settings: missing key 'inbound_dir'"),
+            std::string::npos)
       << s.message();
 
   o.systems[0].settings = {{"inbound_dir", (env.root() / "inbound").string()}, {"batch", 5}};

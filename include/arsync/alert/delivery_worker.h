@@ -3,9 +3,10 @@
 // pulls and reconciliation. The engine queues alerts on its writer thread
 // and wakes the worker; each wake runs one delivery round (alert::
 // deliver_due: one session, mail.delivery_deadline_seconds at most). The
-// worker also runs a round on its own every poll interval, so retries
-// become due without a cycle, and again at once after a round that ended at
-// its deadline with mail still due.
+// worker also runs a round on its own when the earliest pending mail's
+// retry falls due (read from the outbox after each round; no polling: with
+// nothing pending it sleeps until woken), and again at once after a round
+// that ended at its deadline with mail still due.
 //
 // Thread safety: wake, deliver_now and stop may be called from any thread.
 #pragma once
@@ -17,6 +18,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "arsync/alert/alerter.h"
@@ -35,6 +37,7 @@ class MailDeliveryWorker {
   // mail role.
   using OpenStore = std::function<Result<std::unique_ptr<store::Store>>()>;
 
+  // `retry_after_error`: the next round after one the store failed.
   // On the calling thread: opens the worker's store with `open_store`, makes
   // the transport (a file transport removes stale temporaries), and settles
   // mail a stopped process left in "sending" (recover_interrupted_mail);
@@ -42,7 +45,7 @@ class MailDeliveryWorker {
   // `clock` must outlive the worker.
   static Result<std::unique_ptr<MailDeliveryWorker>> start(
       MailConfig config, const OpenStore& open_store, const Clock& clock,
-      std::chrono::milliseconds poll = std::chrono::seconds(60));
+      std::chrono::milliseconds retry_after_error = std::chrono::seconds(60));
 
   // stop()
   ~MailDeliveryWorker();
@@ -64,17 +67,21 @@ class MailDeliveryWorker {
  private:
   MailDeliveryWorker(MailConfig config, std::unique_ptr<store::MailStore> store,
                      std::unique_ptr<Transport> transport, const Clock& clock,
-                     std::chrono::milliseconds poll);
+                     std::chrono::milliseconds retry_after_error);
+  // When the next round is due on its own after `round` (nullopt: not
+  // before a wake).
+  std::optional<Instant> next_round(const Result<DeliveryStats>& round);
   void run();
 
   const MailConfig config_;
   std::unique_ptr<store::MailStore> store_;  // used on the worker thread only
   std::unique_ptr<Transport> transport_;
   const Clock& clock_;
-  const std::chrono::milliseconds poll_;
+  const std::chrono::milliseconds retry_after_error_;
+  std::optional<Instant> first_round_;  // when mail pending at start is due
 
   std::mutex mu_;
-  std::condition_variable cv_;
+  std::condition_variable_any cv_;  // Clock::wait_until's
   std::uint64_t requested_ = 0;  // rounds asked for (a generation number)
   std::uint64_t finished_ = 0;   // the highest request a finished round served
   bool stopping_ = false;

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <Poco/Net/ServerSocket.h>
+
 #include "arsync/alert/delivery_worker.h"
 
 #include "smtp_server.h"
@@ -433,16 +435,54 @@ TEST_F(AlerterTest, WorkerDeliversOnItsOwnThreadAndStopsAHungRound) {
 }
 
 TEST_F(AlerterTest, WorkerDeliverNowReturnsTheRoundsStats) {
-  open_discrepancy("90001234");
-  ASSERT_EQ(*queue_alerts(*store_, *store_, config_, clock_), 1u);
   config_.transport.type = "file";
   config_.transport.dir = (dir_.path() / "mail").string();
   auto worker = MailDeliveryWorker::start(config_, store_opener(), clock_);
   ASSERT_TRUE(worker) << worker.status().to_string();
+  // Queued after the start: only the round deliver_now asks for sends it.
+  open_discrepancy("90001234");
+  ASSERT_EQ(*queue_alerts(*store_, *store_, config_, clock_), 1u);
   auto stats = (*worker)->deliver_now();
   ASSERT_TRUE(stats) << stats.status().to_string();
   EXPECT_EQ(stats->sent, 1u);
   EXPECT_EQ(all_mail()[0].state, "sent");
+}
+
+// A port nothing listens on: connections to it are refused at once.
+int closed_port() {
+  Poco::Net::ServerSocket s(Poco::Net::SocketAddress("127.0.0.1", 0));
+  const int port = s.address().port();
+  s.close();
+  return port;
+}
+
+TEST_F(AlerterTest, WorkerRetriesWhenTheRetryFallsDueWithoutAWakeAndNotBefore) {
+  open_discrepancy("90001234");
+  ASSERT_EQ(*queue_alerts(*store_, *store_, config_, clock_), 1u);
+  config_.transport.type = "smtp";
+  config_.transport.host = "127.0.0.1";
+  config_.transport.port = closed_port();
+  config_.transport.security = "none";
+  auto worker = MailDeliveryWorker::start(config_, store_opener(), clock_);
+  ASSERT_TRUE(worker) << worker.status().to_string();
+  // The mail left pending is tried at start, without a wake.
+  auto attempts = [&] { return all_mail()[0].attempts; };
+  for (int i = 0; i < 100 && attempts() < 1; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ASSERT_EQ(attempts(), 1);
+  const store::OutgoingMail after_first = all_mail()[0];
+  EXPECT_EQ(after_first.state, "pending");
+  EXPECT_EQ(after_first.next_attempt_at, clock_.now() + config_.retry.backoff(1));
+  // Not tried again before its retry is due (no polling round).
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(attempts(), 1);
+  clock_.advance(config_.retry.backoff(1) - std::chrono::seconds(1));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(attempts(), 1);
+  // Due now: the worker's own round tries it.
+  clock_.advance(std::chrono::seconds(1));
+  for (int i = 0; i < 100 && attempts() < 2; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_EQ(attempts(), 2);
+  (*worker)->stop();
 }
 
 }  // namespace

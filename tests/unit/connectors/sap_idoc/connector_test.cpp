@@ -190,12 +190,39 @@ TEST_F(SapIdocConnectorTest, CheckFailsWhenInboundIsMissing) {
   EXPECT_TRUE(make()->check().is_ok());
 }
 
-TEST(SapIdocConfig, ValidateRequiresInboundDir) {
-  auto r = Registry::validate(connector_type(), nlohmann::json::object(), "sap-ecc");
-  ASSERT_FALSE(r.is_ok());
-  EXPECT_EQ(r.status().message(),
-            "systems.sap-ecc.settings: missing required key 'inbound_dir' (folder SAP's file port "
-            "writes to; senders write *.tmp or dot files and rename when complete)");
+TEST(SapIdocConfig, InboundDirIsRequiredOnlyWhenHttpInboundIsOff) {
+  ConnectorContext ctx;
+  ctx.system = "sap-ecc";
+  ctx.settings = {{"http_inbound", false}};
+  auto refused = connector_type().create(ctx);
+  ASSERT_FALSE(refused.is_ok());
+  EXPECT_EQ(refused.status().message(),
+            "systems.sap-ecc.settings: missing key 'inbound_dir': with http_inbound false, the "
+            "system has no other source");
+  // HTTP only: the archive needs a folder.
+  ctx.settings = nlohmann::json::object();
+  auto no_work = connector_type().create(ctx);
+  ASSERT_FALSE(no_work.is_ok());
+  EXPECT_EQ(no_work.status().message(),
+            "systems.sap-ecc.settings: without inbound_dir, work_dir is required (where posts are "
+            "archived)");
+}
+
+TEST(SapIdocConfig, WithoutInboundDirHttpPostsAloneFeedTheSystemAndPullFindsNothing) {
+  TempDir tmp;
+  ConnectorContext ctx;
+  ctx.system = "sap-http";
+  ctx.settings = {{"work_dir", tmp / "work"}};
+  ctx.commit = [](RecordBatch) -> Result<CommitSummary> { return CommitSummary{}; };
+  auto c = connector_type().create(ctx);
+  ASSERT_TRUE(c.is_ok()) << c.status().to_string();
+  ASSERT_EQ((*c)->routes().size(), 1u);
+  EXPECT_EQ((*c)->routes()[0].path, "/sap/idoc/sap-http");
+  ASSERT_TRUE((*c)->check().is_ok());
+  EXPECT_TRUE(fs::is_directory(tmp / "work/archive"));
+  RecordingSink sink;
+  ASSERT_TRUE((*c)->pull("", sink).is_ok());
+  EXPECT_TRUE(sink.batches.empty());
 }
 
 TEST(SapIdocConfig, ValidateFillsDefaults) {
