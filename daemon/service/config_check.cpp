@@ -62,7 +62,7 @@ std::optional<Result<Secrets>> read_secrets(const Config& config) {
 }
 
 std::optional<Config> check_config(const std::string& path, const Registry& registry,
-                                   ConfigErrors& errors) {
+                                   ConfigErrors& errors, std::optional<Secrets>* secrets_out) {
   std::optional<Config> read = load_config(path, errors);
   if (!read) return read;  // unreadable, or not a JSON object
   const Config& c = *read;
@@ -81,6 +81,8 @@ std::optional<Config> check_config(const std::string& path, const Registry& regi
   }
   if (std::optional<Result<Secrets>> secrets = read_secrets(c); secrets && !*secrets) {
     errors.add(secrets->status());
+  } else if (secrets && secrets_out) {
+    *secrets_out = std::move(*secrets).value();
   }
   return read;
 }

@@ -102,11 +102,13 @@ struct Daemon::Runtime {
 namespace {
 
 // Reads and checks the config file and its secrets: every error at once.
-Result<Config> read_config(const std::string& path, const Registry& registry) {
+Result<Daemon::Checked> read_config(const std::string& path, const Registry& registry) {
   ConfigErrors errors(path);
-  std::optional<Config> config = check_config(path, registry, errors);
+  Daemon::Checked checked;
+  std::optional<Config> config = check_config(path, registry, errors, &checked.secrets);
   if (!errors.empty()) return errors.to_status();
-  return std::move(config).value();
+  checked.config = std::move(config).value();
+  return checked;
 }
 
 }  // namespace
@@ -119,7 +121,7 @@ Daemon::~Daemon() { stop(); }
 Result<std::unique_ptr<Daemon>> Daemon::start(DaemonOptions options, const Registry& registry,
                                               const Clock& clock) {
   std::unique_ptr<Daemon> daemon(new Daemon(std::move(options), registry, clock));
-  Result<Config> config = read_config(daemon->options_.config_path, registry);
+  Result<Checked> config = read_config(daemon->options_.config_path, registry);
   if (!config) return config.status();
   Result<std::unique_ptr<Runtime>> rt = daemon->launch(*config);
   if (!rt) return rt.status();
@@ -127,7 +129,8 @@ Result<std::unique_ptr<Daemon>> Daemon::start(DaemonOptions options, const Regis
   return daemon;
 }
 
-Result<std::unique_ptr<Daemon::Runtime>> Daemon::launch(const Config& config) {
+Result<std::unique_ptr<Daemon::Runtime>> Daemon::launch(const Checked& checked) {
+  const Config& config = checked.config;
   log::Level level;
   if (log::parse_level(options_.log_level.empty() ? config.log_level : options_.log_level,
                        &level)) {
@@ -141,10 +144,7 @@ Result<std::unique_ptr<Daemon::Runtime>> Daemon::launch(const Config& config) {
   }
   auto rt = std::make_unique<Runtime>();
   rt->config = config;
-  if (std::optional<Result<Secrets>> secrets = read_secrets(config)) {
-    if (!*secrets) return secrets->status();
-    rt->secrets = std::move(*secrets).value();
-  }
+  rt->secrets = checked.secrets;  // read and checked with the config
 
   Result<engine::EngineOptions> options = make_engine_options(config, registry_);
   if (!options) return options.status();
@@ -246,7 +246,7 @@ Result<std::unique_ptr<Daemon::Runtime>> Daemon::launch(const Config& config) {
 
 Status Daemon::reload() {
   log::info("", "reloading", {{"config", options_.config_path}});
-  Result<Config> next = read_config(options_.config_path, registry_);
+  Result<Checked> next = read_config(options_.config_path, registry_);
   if (!next) {
     log::error("", "reload_failed", {{"error", next.status().to_string()},
                                      {"action", "keeping the previous configuration"}});
@@ -254,7 +254,9 @@ Status Daemon::reload() {
   }
   // The connectors of both configurations would share drop folders and the
   // listener's address: the old ones stop before the new ones start.
-  Config previous = rt_->config;
+  // The previous one again if the new one fails: as it ran, with the
+  // secrets it read then (not a secrets file changed since).
+  Checked previous{rt_->config, rt_->secrets};
   rt_.reset();
   Result<std::unique_ptr<Runtime>> started = launch(*next);
   if (started) {

@@ -17,6 +17,7 @@
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/ServerSocket.h>
 #include <Poco/StreamCopier.h>
 #include <nlohmann/json.hpp>
 
@@ -147,6 +148,46 @@ TEST(DaemonReload, AGoodConfigOnSighupIsTakenIntoUse) {
   EXPECT_NE(wait_for_log(d.log, "level=debug system=sap-ecc event=pull_started", mark),
             std::string::npos)
       << read_file(d.log);
+  const int status = terminate(*d.process);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status << read_file(d.log);
+}
+
+TEST(DaemonReload, AConfigThatPassesItsCheckButCannotStartBringsThePreviousOneBack) {
+  DemoEnv env;
+  env.write_config(with_key(env.config_text(), R"("interval_seconds": 1)"));
+  env.drop_demo_file("sap-ecc", "ECC_INVOIC_20261124_221500.xml");
+  Started d = start_daemon(env);
+  ASSERT_NE(wait_for_log(d.log, "event=reconcile_done"), std::string::npos) << read_file(d.log);
+  const std::int64_t before = documents_in(env);
+  ASSERT_EQ(before, 6);
+
+  // A valid config whose listener cannot bind: the port is the test's. Its
+  // check passes; its start fails after the running subsystems stopped.
+  Poco::Net::ServerSocket taken(Poco::Net::SocketAddress("127.0.0.1", 0));
+  const std::string port = std::to_string(taken.address().port());
+  const std::string good = read_file(env.root() / "arsync.json");
+  env.write_config(with_key(good, R"("http": {"listen": "127.0.0.1:)" + port + R"("})"));
+  const std::size_t mark = read_file(d.log).size();
+  ::kill(d.process->pid(), SIGHUP);
+  const std::size_t failed = wait_for_log(d.log, "event=reload_failed", mark);
+  ASSERT_NE(failed, std::string::npos) << read_file(d.log);
+  const std::string line = read_file(d.log).substr(failed, 400);
+  EXPECT_NE(line.find("starting the previous configuration again"), std::string::npos) << line;
+  EXPECT_NE(line.find(port), std::string::npos) << line;  // the error names the address
+  // The previous subsystems run again: its 1-second interval pulls the
+  // next files, and no listener was left behind.
+  const fs::path s4 = env.root() / "inbound" / "sap-s4";
+  for (const fs::path& f : files_in(fs::path(ARSYNC_SOURCE_DIR) / "packaging/demo/inbound/sap-s4")) {
+    fs::copy_file(f, s4 / ("." + f.filename().string()));
+    fs::rename(s4 / ("." + f.filename().string()), s4 / f.filename());
+  }
+  const auto deadline = std::chrono::steady_clock::now() + seconds(20);
+  while (documents_in(env) < before + 8 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(documents_in(env), before + 8) << read_file(d.log);
+  EXPECT_EQ(read_file(d.log).find("event=restart_failed"), std::string::npos) << read_file(d.log);
+  EXPECT_EQ(read_file(d.log).find("event=http_listening", mark), std::string::npos);
   const int status = terminate(*d.process);
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status << read_file(d.log);
 }

@@ -20,9 +20,12 @@ namespace arsync::service {
 
 // Reads `path` and adds each error found to `errors` (whose file should be
 // `path`). Returns the config read (nullopt when the file is unreadable or
-// not a JSON object), meaningful only when `errors` stayed empty.
+// not a JSON object), meaningful only when `errors` stayed empty. With
+// `secrets`, the secrets file it read and checked is handed over there (so
+// a starting daemon reads it once; nullopt when there is none).
 std::optional<Config> check_config(const std::string& path, const Registry& registry,
-                                   ConfigErrors& errors);
+                                   ConfigErrors& errors,
+                                   std::optional<Secrets>* secrets = nullptr);
 
 // The config's secrets file, read and checked (the HTTP users' hashes and
 // tokens too); nullopt when the key was not written and no file is at the

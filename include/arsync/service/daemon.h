@@ -25,6 +25,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "connector/registry.h"
@@ -32,6 +33,7 @@
 #include "arsync/model/clock.h"
 #include "arsync/model/status.h"
 #include "arsync/service/config.h"
+#include "arsync/service/secrets.h"
 
 namespace arsync::service {
 
@@ -80,11 +82,18 @@ class Daemon {
   // Asks the --once cycle to stop after its current batch (SIGTERM).
   void request_stop();
 
+ public:
+  // A config file read and checked, with its secrets file (read once).
+  struct Checked {
+    Config config;
+    std::optional<Secrets> secrets;
+  };
+
  private:
   struct Runtime;
   Daemon(DaemonOptions options, const Registry& registry, const Clock& clock);
-  // Builds and starts the subsystems for `config`.
-  Result<std::unique_ptr<Runtime>> launch(const Config& config);
+  // Builds and starts the subsystems for `checked`.
+  Result<std::unique_ptr<Runtime>> launch(const Checked& checked);
 
   DaemonOptions options_;
   const Registry& registry_;
