@@ -100,14 +100,39 @@ int terminate(DaemonProcess& d) {
   return d.kill_now();
 }
 
-TEST(DaemonReload, ABadConfigOnSighupIsLoggedAndTheRunningOneKept) {
+// Drops the demo's sap-s4 files (written under a dot name and renamed in,
+// as senders must) and waits up to 20 s for the store to hold `expected`
+// documents; returns how many it holds.
+std::int64_t drop_s4_files_and_wait(const DemoEnv& env, std::int64_t expected) {
+  const fs::path s4 = env.root() / "inbound" / "sap-s4";
+  for (const fs::path& f : files_in(fs::path(ARSYNC_SOURCE_DIR) / "packaging/demo/inbound/sap-s4")) {
+    fs::copy_file(f, s4 / ("." + f.filename().string()));
+    fs::rename(s4 / ("." + f.filename().string()), s4 / f.filename());
+  }
+  const auto deadline = std::chrono::steady_clock::now() + seconds(20);
+  while (documents_in(env) < expected && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return documents_in(env);
+}
+
+// A daemon on the demo config with a 1-second interval that has pulled and
+// reconciled sap-ecc's first file (6 documents).
+class DaemonReloadTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    env.write_config(with_key(env.config_text(), R"("interval_seconds": 1)"));
+    env.drop_demo_file("sap-ecc", "ECC_INVOIC_20261124_221500.xml");
+    d = start_daemon(env);
+    ASSERT_NE(wait_for_log(d.log, "event=reconcile_done"), std::string::npos) << read_file(d.log);
+    ASSERT_EQ(documents_in(env), before);
+  }
   DemoEnv env;
-  env.write_config(with_key(env.config_text(), R"("interval_seconds": 1)"));
-  env.drop_demo_file("sap-ecc", "ECC_INVOIC_20261124_221500.xml");
-  Started d = start_daemon(env);
-  ASSERT_NE(wait_for_log(d.log, "event=reconcile_done"), std::string::npos) << read_file(d.log);
-  const std::int64_t before = documents_in(env);
-  ASSERT_EQ(before, 6);
+  Started d;
+  const std::int64_t before = 6;
+};
+
+TEST_F(DaemonReloadTest, ABadConfigOnSighupIsLoggedAndTheRunningOneKept) {
 
   env.write_config(with_key(env.config_text(), R"("interval_secs": 1)"));  // a misspelt key
   const std::size_t mark = read_file(d.log).size();
@@ -119,17 +144,8 @@ TEST(DaemonReload, ABadConfigOnSighupIsLoggedAndTheRunningOneKept) {
   EXPECT_NE(line.find("keeping the previous configuration"), std::string::npos) << line;
 
   // Still running on the old config: its 1-second interval pulls the next
-  // file (written under a dot name and renamed in, as senders must).
-  const fs::path s4 = env.root() / "inbound" / "sap-s4";
-  for (const fs::path& f : files_in(fs::path(ARSYNC_SOURCE_DIR) / "packaging/demo/inbound/sap-s4")) {
-    fs::copy_file(f, s4 / ("." + f.filename().string()));
-    fs::rename(s4 / ("." + f.filename().string()), s4 / f.filename());
-  }
-  const auto deadline = std::chrono::steady_clock::now() + seconds(20);
-  while (documents_in(env) < before + 8 && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  EXPECT_EQ(documents_in(env), before + 8) << read_file(d.log);
+  // file.
+  EXPECT_EQ(drop_s4_files_and_wait(env, before + 8), before + 8) << read_file(d.log);
   const int status = terminate(*d.process);
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status << read_file(d.log);
 }
@@ -152,14 +168,7 @@ TEST(DaemonReload, AGoodConfigOnSighupIsTakenIntoUse) {
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status << read_file(d.log);
 }
 
-TEST(DaemonReload, AConfigThatPassesItsCheckButCannotStartBringsThePreviousOneBack) {
-  DemoEnv env;
-  env.write_config(with_key(env.config_text(), R"("interval_seconds": 1)"));
-  env.drop_demo_file("sap-ecc", "ECC_INVOIC_20261124_221500.xml");
-  Started d = start_daemon(env);
-  ASSERT_NE(wait_for_log(d.log, "event=reconcile_done"), std::string::npos) << read_file(d.log);
-  const std::int64_t before = documents_in(env);
-  ASSERT_EQ(before, 6);
+TEST_F(DaemonReloadTest, AConfigThatPassesItsCheckButCannotStartBringsThePreviousOneBack) {
 
   // A valid config whose listener cannot bind: the port is the test's. Its
   // check passes; its start fails after the running subsystems stopped.
@@ -176,16 +185,7 @@ TEST(DaemonReload, AConfigThatPassesItsCheckButCannotStartBringsThePreviousOneBa
   EXPECT_NE(line.find(port), std::string::npos) << line;  // the error names the address
   // The previous subsystems run again: its 1-second interval pulls the
   // next files, and no listener was left behind.
-  const fs::path s4 = env.root() / "inbound" / "sap-s4";
-  for (const fs::path& f : files_in(fs::path(ARSYNC_SOURCE_DIR) / "packaging/demo/inbound/sap-s4")) {
-    fs::copy_file(f, s4 / ("." + f.filename().string()));
-    fs::rename(s4 / ("." + f.filename().string()), s4 / f.filename());
-  }
-  const auto deadline = std::chrono::steady_clock::now() + seconds(20);
-  while (documents_in(env) < before + 8 && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  EXPECT_EQ(documents_in(env), before + 8) << read_file(d.log);
+  EXPECT_EQ(drop_s4_files_and_wait(env, before + 8), before + 8) << read_file(d.log);
   EXPECT_EQ(read_file(d.log).find("event=restart_failed"), std::string::npos) << read_file(d.log);
   EXPECT_EQ(read_file(d.log).find("event=http_listening", mark), std::string::npos);
   const int status = terminate(*d.process);
