@@ -45,8 +45,8 @@ int status(Context& ctx, const Args&) {
             << status_line(DiscrepancyStatus::kResolved, stats->resolved_discrepancies)
             << "Quarantined records    " << stats->quarantined << "\n"
             << "Groups to re-check     " << stats->dirty_keys << "\n"
-            << "Mail pending/sent/dead " << stats->mail_pending << "/" << stats->mail_sent << "/"
-            << stats->mail_dead << "\n";
+            << "Mail pending/sending/sent/dead " << stats->mail_pending << "/"
+            << stats->mail_sending << "/" << stats->mail_sent << "/" << stats->mail_dead << "\n";
   return print_pull_outcomes(**st);
 }
 

@@ -212,7 +212,8 @@ constexpr char kStatsCounts[] =
     " (SELECT count(*) FROM mail_outbox WHERE state = 'sent'),"
     " (SELECT count(*) FROM mail_outbox WHERE state = 'dead'),"
     " (SELECT count(*) FROM discrepancies WHERE status = 'acknowledged'),"
-    " (SELECT count(*) FROM discrepancies WHERE status = 'resolved')";
+    " (SELECT count(*) FROM discrepancies WHERE status = 'resolved'),"
+    " (SELECT count(*) FROM mail_outbox WHERE state = 'sending')";
 }  // namespace
 
 Status SqliteStore::in_one_transaction(const std::function<Status()>& work) {
@@ -257,6 +258,7 @@ Result<StoreStats> SqliteStore::stats() {
       s.mail_dead = q->getColumn(5).getInt64();
       s.acknowledged_discrepancies = q->getColumn(6).getInt64();
       s.resolved_discrepancies = q->getColumn(7).getInt64();
+      s.mail_sending = q->getColumn(8).getInt64();
     }
     if (tx) tx->commit();
     return s;

@@ -48,6 +48,9 @@ struct StoreStats {
   std::int64_t resolved_discrepancies = 0;
   std::int64_t dirty_keys = 0;
   std::int64_t mail_pending = 0;
+  // Handed to the server, its answer not stored yet (or a crash in between:
+  // settled at the next start, see MailStore::mark_mail_sending).
+  std::int64_t mail_sending = 0;
   std::int64_t mail_sent = 0;
   std::int64_t mail_dead = 0;
 };

@@ -224,5 +224,21 @@ TEST(MailOutboxMigration, VersionOneMailAndItsLinksSurviveMigrationTwo) {
   std::filesystem::remove_all(dir, ec);
 }
 
+TEST_F(MailOutboxTest, StatsCountMailBeingSentApartFromPendingAndSent) {
+  auto one = store_->enqueue_mail(mail("<1@arsync>"), {}, now_);
+  auto two = store_->enqueue_mail(mail("<2@arsync>"), {}, now_);
+  auto three = store_->enqueue_mail(mail("<3@arsync>"), {}, now_);
+  ASSERT_TRUE(one && two && three);
+  ASSERT_TRUE(store_->mark_mail_sending(*two, now_).is_ok());
+  ASSERT_TRUE(store_->mark_mail_sending(*three, now_).is_ok());
+  ASSERT_TRUE(store_->mark_mail_sent(*three, now_).is_ok());
+  auto s = store_->stats();
+  ASSERT_TRUE(s) << s.status().to_string();
+  EXPECT_EQ(s->mail_pending, 1);
+  EXPECT_EQ(s->mail_sending, 1);
+  EXPECT_EQ(s->mail_sent, 1);
+  EXPECT_EQ(s->mail_dead, 0);
+}
+
 }  // namespace
 }  // namespace arsync::store::testing
