@@ -139,7 +139,10 @@ RecordSchema SegmentDefinitions::schema() const {
   RecordSchema out;
   out.source = dir_.empty() ? std::string("built-in segment definitions")
                             : "segment files in " + dir_;
-  for (const auto& [idoc_type, segments] : types_) {
+  // Not a structured binding: clang 14 (the fuzz build) cannot capture one in the lambda below.
+  for (const auto& type : types_) {
+    const std::string& idoc_type = type.first;
+    const auto& segments = type.second;
     SchemaNode& root = out.entities[idoc_type];
     SchemaNode& control = root.children["EDI_DC40"];
     for (const FixedField& f : kControlRecordFields) control.fields.insert(f.name);

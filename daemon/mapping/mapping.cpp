@@ -175,6 +175,12 @@ Status compile_into(CompiledMapping& m, std::string_view text, const CompileCont
                                   std::to_string(end - line_start + 1) + ": " + detail);
     st.where().line = line;
     return st;
+  } catch (const json::out_of_range& e) {
+    // A number beyond a double's range (1e999) is not a parse_error to
+    // nlohmann, and it names no position.
+    std::string detail = e.what();
+    if (std::size_t end = detail.find("] "); end != std::string::npos) detail = detail.substr(end + 2);
+    return ctx.error("", "invalid JSON: " + detail);
   }
   if (!root.is_object()) return ctx.error("", "a mapping file must be a JSON object");
 

@@ -212,6 +212,10 @@ std::optional<Config> parse_config(std::string_view text, const std::string& bas
   } catch (const nlohmann::json::parse_error& e) {
     errors.add(std::string("config is not valid JSON: ") + e.what());
     return std::nullopt;
+  } catch (const nlohmann::json::out_of_range& e) {
+    // A number beyond a double's range (1e999) is not a parse_error.
+    errors.add(std::string("config is not valid JSON: ") + e.what());
+    return std::nullopt;
   }
   if (!root.is_object()) {
     errors.add("config must be a JSON object");

@@ -163,6 +163,9 @@ Result<Secrets> parse_secrets(const std::string& file, std::string_view text) {
     // place given is the last character read (the end of the bad token).
     const std::size_t at = e.byte > 0 ? e.byte - 1 : 0;
     return bad(file, "is not valid JSON (syntax error at " + place(text, at) + ")");
+  } catch (const json::out_of_range&) {
+    // A number beyond a double's range (1e999); nlohmann's text quotes it.
+    return bad(file, "is not valid JSON (a number too large for a double)");
   }
   if (!root.is_object()) return bad(file, "must be a JSON object");
   ARSYNC_RETURN_IF_ERROR(

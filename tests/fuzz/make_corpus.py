@@ -177,6 +177,37 @@ def main():
                            "\u00fc" * 40, "\u2028 separator", "emoji \U0001F600 name"]):
         write("mail_header_fuzz", "edge.%d" % i, v)
 
+    # The HTTP reader: one connection's bytes, requests back to back.
+    idoc = open(IDOC_FILES[0], "rb").read()[:1500] if IDOC_FILES else b"<IDOC/>"
+    get = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+    post = (b"POST /sap/idoc?sap-client=100 HTTP/1.1\r\nHost: arsync\r\n"
+            b"Authorization: Basic c2FwOnNlY3JldA==\r\nContent-Type: application/xml\r\n"
+            b"Content-Length: %d\r\n\r\n" % len(idoc)) + idoc
+    chunked = (b"POST /webhooks/qbo HTTP/1.1\r\nHost: arsync\r\nTransfer-Encoding: chunked\r\n\r\n"
+               b"1a;ext=1\r\n{\"eventNotifications\": []}\r\n3\r\n\n  \r\n0\r\nX-Trailer: 1\r\n\r\n")
+    http = {
+        "get": get,
+        "get-pipelined": b"\r\n" + get + get + b"GET /metrics HTTP/1.0\n\n",
+        "post-idoc": post,
+        "post-expect": post.replace(b"Content-Type", b"Expect: 100-continue\r\nContent-Type"),
+        "chunked": chunked,
+        "chunked-then-get": chunked + get,
+        "chunked-too-large": b"POST /x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n900\r\n" + b"a" * 64,
+        "oversized-head": b"GET / HTTP/1.1\r\nHost: a\r\nX-Pad: " + b"p" * 1100 + b"\r\n\r\n",
+        "oversized-body": b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 4096\r\n\r\nabc",
+        "cl-and-te": b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+        "cl-repeated": b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\nabc",
+        "cl-space-before-colon": b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length : 3\r\n\r\nabc",
+        "te-gzip-chunked": b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
+        "te-http10": b"POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+        "folded": b"GET / HTTP/1.1\r\nHost: a\r\nX-A: b\r\n c\r\n\r\n",
+        "dot-segment": b"GET /sap/%2e%2e/admin HTTP/1.1\r\nHost: a\r\n\r\n",
+        "http2": b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n",
+        "cut-off": b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nabc",
+    }
+    for name, data in http.items():
+        write("http_wire_fuzz", name, data)
+
 
 if __name__ == "__main__":
     main()

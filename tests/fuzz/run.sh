@@ -65,8 +65,8 @@ run_one() {
   # "#12345 DONE cov: 812 ft: 2901 corp: ..." (or the last status line when
   # the run stopped early).
   local last execs cov ft
-  last=$(grep -E '^#[0-9]+' "$log" | tail -n 1)
-  execs=$(grep -E '^stat::number_of_executed_units' "$log" | awk '{print $2}')
+  last=$(grep -a -E '^#[0-9]+' "$log" | tail -n 1)
+  execs=$(grep -a -E '^stat::number_of_executed_units' "$log" | awk '{print $2}')
   cov=$(sed -nE 's/.* cov: ([0-9]+).*/\1/p' <<<"$last")
   ft=$(sed -nE 's/.* ft: ([0-9]+).*/\1/p' <<<"$last")
   local crashes
@@ -75,7 +75,7 @@ run_one() {
     echo "$t: ok, ${execs:-?} executions in ${seconds}s, cov ${cov:-?} ft ${ft:-?}, corpus $(find "$out/corpus/$t" -type f | wc -l) new"
   else
     echo "$t: FAILED (exit $rc), ${execs:-?} executions, cov ${cov:-?} ft ${ft:-?}; $crashes file(s) in $out/crashes/$t; see $log"
-    grep -m 3 -E 'ERROR: |fuzz invariant broken|runtime error|SUMMARY' "$log" | sed 's/^/    /'
+    grep -a -m 3 -E 'ERROR: |fuzz invariant broken|runtime error|SUMMARY' "$log" | sed 's/^/    /'
   fi
   return $rc
 }

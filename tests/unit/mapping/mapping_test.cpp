@@ -89,6 +89,14 @@ TEST(MappingCompileTest, JsonSyntaxErrorNamesLine) {
   EXPECT_EQ(st.message().rfind("invalid JSON at line 4, column 1: ", 0), 0u) << st.message();
 }
 
+// Found by mapping_fuzz: nlohmann throws out_of_range, not parse_error, for
+// a number a double cannot hold, and compile let it escape.
+TEST(MappingCompileTest, NumberBeyondDoubleIsAnErrorNotAnException) {
+  Status st = compile_error(minimal(", \"description\": 1e999"));
+  EXPECT_NE(st.message().find("invalid JSON: number overflow parsing '1e999'"), std::string::npos)
+      << st.message();
+}
+
 TEST(MappingCompileTest, UnknownTopLevelKeyIsAnError) {
   Status st = compile_error(minimal("", R"(, "field": {})"));
   EXPECT_EQ(st.where().mapping_path, "field");

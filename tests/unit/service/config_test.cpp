@@ -222,6 +222,15 @@ TEST(ConfigErrors, AnotherLayersErrorKeepsItsOwnPlace) {
       "systems.a.settings: unknown key 'x'"}));
 }
 
+// nlohmann throws out_of_range, not parse_error, for a number a double
+// cannot hold (what mapping_fuzz found in Mapping::compile).
+TEST(Config, NumberBeyondDoubleIsAnErrorNotAnException) {
+  auto c = parse_config(R"({"systems": {}, "interval_seconds": 1e999})", "/", "x.json");
+  ASSERT_FALSE(c.is_ok());
+  EXPECT_NE(c.status().message().find("config is not valid JSON"), std::string::npos)
+      << c.status().message();
+}
+
 TEST(ConfigErrors, TextThatIsNotJsonIsOneErrorAndNothingElseIsChecked) {
   ConfigErrors errors("x.json");
   EXPECT_FALSE(parse_config("{\"systems\": ", "/", errors).has_value());

@@ -214,5 +214,11 @@ TEST_F(SecretsTest, JsonSyntaxErrorGivesThePlaceButNoText) {
             std::string::npos);
 }
 
+TEST_F(SecretsTest, NumberBeyondDoubleIsRefusedNotThrown) {
+  const std::string path = write("{\"systems\": {\"qbo-us\": {\"n\": 1e999}}}", 0600);
+  EXPECT_EQ(refusal(path), "secrets file " + path +
+                               ": is not valid JSON (a number too large for a double)");
+}
+
 }  // namespace
 }  // namespace arsync::service
