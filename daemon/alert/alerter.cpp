@@ -125,7 +125,6 @@ Result<DeliveryStats> deliver_due(store::MailStore& store, Transport& transport,
       if (cancelled || std::chrono::steady_clock::now() >= deadline || (session && !session->usable())) {
         if (!cancelled && (!session || session->usable())) stats.deadline_reached = true;
         stop = true;
-        stats.not_tried += due->size() - i;
         break;
       }
       if (!session) {
@@ -167,6 +166,13 @@ Result<DeliveryStats> deliver_due(store::MailStore& store, Transport& transport,
                     ? "gave up after " + std::to_string(mail.attempts + 1) + " attempts: " + error
                     : error));
     }
+  }
+  if (stop) {
+    // Every message still due, not only this page's: the rest of the
+    // outbox was never read.
+    Result<std::int64_t> left = store.count_due_mail(now);
+    if (!left) return left.status().with_context("counting due mail");
+    stats.not_tried = static_cast<std::size_t>(*left);
   }
   if (stats.sent || stats.undelivered()) {
     log::info("", "mail_delivery",

@@ -27,6 +27,8 @@ constexpr char kLinkMail[] =
 
 constexpr char kDueMail[] = ARSYNC_MAIL_COLUMNS
     "WHERE state = 'pending' AND next_attempt_at <= ?1 ORDER BY next_attempt_at, id LIMIT ?2";
+constexpr char kCountDueMail[] =
+    "SELECT count(*) FROM mail_outbox WHERE state = 'pending' AND next_attempt_at <= ?1";
 constexpr char kNextMailAttempt[] =
     "SELECT MIN(next_attempt_at) FROM mail_outbox WHERE state = 'pending'";
 constexpr char kSendingMail[] = ARSYNC_MAIL_COLUMNS
@@ -128,6 +130,15 @@ Result<std::vector<OutgoingMail>> SqliteStore::due_mail(Instant now, std::size_t
     q->bind(2, limit_value(limit));
     while (q->executeStep()) out.push_back(read_mail(*q));
     return out;
+  });
+}
+
+Result<std::int64_t> SqliteStore::count_due_mail(Instant now) {
+  return guarded("count_due_mail", [&]() -> Result<std::int64_t> {
+    StatementUse q(statement(kCountDueMail));
+    q->bind(1, instant_text(now));
+    q->executeStep();
+    return q->getColumn(0).getInt64();
   });
 }
 

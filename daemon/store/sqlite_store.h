@@ -151,6 +151,7 @@ class SqliteStore final : public Store {
                                     Instant now) override;
   Result<std::vector<OutgoingMail>> due_mail(Instant now, std::size_t limit) override;
   Result<std::optional<Instant>> next_mail_attempt() override;
+  Result<std::int64_t> count_due_mail(Instant now) override;
   Result<std::vector<OutgoingMail>> list_mail(std::size_t limit) override;
   Status mark_mail_sending(std::int64_t id, Instant now) override;
   Result<std::vector<OutgoingMail>> sending_mail(std::size_t limit) override;

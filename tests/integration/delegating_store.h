@@ -83,6 +83,7 @@ class DelegatingStore : public store::Store {
     return inner_.due_mail(n, l);
   }
   Result<std::optional<Instant>> next_mail_attempt() override { return inner_.next_mail_attempt(); }
+  Result<std::int64_t> count_due_mail(Instant n) override { return inner_.count_due_mail(n); }
   Result<std::vector<store::OutgoingMail>> list_mail(std::size_t l) override { return inner_.list_mail(l); }
   Status mark_mail_sending(std::int64_t id, Instant n) override { return inner_.mark_mail_sending(id, n); }
   Result<std::vector<store::OutgoingMail>> sending_mail(std::size_t l) override {

@@ -47,6 +47,8 @@ class MailStore {
   // Pending mail whose next attempt is due, oldest first.
   virtual Result<std::vector<OutgoingMail>> due_mail(Instant now, std::size_t limit) = 0;
   virtual Result<std::vector<OutgoingMail>> list_mail(std::size_t limit) = 0;
+  // How many pending messages are due at `now`.
+  virtual Result<std::int64_t> count_due_mail(Instant now) = 0;
   // When the earliest pending mail is due (nullopt: none is pending).
   virtual Result<std::optional<Instant>> next_mail_attempt() = 0;
   // Pending -> sending, committed before the message's content is handed to

@@ -311,6 +311,25 @@ TEST_F(AlerterTest, OneSmtpConnectionCarriesTheWholeRound) {
   EXPECT_EQ(std::count(log.begin(), log.end(), "MESSAGE"), 5);
 }
 
+TEST_F(AlerterTest, NotTriedCountsEveryDueMessageNotOnlyThePageRead) {
+  // More than one page (50) of due mail behind a server that hangs.
+  for (int i = 0; i < 60; ++i) open_discrepancy(std::to_string(90002000 + i));
+  std::size_t queued = 0;
+  for (;;) {
+    auto n = queue_alerts(*store_, *store_, config_, clock_);
+    ASSERT_TRUE(n) << n.status().to_string();
+    if (*n == 0) break;
+    queued += *n;
+  }
+  ASSERT_EQ(queued, 60u);
+  testing::ScriptedSmtpServer server(dir_.path(), {"--hang", "GREETING"});
+  config_.delivery_deadline = seconds(1);
+  DeliveryStats stats = deliver(*smtp_transport(server.port()));
+  EXPECT_EQ(stats.retried, 1u);
+  EXPECT_EQ(stats.not_tried, 59u);
+  EXPECT_EQ(stats.undelivered(), 60u);
+}
+
 TEST_F(AlerterTest, HungServerCostsOneDeadlineAndTheRoundStops) {
   for (int i = 0; i < 6; ++i) open_discrepancy(std::to_string(90001000 + i));
   ASSERT_EQ(*queue_alerts(*store_, *store_, config_, clock_), 6u);
