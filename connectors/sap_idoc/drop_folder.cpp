@@ -329,17 +329,15 @@ int FolderSyncs::sync(const std::string& dir) {
   // the one after it.
   const std::uint64_t needed = f.started + 1;
   while (f.finished < needed) {
-    if (f.running) {
+    if (f.started > f.finished) {  // one is running
       f.cv.wait(lock);
       continue;
     }
-    f.running = true;
     const std::uint64_t generation = ++f.started;
     ++fsyncs_;
     lock.unlock();
     const int err = fsync_folder(dir);
     lock.lock();
-    f.running = false;
     f.finished = generation;
     f.last_error = err;
     f.cv.notify_all();

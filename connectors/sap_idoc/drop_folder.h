@@ -90,9 +90,8 @@ class FolderSyncs {
  private:
   struct Folder {
     std::condition_variable cv;
-    std::uint64_t started = 0;   // fsyncs begun
+    std::uint64_t started = 0;   // fsyncs begun (one runs while started > finished)
     std::uint64_t finished = 0;  // the last one ended (generation)
-    bool running = false;
     int last_error = 0;          // of the fsync `finished`
     int users = 0;               // calls inside sync() for it
   };

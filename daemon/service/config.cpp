@@ -209,11 +209,9 @@ std::optional<Config> parse_config(std::string_view text, const std::string& bas
   nlohmann::json root;
   try {
     root = nlohmann::json::parse(text, nullptr, true, /*ignore_comments=*/true);
-  } catch (const nlohmann::json::parse_error& e) {
-    errors.add(std::string("config is not valid JSON: ") + e.what());
-    return std::nullopt;
-  } catch (const nlohmann::json::out_of_range& e) {
-    // A number beyond a double's range (1e999) is not a parse_error.
+  } catch (const nlohmann::json::exception& e) {
+    // A parse_error, or out_of_range for a number beyond a double's range
+    // (1e999): parse throws nothing else.
     errors.add(std::string("config is not valid JSON: ") + e.what());
     return std::nullopt;
   }
