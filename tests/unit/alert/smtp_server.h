@@ -24,7 +24,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "../../support/test_cert.h"
+
 namespace arsync::alert::testing {
+
+using arsync::testing::make_self_signed_cert;
 
 // A port on 127.0.0.1 that refuses connections for the object's life: bound
 // (so nobody else gets it) but not listening.
@@ -111,22 +115,6 @@ class ScriptedSmtpServer {
   ScriptProcess process_;
 };
 
-
-// A self-signed certificate for "localhost" (and 127.0.0.1), made with the
-// openssl CLI; cert.pem and key.pem in `dir`.
-inline void make_self_signed_cert(const std::filesystem::path& dir) {
-  std::vector<std::string> args = {"req", "-x509", "-newkey", "rsa:2048", "-nodes",
-                                   "-subj", "/CN=localhost",
-                                   "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
-                                   "-days", "1",
-                                   "-keyout", (dir / "key.pem").string(),
-                                   "-out", (dir / "cert.pem").string()};
-  Poco::Pipe out;
-  Poco::ProcessHandle ph = Poco::Process::launch("/usr/bin/openssl", args, nullptr, &out, &out);
-  Poco::PipeInputStream in(out);
-  std::string ignored((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (ph.wait() != 0) throw std::runtime_error("openssl req failed: " + ignored);
-}
 
 struct ReceivedMail {
   std::string data;
