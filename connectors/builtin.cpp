@@ -10,6 +10,11 @@ namespace sap_idoc {
 ConnectorType connector_type();
 }
 #endif
+#ifdef ARSYNC_HAVE_QUICKBOOKS
+namespace quickbooks {
+ConnectorType connector_type();
+}
+#endif
 }  // namespace connectors
 
 void register_builtin_connectors(Registry& registry) {
@@ -19,6 +24,9 @@ void register_builtin_connectors(Registry& registry) {
   };
 #ifdef ARSYNC_HAVE_SAP_IDOC
   add(connectors::sap_idoc::connector_type());
+#endif
+#ifdef ARSYNC_HAVE_QUICKBOOKS
+  add(connectors::quickbooks::connector_type());
 #endif
   (void)add;
 }

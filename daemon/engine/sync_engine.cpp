@@ -130,6 +130,7 @@ Result<std::unique_ptr<SyncEngine>> SyncEngine::create(EngineOptions options,
     ConnectorContext ctx;
     ctx.system = setup.name;
     ctx.settings = *settings;
+    ctx.secrets = setup.secrets;
     ctx.mappings_dir = setup.mappings_dir;
     // A name the source never sends would map nothing, silently: refuse to start.
     std::optional<RecordSchema> schema;

@@ -148,6 +148,12 @@ Result<std::unique_ptr<Daemon::Runtime>> Daemon::launch(const Checked& checked) 
 
   Result<engine::EngineOptions> options = make_engine_options(config, registry_);
   if (!options) return options.status();
+  if (rt->secrets) {
+    for (engine::SystemSetup& system : options->systems) {
+      auto it = rt->secrets->systems.find(system.name);
+      if (it != rt->secrets->systems.end()) system.secrets = it->second;
+    }
+  }
   if (rt->secrets && rt->secrets->smtp_password && options->mail.transport.password.empty()) {
     options->mail.transport.password = *rt->secrets->smtp_password;
   }

@@ -46,7 +46,7 @@ namespace arsync {
 // Bumped when this header (or a type it carries) changes incompatibly. A
 // ConnectorType records the value it was built with; the registry refuses a
 // type whose value differs.
-inline constexpr int kConnectorAbiVersion = 4;
+inline constexpr int kConnectorAbiVersion = 5;
 
 // One record as the source system gave it.
 struct RawRecord {
@@ -137,6 +137,10 @@ struct ConnectorContext {
   std::string mappings_dir;  // this system's mapping folder (data files such as
                              // IDoc segment layouts may live below it)
   const Clock* clock = nullptr;
+  // This system's entries of the secrets file (systems.<name>: an OAuth
+  // client secret, a webhook verifier token), by key. Never log them or put
+  // them in an error message.
+  std::map<std::string, std::string> secrets;
   // This system's durable credentials (OAuth tokens); null when the host
   // keeps none for it. Lives as long as the connector.
   CredentialHandle* credentials = nullptr;

@@ -38,6 +38,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <map>
 #include <stop_token>
 #include <string>
 #include <vector>
@@ -64,6 +65,7 @@ struct SystemSetup {
   std::string type;
   std::string mappings_dir;
   nlohmann::json settings;
+  std::map<std::string, std::string> secrets;  // the secrets file's systems.<name>
 };
 
 struct EngineOptions {
