@@ -277,6 +277,25 @@ std::string Company::load(const EntityKind& kind, Json body) {
   return {};
 }
 
+void Company::load_built(std::unique_ptr<Entity> e) {
+  Collection& c = collection(*e->kind);
+  c.by_time.push_back(e.get());
+  c.by_id.push_back(e.get());
+  next_id_ = std::max(next_id_, e->id + 1);
+  const int64_t id = e->id;
+  live_.emplace(id, std::move(e));
+}
+
+std::string cents_text(int64_t cents) {
+  const int64_t a = cents < 0 ? -cents : cents;
+  std::string out = (cents < 0 ? "-" : "") + std::to_string(a / 100) + ".";
+  const int64_t frac = a % 100;
+  if (frac == 0) out += '0';
+  else if (frac % 10 == 0) out += static_cast<char>('0' + frac / 10);
+  else out += (frac < 10 ? "0" : "") + std::to_string(frac);
+  return out;
+}
+
 void Company::finish_load() {
   for (auto& [name, c] : collections_) {
     std::sort(c.by_time.begin(), c.by_time.end(), by_time_less);

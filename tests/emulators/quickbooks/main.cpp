@@ -123,5 +123,9 @@ int main(int argc, char** argv) {
   int sig = 0;
   sigwait(&stop, &sig);
   emulator.stop();
-  return 0;
+  webhooks.reset();
+  // Nothing is left to flush; freeing 100,000 entities one by one would only
+  // make the exit slow.
+  std::fflush(nullptr);
+  std::_Exit(0);
 }

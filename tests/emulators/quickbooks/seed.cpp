@@ -23,18 +23,91 @@ constexpr int64_t kMsPerDay = 86'400'000;
 // 2026-01-05T12:00:00Z: the first generated TxnDate.
 constexpr int64_t kFirstTxnDay = 1'767'614'400'000;
 
-Json currency(bool eur) {
-  return eur ? Json{{"value", "EUR"}, {"name", "Euro"}}
-             : Json{{"value", "USD"}, {"name", "United States Dollar"}};
-}
-
-Json metadata(int64_t created, int64_t updated) {
-  return Json{{"CreateTime", format_entity_time(created)},
-              {"LastUpdatedTime", format_entity_time(updated)}};
-}
-
-// EUR at 1.0825 USD: cents x 10825 / 10000, half away from zero.
+// EUR at 1.0825 USD: cents x 10825 / 10000, half up.
 int64_t eur_home(int64_t cents) { return (cents * 10825 + 5000) / 10000; }
+
+// Appends JSON text. The generator writes its entities as text, not as
+// nlohmann trees: 150,000 entities of ~40 nodes each took seconds to build,
+// dump and free. Every string written is ASCII the generator made, so no
+// escaping is needed.
+class Text {
+ public:
+  Text() : s_("{") {}
+  Text& str(std::string_view k, std::string_view v) {
+    key(k);
+    s_ += '"';
+    s_ += v;
+    s_ += '"';
+    return *this;
+  }
+  Text& raw(std::string_view k, std::string_view v) {
+    key(k);
+    s_ += v;
+    return *this;
+  }
+  Text& money(std::string_view k, int64_t cents) { return raw(k, cents_text(cents)); }
+  Text& open(std::string_view k, char bracket) {  // "k":{  or  "k":[
+    key(k);
+    s_ += bracket;
+    return *this;
+  }
+  Text& element() {  // a new object inside an array
+    if (s_.back() != '[') s_ += ',';
+    s_ += '{';
+    return *this;
+  }
+  Text& close(char bracket) {
+    s_ += bracket;
+    return *this;
+  }
+  Text& ref(std::string_view k, std::string_view value, std::string_view name) {
+    open(k, '{').str("value", value);
+    if (!name.empty()) str("name", name);
+    return close('}');
+  }
+  Text& metadata(int64_t created, int64_t updated) {
+    return open("MetaData", '{')
+        .str("CreateTime", format_entity_time(created))
+        .str("LastUpdatedTime", format_entity_time(updated))
+        .close('}');
+  }
+  Text& currency(bool eur) {
+    ref("CurrencyRef", eur ? "EUR" : "USD", eur ? "Euro" : "United States Dollar");
+    if (eur) raw("ExchangeRate", "1.0825");
+    return *this;
+  }
+  Text& head(int64_t id, int64_t sync_token) {
+    return str("Id", std::to_string(id))
+        .str("SyncToken", std::to_string(sync_token))
+        .str("domain", "QBO")
+        .raw("sparse", "false");
+  }
+  Text& sales_line(int n, std::string_view description, int64_t amount, std::string_view item,
+                   std::string_view item_name, int64_t unit, int64_t qty) {
+    element().str("Id", std::to_string(n)).raw("LineNum", std::to_string(n));
+    str("Description", description).money("Amount", amount).str("DetailType", "SalesItemLineDetail");
+    open("SalesItemLineDetail", '{').ref("ItemRef", item, item_name);
+    if (unit > 0) money("UnitPrice", unit).raw("Qty", std::to_string(qty));
+    return ref("TaxCodeRef", "NON", "").close('}').close('}');
+  }
+  Text& subtotal_line(int64_t amount) {
+    return element()
+        .money("Amount", amount)
+        .str("DetailType", "SubTotalLineDetail")
+        .raw("SubTotalLineDetail", "{}")
+        .close('}');
+  }
+  std::string done() { return std::move(s_) + "}"; }
+
+ private:
+  void key(std::string_view k) {
+    if (s_.back() != '{' && s_.back() != '[') s_ += ',';
+    s_ += '"';
+    s_ += k;
+    s_ += "\":";
+  }
+  std::string s_;
+};
 
 struct Customer {
   int64_t id = 0;
@@ -43,6 +116,18 @@ struct Customer {
   int64_t balance = 0;
   int64_t created = 0;
 };
+
+std::unique_ptr<Entity> built(const char* kind, int64_t id, int64_t sync_token, int64_t created,
+                              int64_t updated, std::string text) {
+  auto e = std::make_unique<Entity>();
+  e->kind = find_kind(kind);
+  e->id = id;
+  e->sync_token = sync_token;
+  e->created_ms = created;
+  e->updated_ms = updated;
+  e->text = std::move(text);
+  return e;
+}
 
 }  // namespace
 
@@ -106,41 +191,18 @@ void generate(Company& company, int64_t invoices, int64_t end_ms) {
 
   for (int64_t i = 0; i < invoices; ++i) {
     Customer& c = cust[static_cast<size_t>((i * 7) % customers)];
+    const std::string cust_id = std::to_string(c.id);
     const uint64_t r = mix(static_cast<uint64_t>(i));
     const int64_t inv_id = company.allocate_id();
     const int64_t created = tick();
-    const std::string txn_date = format_date(kFirstTxnDay + (i * 300 / invoices) * kMsPerDay);
-    const std::string due_date =
-        format_date(kFirstTxnDay + (i * 300 / invoices + 30) * kMsPerDay);
+    const int64_t day = i * 300 / invoices;
+    const std::string txn_date = format_date(kFirstTxnDay + day * kMsPerDay);
+    const std::string doc = std::to_string(100001 + i);
 
-    Json lines = Json::array();
-    int64_t total = 0;
-    const int nlines = 1 + static_cast<int>(r % 3);
-    for (int k = 0; k < nlines; ++k) {
-      const uint64_t rk = mix(r + static_cast<uint64_t>(k));
-      const int64_t qty = 1 + static_cast<int64_t>(rk % 10);
-      const int64_t unit = 500 + static_cast<int64_t>((rk >> 8) % 49'501);
-      total += qty * unit;
-      lines.push_back(Json{
-          {"Id", std::to_string(k + 1)},
-          {"LineNum", k + 1},
-          {"Description", k == 0 ? "Consulting services" : "Hardware"},
-          {"Amount", cents_to_json(qty * unit)},
-          {"DetailType", "SalesItemLineDetail"},
-          {"SalesItemLineDetail",
-           Json{{"ItemRef", Json{{"value", k == 0 ? "1" : "5"}, {"name", k == 0 ? "Services" : "Hardware"}}},
-                {"UnitPrice", cents_to_json(unit)},
-                {"Qty", qty},
-                {"TaxCodeRef", Json{{"value", "NON"}}}}}});
-    }
-    lines.push_back(Json{{"Amount", cents_to_json(total)},
-                         {"DetailType", "SubTotalLineDetail"},
-                         {"SubTotalLineDetail", Json::object()}});
-
-    // A credit memo for every tenth invoice, a payment for every third.
+    // A credit memo for every tenth invoice, a payment for every third
+    // (in full for every sixth, half otherwise).
     const bool memo = i % 10 == 4;
     const bool paid = i % 3 == 0;
-    const int64_t paid_cents = paid ? (i % 6 == 0 ? total : total / 2) : 0;
     int64_t memo_id = 0, memo_time = 0, pay_id = 0, pay_time = 0;
     if (memo) {
       memo_id = company.allocate_id();
@@ -150,111 +212,85 @@ void generate(Company& company, int64_t invoices, int64_t end_ms) {
       pay_id = company.allocate_id();
       pay_time = tick();
     }
-    const int64_t balance = total - paid_cents;
 
-    Json inv{{"Id", std::to_string(inv_id)},
-             {"SyncToken", paid ? "1" : "0"},
-             {"domain", "QBO"},
-             {"sparse", false},
-             {"MetaData", metadata(created, paid ? pay_time : created)},
-             {"DocNumber", std::to_string(100001 + i)},
-             {"TxnDate", txn_date},
-             {"DueDate", due_date},
-             {"CurrencyRef", currency(c.eur)}};
-    if (c.eur) inv["ExchangeRate"] = 1.0825;
-    inv["CustomerRef"] = Json{{"value", std::to_string(c.id)}, {"name", c.name}};
-    inv["SalesTermRef"] = Json{{"value", "3"}};
-    inv["Line"] = std::move(lines);
-    inv["TxnTaxDetail"] = Json{{"TotalTax", 0}};
-    inv["TotalAmt"] = cents_to_json(total);
-    inv["Balance"] = cents_to_json(balance);
-    if (c.eur) {
-      inv["HomeTotalAmt"] = cents_to_json(eur_home(total));
-      inv["HomeBalance"] = cents_to_json(eur_home(balance));
+    Text inv;
+    inv.head(inv_id, paid ? 1 : 0).metadata(created, paid ? pay_time : created);
+    inv.str("DocNumber", doc).str("TxnDate", txn_date);
+    inv.str("DueDate", format_date(kFirstTxnDay + (day + 30) * kMsPerDay)).currency(c.eur);
+    inv.ref("CustomerRef", cust_id, c.name).ref("SalesTermRef", "3", "").open("Line", '[');
+    int64_t total = 0;
+    const int nlines = 1 + static_cast<int>(r % 3);
+    for (int k = 0; k < nlines; ++k) {
+      const uint64_t rk = mix(r + static_cast<uint64_t>(k));
+      const int64_t qty = 1 + static_cast<int64_t>(rk % 10);
+      const int64_t unit = 500 + static_cast<int64_t>((rk >> 8) % 49'501);
+      total += qty * unit;
+      inv.sales_line(k + 1, k == 0 ? "Consulting services" : "Hardware", qty * unit,
+                     k == 0 ? "1" : "5", k == 0 ? "Services" : "Hardware", unit, qty);
     }
-    inv["LinkedTxn"] = paid ? Json::array({Json{{"TxnId", std::to_string(pay_id)}, {"TxnType", "Payment"}}})
-                            : Json::array();
-    inv["EmailStatus"] = "NotSet";
-    inv["PrintStatus"] = "NeedToPrint";
-    inv["ApplyTaxAfterDiscount"] = false;
-    inv["Deposit"] = 0;
-    company.load(*find_kind("Invoice"), std::move(inv));
+    const int64_t paid_cents = paid ? (i % 6 == 0 ? total : total / 2) : 0;
+    const int64_t balance = total - paid_cents;
+    inv.subtotal_line(total).close(']');
+    inv.raw("TxnTaxDetail", R"({"TotalTax":0})").money("TotalAmt", total).money("Balance", balance);
+    if (c.eur) inv.money("HomeTotalAmt", eur_home(total)).money("HomeBalance", eur_home(balance));
+    inv.open("LinkedTxn", '[');
+    if (paid) inv.element().str("TxnId", std::to_string(pay_id)).str("TxnType", "Payment").close('}');
+    inv.close(']').str("EmailStatus", "NotSet").str("PrintStatus", "NeedToPrint");
+    inv.raw("ApplyTaxAfterDiscount", "false").raw("Deposit", "0");
+    auto e = built("Invoice", inv_id, paid ? 1 : 0, created, paid ? pay_time : created, inv.done());
+    e->doc_number = doc;
+    e->txn_date = txn_date;
+    e->customer_ref = cust_id;
+    company.load_built(std::move(e));
     c.balance += balance;
 
     if (memo) {
       const int64_t credit = std::max<int64_t>(100, total / 10 / 100 * 100);
-      Json cm{{"Id", std::to_string(memo_id)},
-              {"SyncToken", "0"},
-              {"domain", "QBO"},
-              {"sparse", false},
-              {"MetaData", metadata(memo_time, memo_time)},
-              {"DocNumber", "CM" + std::to_string(100001 + i)},
-              {"TxnDate", txn_date},
-              {"CurrencyRef", currency(c.eur)}};
-      if (c.eur) cm["ExchangeRate"] = 1.0825;
-      cm["CustomerRef"] = Json{{"value", std::to_string(c.id)}, {"name", c.name}};
-      cm["Line"] = Json::array(
-          {Json{{"Id", "1"},
-                {"LineNum", 1},
-                {"Description", "Credit for invoice " + std::to_string(100001 + i)},
-                {"Amount", cents_to_json(credit)},
-                {"DetailType", "SalesItemLineDetail"},
-                {"SalesItemLineDetail",
-                 Json{{"ItemRef", Json{{"value", "1"}, {"name", "Services"}}},
-                      {"TaxCodeRef", Json{{"value", "NON"}}}}}},
-           Json{{"Amount", cents_to_json(credit)},
-                {"DetailType", "SubTotalLineDetail"},
-                {"SubTotalLineDetail", Json::object()}}});
-      cm["TxnTaxDetail"] = Json{{"TotalTax", 0}};
-      cm["TotalAmt"] = cents_to_json(credit);
-      cm["Balance"] = cents_to_json(credit);
-      cm["RemainingCredit"] = cents_to_json(credit);
-      if (c.eur) cm["HomeTotalAmt"] = cents_to_json(eur_home(credit));
-      company.load(*find_kind("CreditMemo"), std::move(cm));
+      Text cm;
+      cm.head(memo_id, 0).metadata(memo_time, memo_time);
+      cm.str("DocNumber", "CM" + doc).str("TxnDate", txn_date).currency(c.eur);
+      cm.ref("CustomerRef", cust_id, c.name).open("Line", '[');
+      cm.sales_line(1, "Credit for invoice " + doc, credit, "1", "Services", 0, 0);
+      cm.subtotal_line(credit).close(']').raw("TxnTaxDetail", R"({"TotalTax":0})");
+      cm.money("TotalAmt", credit).money("Balance", credit).money("RemainingCredit", credit);
+      if (c.eur) cm.money("HomeTotalAmt", eur_home(credit));
+      auto m = built("CreditMemo", memo_id, 0, memo_time, memo_time, cm.done());
+      m->doc_number = "CM" + doc;
+      m->txn_date = txn_date;
+      m->customer_ref = cust_id;
+      company.load_built(std::move(m));
       c.balance -= credit;
     }
 
     if (paid) {
-      Json pay{{"Id", std::to_string(pay_id)},
-               {"SyncToken", "0"},
-               {"domain", "QBO"},
-               {"sparse", false},
-               {"MetaData", metadata(pay_time, pay_time)},
-               {"TxnDate", format_date(kFirstTxnDay + (i * 300 / invoices + 15) * kMsPerDay)},
-               {"CurrencyRef", currency(c.eur)}};
-      if (c.eur) pay["ExchangeRate"] = 1.0825;
-      pay["CustomerRef"] = Json{{"value", std::to_string(c.id)}, {"name", c.name}};
-      pay["DepositToAccountRef"] = Json{{"value", "4"}};
-      pay["PaymentRefNum"] = "CHK" + std::to_string(50001 + i);
-      pay["TotalAmt"] = cents_to_json(paid_cents);
-      pay["UnappliedAmt"] = cents_to_json(0);
-      pay["ProcessPayment"] = false;
-      pay["Line"] = Json::array({Json{
-          {"Amount", cents_to_json(paid_cents)},
-          {"LinkedTxn", Json::array({Json{{"TxnId", std::to_string(inv_id)}, {"TxnType", "Invoice"}}})}}});
-      company.load(*find_kind("Payment"), std::move(pay));
+      const std::string pay_date = format_date(kFirstTxnDay + (day + 15) * kMsPerDay);
+      Text pay;
+      pay.head(pay_id, 0).metadata(pay_time, pay_time).str("TxnDate", pay_date).currency(c.eur);
+      pay.ref("CustomerRef", cust_id, c.name).ref("DepositToAccountRef", "4", "");
+      pay.str("PaymentRefNum", "CHK" + std::to_string(50001 + i)).money("TotalAmt", paid_cents);
+      pay.money("UnappliedAmt", 0).raw("ProcessPayment", "false").open("Line", '[');
+      pay.element().money("Amount", paid_cents).open("LinkedTxn", '[').element();
+      pay.str("TxnId", std::to_string(inv_id)).str("TxnType", "Invoice").close('}').close(']');
+      pay.close('}').close(']');
+      auto p = built("Payment", pay_id, 0, pay_time, pay_time, pay.done());
+      p->txn_date = pay_date;
+      p->customer_ref = cust_id;
+      company.load_built(std::move(p));
       company.record_application(pay_id, inv_id, paid_cents);
     }
   }
 
   for (const Customer& c : cust) {
-    Json body{{"Id", std::to_string(c.id)},
-              {"SyncToken", "0"},
-              {"domain", "QBO"},
-              {"sparse", false},
-              {"MetaData", metadata(c.created, c.created)},
-              {"DisplayName", c.name},
-              {"CompanyName", c.name},
-              {"PrintOnCheckName", c.name},
-              {"Active", true},
-              {"Job", false},
-              {"BillWithParent", false},
-              {"Taxable", false},
-              {"CurrencyRef", currency(c.eur)},
-              {"PreferredDeliveryMethod", "Print"},
-              {"Balance", cents_to_json(c.balance)},
-              {"BalanceWithJobs", cents_to_json(c.balance)}};
-    company.load(*find_kind("Customer"), std::move(body));
+    Text body;
+    body.head(c.id, 0).metadata(c.created, c.created);
+    body.str("DisplayName", c.name).str("CompanyName", c.name).str("PrintOnCheckName", c.name);
+    body.raw("Active", "true").raw("Job", "false").raw("BillWithParent", "false").raw("Taxable", "false");
+    body.ref("CurrencyRef", c.eur ? "EUR" : "USD", c.eur ? "Euro" : "United States Dollar");
+    body.str("PreferredDeliveryMethod", "Print");
+    body.money("Balance", c.balance).money("BalanceWithJobs", c.balance);
+    auto e = built("Customer", c.id, 0, c.created, c.created, body.done());
+    e->active = true;
+    company.load_built(std::move(e));
   }
 }
 
