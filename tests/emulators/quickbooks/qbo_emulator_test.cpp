@@ -19,6 +19,9 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
 #include <condition_variable>
 #include <map>
 #include <memory>
@@ -29,6 +32,7 @@
 #include <thread>
 
 #include "../emulator_process.h"
+#include "run_command.h"
 #include "intuit_time.h"
 
 namespace {
@@ -354,6 +358,81 @@ TEST(QboQuery, MalformedQueryIsAQueryParserError) {
     EXPECT_EQ(r.status, 400) << bad;
     EXPECT_EQ(r.js()["Fault"]["Error"][0]["code"], "4000") << bad;
   }
+}
+
+TEST(QboQuery, RawPlusInATimestampLiteralIsAPlus) {
+  EmulatorProcess emu(QBO_EMULATOR_BIN, emulator_args({"--invoices", "10"}));
+  Client c(emu);
+  // An hour ahead of now in UTC+01:00, sent with the '+' unescaped: nothing is newer.
+  const std::string t = qbo::format_entity_time(qbo::now_ms() + 9 * 3'600'000 + 3'600'000).substr(0, 19) + "+01:00";
+  const Reply r = c.get(api("query?query=select%20count(*)%20from%20Invoice%20where%20MetaData.LastUpdatedTime%20%3E%20%27" +
+                            t + "%27&minorversion=75"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.js()["QueryResponse"]["totalCount"], 0);
+  const std::string earlier = qbo::format_entity_time(qbo::now_ms() + 9 * 3'600'000 - 86'400'000).substr(0, 19) + "+01:00";
+  const Reply all = c.get(api("query?query=select%20count(*)%20from%20Invoice%20where%20MetaData.LastUpdatedTime%20%3E%20%27" +
+                              earlier + "%27"));
+  EXPECT_EQ(all.js()["QueryResponse"]["totalCount"], 10);
+}
+
+// ---------------------------------------------------------------- generated data and fixtures
+
+// Every invoice's TotalAmt is its lines' sum to the cent, and its Balance is
+// TotalAmt less what the payments linking it apply.
+TEST(QboGenerate, AmountsAreExactAndBalancesFollowPayments) {
+  EmulatorProcess emu(QBO_EMULATOR_BIN, emulator_args({"--invoices", "300"}));
+  Client c(emu);
+  auto cents = [](const json& v) { return std::llround(v.get<double>() * 100); };
+  std::map<std::string, int64_t> applied;
+  for (int start = 1;; start += 1000) {
+    const json p = c.get(query_path("select * from Payment startposition " + std::to_string(start) + " maxresults 1000")).js();
+    if (!p["QueryResponse"].contains("Payment")) break;
+    for (const json& pay : p["QueryResponse"]["Payment"]) {
+      for (const json& line : pay["Line"]) applied[line["LinkedTxn"][0]["TxnId"]] += cents(line["Amount"]);
+    }
+  }
+  EXPECT_EQ(applied.size(), 100u);
+  const json inv = c.get(query_path("select * from Invoice maxresults 1000")).js()["QueryResponse"]["Invoice"];
+  ASSERT_EQ(inv.size(), 300u);
+  for (const json& i : inv) {
+    int64_t sum = 0;
+    for (const json& l : i["Line"]) {
+      if (l["DetailType"] == "SalesItemLineDetail") sum += cents(l["Amount"]);
+    }
+    EXPECT_EQ(cents(i["TotalAmt"]), sum) << i["Id"];
+    EXPECT_EQ(cents(i["Balance"]), sum - applied[i["Id"]]) << i["Id"];
+    EXPECT_TRUE(std::regex_match(i["MetaData"]["LastUpdatedTime"].get<std::string>(), kEntityTime));
+  }
+}
+
+TEST(QboGenerate, SameCountGivesTheSameDocuments) {
+  auto docs = [] {
+    EmulatorProcess emu(QBO_EMULATOR_BIN, emulator_args({"--invoices", "40"}));
+    Client c(emu);
+    json rows = c.get(query_path("select * from Invoice maxresults 1000")).js()["QueryResponse"]["Invoice"];
+    for (json& r : rows) r.erase("MetaData");
+    return rows;
+  };
+  EXPECT_EQ(docs(), docs());
+}
+
+TEST(QboFixtures, BadFixtureNamesTheFileEntityAndIndex) {
+  const auto dir = std::filesystem::temp_directory_path() / ("qbo_fixture_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "bad.json") << R"({"Invoice":[{"Id":"1","MetaData":{"LastUpdatedTime":"2015-07-24T10:33:39-07:00"}},{"Id":"x"}]})";
+  const auto r = arsync::testing::run_split(
+      std::string(QBO_EMULATOR_BIN) + " --listen 127.0.0.1:0 --realm 1 --client-id a --client-secret b --fixtures " +
+          dir.string(),
+      dir / "stderr.txt");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("bad.json: Invoice[1]: Id missing or not a decimal string"), std::string::npos) << r.err;
+  std::filesystem::remove_all(dir);
+}
+
+TEST(QboFixtures, UnknownArgumentIsAUsageError) {
+  const auto r = arsync::testing::run(std::string(QBO_EMULATOR_BIN) + " --listen 127.0.0.1:0 --bogus 1");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.out.find("unknown argument --bogus"), std::string::npos) << r.out;
 }
 
 // ---------------------------------------------------------------- read
