@@ -451,6 +451,15 @@ TEST(QboRead, EntityByIdInItsEnvelope) {
   EXPECT_EQ(c.get(api("creditmemo/73")).js()["CreditMemo"]["Balance"].dump(), "140.0");
 }
 
+TEST(QboRead, CompanyInfoByRealmId) {
+  EmulatorProcess emu(QBO_EMULATOR_BIN, emulator_args());
+  Client c(emu);
+  const Reply r = c.get(api("companyinfo/" + kRealm + "?minorversion=75"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.js()["CompanyInfo"]["Country"], "US");
+  EXPECT_EQ(c.get(api("companyinfo/1")).status, 400);
+}
+
 TEST(QboRead, UnknownIdIsObjectNotFound) {
   EmulatorProcess emu(QBO_EMULATOR_BIN, emulator_args());
   Client c(emu);

@@ -96,6 +96,31 @@ std::string gateway_fault(const std::string& message, const std::string& detail,
   return body.dump();
 }
 
+// GET companyinfo/<realm>: what a connector reads to check its connection.
+std::string company_info(const std::string& realm, int64_t now) {
+  const Json addr{{"Id", "1"}, {"Line1", "2500 Garcia Ave"}, {"City", "Mountain View"},
+                  {"CountrySubDivisionCode", "CA"}, {"PostalCode", "94043"}, {"Country", "US"}};
+  Json info{{"Id", "1"},
+            {"SyncToken", "0"},
+            {"domain", "QBO"},
+            {"sparse", false},
+            {"CompanyName", "arsync emulated company " + realm},
+            {"LegalName", "arsync emulated company " + realm},
+            {"CompanyAddr", addr},
+            {"LegalAddr", addr},
+            {"CustomerCommunicationAddr", addr},
+            {"Country", "US"},
+            {"SupportedLanguages", "en"},
+            {"FiscalYearStartMonth", "January"},
+            {"CompanyStartDate", "2014-09-11"},
+            {"Email", {{"Address", "donotreply@intuit.com"}}},
+            {"NameValue", Json::array({{{"Name", "OfferingSku"}, {"Value", "QuickBooks Online Plus"}},
+                                       {{"Name", "SubscriptionStatus"}, {"Value", "PAID"}}})},
+            {"MetaData", {{"CreateTime", "2014-09-11T16:48:43-07:00"},
+                          {"LastUpdatedTime", "2014-09-11T16:48:43-07:00"}}}};
+  return Json{{"CompanyInfo", std::move(info)}, {"time", format_response_time(now)}}.dump();
+}
+
 class Handler : public Poco::Net::HTTPRequestHandler {
  public:
   explicit Handler(Emulator& e) : emulator_(e) {}
@@ -283,6 +308,8 @@ Emulator::Answer Emulator::api(const std::string& method, const std::vector<std:
   if (endpoint == "cdc" && parts.size() == 2 && method == "GET") return cdc(params);
   if (endpoint == "reports" && parts.size() == 3 && method == "GET" && parts[2] == "TrialBalance")
     return trial_balance(params);
+  if (endpoint == "companyinfo" && parts.size() == 3 && method == "GET" && parts[2] == parts[0])
+    return {200, company_info(parts[0], now)};
   const EntityKind* kind = find_kind(parts[1]);
   if (!kind) return unsupported();
   if (method == "GET" && parts.size() == 3) {
