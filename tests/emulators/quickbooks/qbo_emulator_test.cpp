@@ -18,6 +18,7 @@
 #include <Poco/URI.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -597,6 +598,52 @@ TEST(QboWrite, DeleteRemovesFromQueriesAndVoidZeroes) {
   EXPECT_EQ(c.post_json(api("invoice?operation=delete"), {{"Id", "238"}, {"SyncToken", "1"}}).status, 400);
 }
 
+TEST(QboWrite, EveryEntityTypeCreatesReadsAndDeletesOrVoids) {
+  EmulatorProcess emu(QBO_EMULATOR_BIN, emulator_args({"--fixtures", QBO_FIXTURES_DIR}));
+  Client c(emu);
+  const json je = {{"Line", json::array({{{"Amount", 12.34}, {"DetailType", "JournalEntryLineDetail"},
+                                          {"JournalEntryLineDetail", {{"PostingType", "Debit"}, {"AccountRef", {{"value", "84"}}}}}},
+                                         {{"Amount", 12.34}, {"DetailType", "JournalEntryLineDetail"},
+                                          {"JournalEntryLineDetail", {{"PostingType", "Credit"}, {"AccountRef", {{"value", "79"}}}}}}})}};
+  const std::vector<std::pair<std::string, json>> kinds{
+      {"SalesReceipt", invoice_body("1", {"35"})},
+      {"RefundReceipt", invoice_body("1", {"20"})},
+      {"CreditMemo", invoice_body("1", {"15"})},
+      {"JournalEntry", je},
+      {"Customer", {{"DisplayName", "O'Brien Plumbing"}}}};
+  for (const auto& [name, body] : kinds) {
+    std::string path = name;
+    for (char& ch : path) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    const Reply r = c.post_json(api(path), body);
+    ASSERT_EQ(r.status, 200) << name << ": " << r.body;
+    const json made = r.js()[name];
+    EXPECT_EQ(c.get(api(path + "/" + made["Id"].get<std::string>())).js()[name], made) << name;
+    const json q = c.get(query_path("select * from " + name + " where Id = '" + made["Id"].get<std::string>() + "'")).js();
+    EXPECT_EQ(q["QueryResponse"][name][0], made) << name;
+  }
+  const json cm = c.get(query_path("select * from CreditMemo orderby Id desc maxresults 1")).js()["QueryResponse"]["CreditMemo"][0];
+  EXPECT_EQ(cm["Balance"].dump(), "15.0");
+  EXPECT_EQ(cm["RemainingCredit"].dump(), "15.0");
+  const json sr = c.get(query_path("select * from SalesReceipt where DocNumber = '1052'")).js()["QueryResponse"]["SalesReceipt"][0];
+  const Reply v = c.post_json(api("salesreceipt?operation=void"), {{"Id", sr["Id"]}, {"SyncToken", sr["SyncToken"]}});
+  ASSERT_EQ(v.status, 200) << v.body;
+  EXPECT_EQ(v.js()["SalesReceipt"]["TotalAmt"].dump(), "0.0");
+  EXPECT_EQ(c.post_json(api("journalentry?operation=delete"), {{"Id", "227"}, {"SyncToken", "0"}}).js()["JournalEntry"]["status"], "Deleted");
+  EXPECT_EQ(c.post_json(api("creditmemo?operation=void"), {{"Id", "73"}, {"SyncToken", "0"}}).status, 400);
+}
+
+TEST(QboWrite, VoidingAPaymentGivesTheInvoiceBalanceBack) {
+  EmulatorProcess emu(QBO_EMULATOR_BIN, emulator_args({"--fixtures", QBO_FIXTURES_DIR}));
+  Client c(emu);
+  EXPECT_EQ(c.get(api("invoice/238")).js()["Invoice"]["Balance"].dump(), "0");
+  const Reply v = c.post_json(api("payment?operation=void"), {{"Id", "241"}, {"SyncToken", "0"}});
+  ASSERT_EQ(v.status, 200) << v.body;
+  EXPECT_EQ(v.js()["Payment"]["TotalAmt"].dump(), "0.0");
+  const json inv = c.get(api("invoice/238")).js()["Invoice"];
+  EXPECT_EQ(inv["Balance"].dump(), "100.0");
+  EXPECT_EQ(inv["LinkedTxn"], json::array());
+}
+
 TEST(QboWrite, CustomerIsNotDeletedButMadeInactive) {
   EmulatorProcess emu(QBO_EMULATOR_BIN, emulator_args({"--fixtures", QBO_FIXTURES_DIR}));
   Client c(emu);
@@ -738,6 +785,26 @@ TEST(QboHttp, KeepAliveServesManyRequestsOnOneConnection) {
     EXPECT_EQ(c.post_json(api("invoice"), invoice_body("1", {"1"})).status, 200);
     EXPECT_EQ(c.local_port(), port) << "the client had to reconnect";
   }
+}
+
+TEST(QboHttp, ParallelClientsWriteWithoutLosingAnything) {
+  EmulatorProcess emu(QBO_EMULATOR_BIN, emulator_args({"--fixtures", QBO_FIXTURES_DIR}));
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      Client c(emu);
+      for (int i = 0; i < 25; ++i) {
+        const std::string rid = "t" + std::to_string(t) + "-" + std::to_string(i);
+        if (c.post_json(api("invoice?requestid=" + rid), invoice_body("1", {"1.01"})).status == 200) ++ok;
+        c.get(query_path("select * from Invoice orderby MetaData.LastUpdatedTime desc maxresults 5"));
+      }
+    });
+  }
+  for (std::thread& th : threads) th.join();
+  EXPECT_EQ(ok.load(), 100);
+  Client c(emu);
+  EXPECT_EQ(c.get(query_path("select count(*) from Invoice")).js()["QueryResponse"]["totalCount"], 104);
 }
 
 TEST(QboHttp, HeaderNamesAreCaseInsensitive) {
