@@ -167,11 +167,7 @@ bool matches(const Entity& e, const Predicate& p) {
     case Key::kDocNumber: return text_matches(e.doc_number, p);
     case Key::kTxnDate: return text_matches(e.txn_date, p);
     case Key::kCustomerRef: return text_matches(e.customer_ref, p);
-    case Key::kActive: {
-      if (!e.active) return false;
-      Predicate q = p;
-      return json_matches(Json(*e.active), q);
-    }
+    case Key::kActive: return e.active && json_matches(Json(*e.active), p);
     case Key::kOther: {
       const Json body = Json::parse(e.text);
       const Json* v = find_path(body, p.field);

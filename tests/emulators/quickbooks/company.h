@@ -98,7 +98,7 @@ struct Change {
 };
 
 struct WriteResult {
-  std::string body;  // {"Invoice":{...}} without the "time" member's closing
+  std::string body;  // the member "Invoice":{...}, which the server wraps with "time"
   std::vector<Change> changes;
 };
 
@@ -166,7 +166,7 @@ class Company {
   std::variant<WriteResult, Fault> remove(Entity& e, int64_t now_ms);
   std::variant<WriteResult, Fault> void_txn(Entity& e, int64_t now_ms);
   std::optional<Fault> apply_rules(const EntityKind& kind, Json& body, int64_t entity_id,
-                                   int64_t now_ms);
+                                   int64_t now_ms);  // now_ms: the default TxnDate
   std::optional<Fault> check_payment_targets(const Json& body) const;
   void apply_payment(int64_t payment_id, const Json& body, int64_t now_ms,
                      std::vector<Change>& changes);

@@ -192,7 +192,6 @@ std::optional<Fault> Company::apply_rules(const EntityKind& kind, Json& body, in
     if (has_balance(kind))
       body["HomeBalance"] = cents_to_json(to_home(json_to_cents(body["Balance"]), body["ExchangeRate"]));
   }
-  (void)now_ms;
   return std::nullopt;
 }
 
