@@ -238,7 +238,10 @@ Status read_fault(int http_status, std::string_view body) {
       type == "AuthorizationFault") {
     return Status(ErrorCode::kAuthError, text, where);
   }
-  if (http_status == 429 || code == "003001" || type == "ThrottleExceeded") {
+  // Intuit writes the throttle code as "3001" or "003001", and has sent the
+  // fault as XML to JSON clients: the HTTP status decides first.
+  if (http_status == 429 || code == "003001" || code == "3001" ||
+      message.find("ThrottleExceeded") != std::string::npos) {
     return Status(ErrorCode::kRateLimited, text, where, true);
   }
   if (code == "5010") return Status(ErrorCode::kConflict, text, where);

@@ -23,7 +23,7 @@ Result<engine::EngineOptions> make_engine_options(const Config& config,
         }
       }
     }
-    opts.systems.push_back({s.name, s.type, s.mappings_dir, std::move(settings)});
+    opts.systems.push_back({s.name, s.type, s.mappings_dir, std::move(settings), {}});
     names.push_back(s.name);
   }
   auto in_file = [&config](Status s) {

@@ -23,7 +23,7 @@ engine::EngineOptions one_system(const DemoEnv& env) {
   engine::EngineOptions o;
   o.state_dir = (env.root() / "var").string();
   o.systems.push_back({"sap-ecc", "sap_idoc", kMappings,
-                       {{"inbound_dir", (env.root() / "inbound" / "sap-ecc").string()}}});
+                       {{"inbound_dir", (env.root() / "inbound" / "sap-ecc").string()}}, {}});
   o.mail.from = "arsync@test.example";
   o.mail.to = {"ar@test.example"};
   o.mail.transport.type = "file";
@@ -166,7 +166,7 @@ TEST(SyncEngineStop, AStopDuringAPullCommitsTheBatchesTakenAndPullsNoFurther) {
                             {},
                             {}}));
   engine::EngineOptions o = one_system(env);
-  o.systems = {{"first", "scripted", kMappings, {}}};
+  o.systems = {{"first", "scripted", kMappings, {}, {}}};
   o.sink.commit_records = 1;
   auto st = env.open_store();
   ManualClock clock(demo_now());
