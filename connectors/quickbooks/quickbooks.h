@@ -5,7 +5,8 @@
 //
 // Settings (published as ConnectorType::config_keys): realm_id (required),
 // base_url, token_url, authorize_url, redirect_uri, client_id, minorversion,
-// entities, page_size, requests_per_minute, max_concurrent, overlap_seconds,
+// entities, page_size, requests_per_window, rate_window_seconds, max_concurrent,
+// overlap_seconds,
 // timeout_seconds, ca_file, verify_tls. Secrets (systems.<name> in the
 // secrets file): client_secret, client_id (when not in settings),
 // refresh_token (an initial token, used while the credential store holds

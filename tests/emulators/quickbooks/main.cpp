@@ -3,7 +3,7 @@
 // SIGTERM or SIGINT (exit 0).
 //
 //   qbo_emulator --listen HOST:PORT --realm ID --access-token T --refresh-token T
-//                --client-id ID --client-secret S [--invoices N] [--rate N]
+//                --client-id ID --client-secret S [--invoices N] [--rate N [--rate-window-ms MS]]
 //                [--latency-ms N] [--fixtures DIR] [--access-token-ttl SECONDS]
 //                [--auth-code CODE] [--webhook-url URL --verifier-token T]
 #include <csignal>
@@ -25,7 +25,7 @@ namespace {
 [[noreturn]] void usage(const std::string& why) {
   std::cerr << "qbo_emulator: " << why
             << "\nusage: qbo_emulator --listen HOST:PORT --realm ID --access-token T "
-               "--refresh-token T --client-id ID --client-secret S [--invoices N] [--rate N] "
+               "--refresh-token T --client-id ID --client-secret S [--invoices N] [--rate N [--rate-window-ms MS]] "
                "[--latency-ms N] [--fixtures DIR] [--access-token-ttl SECONDS] [--auth-code CODE] "
                "[--webhook-url URL --verifier-token T]\n";
   std::exit(2);
@@ -48,7 +48,7 @@ int main(int argc, char** argv) {
                                        "--refresh-token", "--client-id",      "--client-secret",
                                        "--invoices",      "--rate",           "--latency-ms",
                                        "--fixtures",      "--access-token-ttl", "--auth-code",
-                                       "--webhook-url",   "--verifier-token"};
+                                       "--webhook-url",   "--verifier-token", "--rate-window-ms"};
   std::map<std::string, std::string> args;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -71,6 +71,8 @@ int main(int argc, char** argv) {
   config.port = static_cast<uint16_t>(port);
   config.rate_per_minute = static_cast<int>(number(args, "--rate", 0));
   config.latency_ms = static_cast<int>(number(args, "--latency-ms", 0));
+  config.rate_window_ms = static_cast<int>(number(args, "--rate-window-ms", 60'000));
+  if (config.rate_window_ms < 1) usage("--rate-window-ms wants at least 1");
 
   qbo::OAuthConfig oauth;
   oauth.client_id = args["--client-id"];

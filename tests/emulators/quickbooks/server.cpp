@@ -206,11 +206,15 @@ void Emulator::handle(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServ
 }
 
 bool Emulator::throttled() {
-  if (config_.rate_per_minute <= 0) return false;
   std::lock_guard lock(throttle_mu_);
+  ++api_requests_;
+  if (config_.rate_per_minute <= 0) return false;
   const int64_t now = now_ms();
-  while (!recent_.empty() && recent_.front() <= now - 60'000) recent_.pop_front();
-  if (static_cast<int>(recent_.size()) >= config_.rate_per_minute) return true;
+  while (!recent_.empty() && recent_.front() <= now - config_.rate_window_ms) recent_.pop_front();
+  if (static_cast<int>(recent_.size()) >= config_.rate_per_minute) {
+    ++throttled_;
+    return true;
+  }
   recent_.push_back(now);
   return false;
 }
@@ -222,6 +226,12 @@ Emulator::Answer Emulator::route(Poco::Net::HTTPServerRequest& request, const st
   const std::string& method = request.getMethod();
   const int64_t now = now_ms();
 
+  // Not Intuit's: what this emulator served, for tests to assert on.
+  if (path == "/__emulator/stats") {
+    std::lock_guard lock(throttle_mu_);
+    return {200, "{\"api_requests\":" + std::to_string(api_requests_) + ",\"throttled\":" +
+                     std::to_string(throttled_) + "}"};
+  }
   if (path == "/oauth2/v1/tokens/bearer") {
     if (method != "POST") return {405, R"({"error":"invalid_request"})"};
     const TokenAnswer t = oauth_.token(request.get("Authorization", ""), body, now);

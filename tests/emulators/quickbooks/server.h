@@ -24,7 +24,8 @@ namespace arsync::emulators::quickbooks {
 struct ServerConfig {
   std::string host = "127.0.0.1";
   uint16_t port = 0;       // 0: a free port
-  int rate_per_minute = 0;  // 0: unthrottled
+  int rate_per_minute = 0;  // 0: unthrottled; requests per rate window
+  int rate_window_ms = 60'000;  // Intuit's window is a minute; tests shorten it
   int latency_ms = 0;
 };
 
@@ -75,7 +76,10 @@ class Emulator {
   OAuthServer oauth_;
   ChangeListener listener_;
   std::mutex throttle_mu_;
-  std::deque<int64_t> recent_;  // arrival times (ms) within the last minute
+  std::deque<int64_t> recent_;  // arrival times (ms) within the last rate window
+  // What was served, for GET /__emulator/stats (tests assert on it).
+  int64_t api_requests_ = 0;
+  int64_t throttled_ = 0;
   // requestid -> the answer first given, so a retried create creates nothing.
   std::unordered_map<std::string, Answer> answered_;
   std::unique_ptr<Poco::Net::HTTPServer> server_;
