@@ -1,5 +1,7 @@
 // The quickbooks connector: factory, configuration keys and pull().
 #include <algorithm>
+#include <cctype>
+#include <random>
 #include <fstream>
 #include <map>
 #include <set>
@@ -311,12 +313,58 @@ std::string secret(const ConnectorContext& ctx, const std::string& key) {
   return it == ctx.secrets.end() ? std::string() : it->second;
 }
 
+// The API client's settings from the system's settings.
+Result<ApiSettings> api_settings(const ConnectorContext& ctx, const std::string& where) {
+  const nlohmann::json& s = ctx.settings;
+  ApiSettings api;
+  api.realm_id = text_setting(s, "realm_id");
+  if (api.realm_id.empty()) return Status(ErrorCode::kInvalidArgument, where + ".realm_id must not be empty");
+  api.minorversion = static_cast<int>(int_setting(s, "minorversion", 75));
+  api.http.base_url = text_setting(s, "base_url");
+  if (api.http.base_url.empty()) api.http.base_url = "https://quickbooks.api.intuit.com";
+  api.http.timeout = std::chrono::seconds(std::max<std::int64_t>(1, int_setting(s, "timeout_seconds", 60)));
+  api.http.ca_file = text_setting(s, "ca_file");
+  api.http.verify_tls = !s.contains("verify_tls") || !s["verify_tls"].is_boolean() || s["verify_tls"].get<bool>();
+  api.http.log_system = ctx.system;
+  api.http.user_agent = "arsync-quickbooks";
+  if (Status ok = net::HttpClient::check_options(api.http); !ok) return ok.with_context(where + ".base_url");
+  return api;
+}
+
+// The OAuth client's settings: URLs from the settings, the client id from
+// them or the secrets file, the client secret from the secrets file.
+Result<net::OAuthSettings> oauth_settings(const ConnectorContext& ctx, const std::string& where) {
+  const nlohmann::json& s = ctx.settings;
+  net::OAuthSettings oauth;
+  oauth.token_url = text_setting(s, "token_url");
+  if (oauth.token_url.empty()) oauth.token_url = "https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer";
+  oauth.authorize_url = text_setting(s, "authorize_url");
+  if (oauth.authorize_url.empty()) oauth.authorize_url = "https://appcenter.intuit.com/connect/oauth2";
+  oauth.redirect_uri = text_setting(s, "redirect_uri");
+  oauth.scope = "com.intuit.quickbooks.accounting";
+  oauth.client_id = text_setting(s, "client_id");
+  if (oauth.client_id.empty()) oauth.client_id = secret(ctx, "client_id");
+  oauth.client_secret = secret(ctx, "client_secret");
+  if (oauth.client_id.empty()) {
+    return Status(ErrorCode::kInvalidArgument,
+                  where + ": client_id is required (in the settings, or as systems." + ctx.system +
+                      ".client_id in the secrets file)");
+  }
+  if (oauth.client_secret.empty()) {
+    return Status(ErrorCode::kInvalidArgument,
+                  "the secrets file has no systems." + ctx.system + ".client_secret (the app's OAuth client secret)");
+  }
+  net::ClientOptions token_http;
+  token_http.base_url = oauth.token_url;
+  if (Status ok = net::HttpClient::check_options(token_http); !ok) return ok.with_context(where + ".token_url");
+  return oauth;
+}
+
 Result<std::unique_ptr<Connector>> create(const ConnectorContext& ctx) {
   const nlohmann::json& s = ctx.settings;
   const std::string where = "systems." + ctx.system + ".settings";
   Settings settings;
   settings.realm_id = text_setting(s, "realm_id");
-  if (settings.realm_id.empty()) return Status(ErrorCode::kInvalidArgument, where + ".realm_id must not be empty");
   if (s.contains("entities") && s["entities"].is_array()) {
     for (const auto& e : s["entities"]) {
       if (!e.is_string() || !kKnownEntities.count(e.get<std::string>())) {
@@ -341,37 +389,12 @@ Result<std::unique_ptr<Connector>> create(const ConnectorContext& ctx) {
   settings.page_size = static_cast<std::size_t>(page);
   settings.overlap = std::chrono::seconds(std::max<std::int64_t>(0, int_setting(s, "overlap_seconds", 300)));
 
-  ApiSettings api;
-  api.realm_id = settings.realm_id;
-  api.minorversion = static_cast<int>(int_setting(s, "minorversion", 75));
-  api.http.base_url = text_setting(s, "base_url");
-  api.http.timeout = std::chrono::seconds(std::max<std::int64_t>(1, int_setting(s, "timeout_seconds", 60)));
-  api.http.ca_file = text_setting(s, "ca_file");
-  api.http.verify_tls = !s.contains("verify_tls") || !s["verify_tls"].is_boolean() || s["verify_tls"].get<bool>();
-  api.http.log_system = ctx.system;
-  api.http.user_agent = "arsync-quickbooks";
-  if (Status ok = net::HttpClient::check_options(api.http); !ok) return ok.with_context(where + ".base_url");
-
-  net::OAuthSettings oauth;
-  oauth.token_url = text_setting(s, "token_url");
-  oauth.authorize_url = text_setting(s, "authorize_url");
-  oauth.redirect_uri = text_setting(s, "redirect_uri");
-  oauth.scope = "com.intuit.quickbooks.accounting";
-  oauth.client_id = text_setting(s, "client_id");
-  if (oauth.client_id.empty()) oauth.client_id = secret(ctx, "client_id");
-  oauth.client_secret = secret(ctx, "client_secret");
-  if (oauth.client_id.empty()) {
-    return Status(ErrorCode::kInvalidArgument,
-                  where + ": client_id is required (in the settings, or as systems." + ctx.system +
-                      ".client_id in the secrets file)");
-  }
-  if (oauth.client_secret.empty()) {
-    return Status(ErrorCode::kInvalidArgument,
-                  "the secrets file has no systems." + ctx.system + ".client_secret (the app's OAuth client secret)");
-  }
-  net::ClientOptions token_http;
-  token_http.base_url = oauth.token_url;
-  if (Status ok = net::HttpClient::check_options(token_http); !ok) return ok.with_context(where + ".token_url");
+  Result<ApiSettings> api_or = api_settings(ctx, where);
+  if (!api_or.is_ok()) return api_or.status();
+  ApiSettings api = std::move(api_or).value();
+  Result<net::OAuthSettings> oauth_or = oauth_settings(ctx, where);
+  if (!oauth_or.is_ok()) return oauth_or.status();
+  net::OAuthSettings oauth = std::move(oauth_or).value();
   // The server counts a request when it arrives, a little after the
   // governor counted its start: a window 2% longer keeps the two apart.
   const std::chrono::milliseconds window(std::max<std::int64_t>(1, int_setting(s, "rate_window_seconds", 60)) * 1020);
@@ -390,6 +413,69 @@ Result<std::unique_ptr<Connector>> create(const ConnectorContext& ctx) {
     }
   }
   return std::unique_ptr<Connector>(std::move(connector));
+}
+
+// `arsync auth quickbooks SYSTEM`: Intuit's authorization-code flow. The
+// person opens the consent URL, connects the company, and pastes back the
+// address the browser was redirected to (or its code); the code is exchanged
+// for tokens, stored in the credential store.
+Status authorize(const ConnectorContext& ctx, const std::function<std::string(const std::string&)>& interact) {
+  const std::string where = "systems." + ctx.system + ".settings";
+  Result<ApiSettings> api = api_settings(ctx, where);
+  if (!api.is_ok()) return api.status();
+  Result<net::OAuthSettings> oauth = oauth_settings(ctx, where);
+  if (!oauth.is_ok()) return oauth.status();
+  if (oauth.value().redirect_uri.empty()) {
+    return Status(ErrorCode::kInvalidArgument,
+                  where + ".redirect_uri is required to authorize: the redirect URI registered for the app "
+                          "(developer.intuit.com, Keys & credentials)");
+  }
+  if (ctx.credentials == nullptr) {
+    return Status(ErrorCode::kInvalidArgument,
+                  "no credential store: set store_key in the secrets file so the tokens can be kept");
+  }
+  static SystemClock system_clock;
+  net::TokenKeeper keeper(oauth.value(), ctx.credentials, ctx.clock ? ctx.clock : &system_clock, api.value().http);
+  std::random_device rd;
+  std::ostringstream state;
+  state << std::hex << rd() << rd() << rd() << rd();
+  std::string answer = interact(
+      "Open this address in a browser, sign in to QuickBooks and connect the company (realm " +
+      api.value().realm_id + "):\n\n  " + keeper.consent_url(state.str()) +
+      "\n\nThen paste the address the browser was sent to (or only its code):");
+  while (!answer.empty() && std::isspace(static_cast<unsigned char>(answer.back()))) answer.pop_back();
+  while (!answer.empty() && std::isspace(static_cast<unsigned char>(answer.front()))) answer.erase(0, 1);
+  std::string code = answer;
+  if (answer.find("code=") != std::string::npos || answer.find("error=") != std::string::npos) {
+    std::map<std::string, std::string> params;
+    const std::size_t q = answer.find('?');
+    std::string query = q == std::string::npos ? answer : answer.substr(q + 1);
+    query = query.substr(0, query.find('#'));
+    std::size_t at = 0;
+    while (at <= query.size()) {
+      const std::size_t amp = std::min(query.find('&', at), query.size());
+      const std::string pair = query.substr(at, amp - at);
+      const std::size_t eq = pair.find('=');
+      if (eq != std::string::npos) {
+        params[pair.substr(0, eq)] = net::url_decode(pair.substr(eq + 1)).value_or("");
+      }
+      at = amp + 1;
+    }
+    if (params.count("error")) {
+      return Status(ErrorCode::kAuthError, "QuickBooks did not grant access: " + params["error"]);
+    }
+    if (params.count("state") && params["state"] != state.str()) {
+      return Status(ErrorCode::kAuthError,
+                    "the pasted address belongs to another consent (its state differs); start again");
+    }
+    if (params.count("realmId") && params["realmId"] != api.value().realm_id) {
+      return Status(ErrorCode::kInvalidArgument, "the company connected is realm " + params["realmId"] +
+                                                     ", but " + where + ".realm_id is " + api.value().realm_id);
+    }
+    code = params["code"];
+  }
+  if (code.empty()) return Status(ErrorCode::kInvalidArgument, "no authorization code was given");
+  return keeper.exchange_code(code);
 }
 
 // `arsync mapping test FILE BODY`: every entity of a saved response body (a
@@ -492,6 +578,7 @@ ConnectorType connector_type() {
   };
   t.create = create;
   t.read_file = read_file;
+  t.authorize = authorize;
   return t;
 }
 

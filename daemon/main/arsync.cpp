@@ -21,5 +21,6 @@ int main(int argc, char** argv) {
   add_connector_commands(table);
   add_config_commands(table);
   add_sync_commands(table);
+  add_auth_commands(table);
   return run_command_line(table, ctx, arsync::version_text("arsync"), argc, argv);
 }

@@ -79,6 +79,7 @@ std::string table_usage(const CommandTable& table);
 
 // The command groups, one file each; each appends its commands.
 void add_status_commands(CommandTable& table);         // cli_status.cpp
+void add_auth_commands(CommandTable& table);           // cli_auth.cpp
 void add_discrepancy_commands(CommandTable& table);    // cli_discrepancies.cpp
 void add_quarantine_commands(CommandTable& table);     // cli_quarantine.cpp
 void add_mail_commands(CommandTable& table);           // cli_mail.cpp

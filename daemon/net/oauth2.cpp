@@ -130,8 +130,24 @@ Result<std::string> TokenKeeper::access_token() {
   if (!s.access_token.empty() && clock_->now() + settings_.refresh_margin < s.access_expires_at) {
     return s.access_token;
   }
+  const std::string refresh = s.refresh_token;
   Result<TokenState> next =
-      grant(form_encode({{"grant_type", "refresh_token"}, {"refresh_token", s.refresh_token}}), s.refresh_token);
+      grant(form_encode({{"grant_type", "refresh_token"}, {"refresh_token", refresh}}), refresh);
+  if (!next.is_ok() && next.status().code() == ErrorCode::kAuthError) {
+    // Refused: someone may have authorized again since the tokens were read
+    // (arsync auth writes the store beside this process). Read them again
+    // and try once more if they changed.
+    loaded_ = false;
+    Result<std::optional<TokenState>> again = load_locked();
+    if (again.is_ok() && again.value() && again.value()->refresh_token != refresh) {
+      const TokenState& fresh = *again.value();
+      if (!fresh.access_token.empty() && clock_->now() + settings_.refresh_margin < fresh.access_expires_at) {
+        return fresh.access_token;
+      }
+      next = grant(form_encode({{"grant_type", "refresh_token"}, {"refresh_token", fresh.refresh_token}}),
+                   fresh.refresh_token);
+    }
+  }
   if (!next.is_ok()) return next.status();
   return next.value().access_token;
 }

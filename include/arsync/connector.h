@@ -216,6 +216,15 @@ struct ConnectorType {
   // found. `ctx.settings` may be empty (defaults apply). Without it, names
   // in mapping files are not checked.
   std::function<Result<RecordSchema>(const ConnectorContext& ctx)> schema;
+  // Optional: connects a system to its account once, as a person does it
+  // (an OAuth 2.0 consent), and stores what it gets through ctx.credentials.
+  // `ctx` is as create() gets it (settings, secrets, credentials; no wake,
+  // no commit). `interact` shows its text to the person and returns the
+  // line they answer. Used by `arsync auth TYPE SYSTEM`. Returns OK once the
+  // credentials are stored, or why not (nothing stored).
+  std::function<Status(const ConnectorContext& ctx,
+                       const std::function<std::string(const std::string& text)>& interact)>
+      authorize;
 };
 
 }  // namespace arsync

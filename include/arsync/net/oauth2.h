@@ -16,6 +16,9 @@
 // A refused grant (`invalid_grant`: the refresh token was revoked, expired
 // or already rotated away) is kAuthError and not retryable: refreshing again
 // cannot help until someone authorizes again (consent_url, exchange_code).
+// The keeper then reads the stored tokens again, so tokens another process
+// stored (`arsync auth` beside a running daemon) are taken up without a
+// restart.
 // A client refused (`invalid_client`) is kAuthError too. Network failures
 // and 5xx are kUnavailable, retryable.
 //

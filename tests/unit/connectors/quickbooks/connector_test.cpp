@@ -85,18 +85,21 @@ class QboConnectorTest : public ::testing::Test {
     return s;
   }
 
-  std::unique_ptr<Connector> connector(nlohmann::json s, std::string refresh_token = "RT") {
-    ConnectorType type = connector_type();
-    Result<nlohmann::json> valid = Registry::validate(type, s, "qbo-us");
+  ConnectorContext context(nlohmann::json s, std::string refresh_token = "RT") {
+    Result<nlohmann::json> valid = Registry::validate(connector_type(), s, "qbo-us");
     EXPECT_TRUE(valid.is_ok()) << valid.status().to_string();
     ConnectorContext ctx;
     ctx.system = "qbo-us";
-    ctx.settings = valid.value();
+    ctx.settings = valid.is_ok() ? valid.value() : nlohmann::json::object();
     ctx.clock = &clock_;
     ctx.credentials = handle_.get();
     ctx.secrets = {{"client_secret", "secret"}};
     if (!refresh_token.empty()) ctx.secrets["refresh_token"] = refresh_token;
-    Result<std::unique_ptr<Connector>> c = type.create(ctx);
+    return ctx;
+  }
+
+  std::unique_ptr<Connector> connector(nlohmann::json s, std::string refresh_token = "RT") {
+    Result<std::unique_ptr<Connector>> c = connector_type().create(context(std::move(s), std::move(refresh_token)));
     EXPECT_TRUE(c.is_ok()) << c.status().to_string();
     return c.is_ok() ? std::move(c).value() : nullptr;
   }
@@ -270,6 +273,74 @@ TEST_F(QboConnectorTest, AnAccessTokenRefusedBeforeItsExpiryIsRefreshedOnce) {
   ASSERT_TRUE(s.is_ok()) << s.to_string();
   EXPECT_EQ(sink.by_entity["Invoice"].size(), 5u) << "the emulator generated five";
   EXPECT_NE(stored_refresh_token(), "RT");
+}
+
+// What a browser's address bar shows after the consent: the redirect URI
+// with the code, the consent's own state and the realm.
+std::string redirected(const std::string& consent_text, const std::string& code, const std::string& realm) {
+  const std::size_t at = consent_text.find("state=");
+  std::string state = consent_text.substr(at + 6);
+  state = state.substr(0, state.find_first_of("&\n "));
+  return "https://arsync.example.com/callback?code=" + code + "&state=" + state + "&realmId=" + realm;
+}
+
+TEST_F(QboConnectorTest, AuthorizeExchangesThePastedRedirectAndStoresTokensThatWork) {
+  start_emulator({"--invoices", "3", "--auth-code", "consent-1"});
+  const nlohmann::json s = settings({{"redirect_uri", "https://arsync.example.com/callback"}});
+  std::string shown;
+  Status st = connector_type().authorize(context(s, ""), [&](const std::string& text) {
+    shown = text;
+    return redirected(text, "consent-1", kRealm);
+  });
+  ASSERT_TRUE(st.is_ok()) << st.to_string();
+  EXPECT_NE(shown.find("https://appcenter.intuit.com/connect/oauth2?client_id=cid&response_type=code"), std::string::npos) << shown;
+  EXPECT_NE(shown.find("redirect_uri=https%3A%2F%2Farsync.example.com%2Fcallback"), std::string::npos) << shown;
+  EXPECT_FALSE(stored_refresh_token().empty());
+  auto c = connector(s, "");
+  CollectingSink sink;
+  Status pulled = c->pull("", sink);
+  ASSERT_TRUE(pulled.is_ok()) << pulled.to_string();
+  EXPECT_EQ(sink.by_entity["Invoice"].size(), 3u);
+}
+
+TEST_F(QboConnectorTest, AuthorizeRefusesAnotherConsentsAnswerAnotherRealmAndNoRedirectUri) {
+  start_emulator({"--auth-code", "consent-1"});
+  const nlohmann::json s = settings({{"redirect_uri", "https://arsync.example.com/callback"}});
+  Status other_state = connector_type().authorize(context(s, ""), [](const std::string&) {
+    return std::string("https://arsync.example.com/callback?code=consent-1&state=forged&realmId=") + kRealm;
+  });
+  EXPECT_EQ(other_state.code(), ErrorCode::kAuthError);
+  EXPECT_NE(other_state.message().find("another consent"), std::string::npos) << other_state.message();
+  Status other_realm = connector_type().authorize(context(s, ""), [](const std::string& text) {
+    return redirected(text, "consent-1", "123");
+  });
+  EXPECT_NE(other_realm.message().find("realm 123"), std::string::npos) << other_realm.message();
+  Status denied = connector_type().authorize(context(s, ""), [](const std::string&) {
+    return std::string("https://arsync.example.com/callback?error=access_denied&state=x");
+  });
+  EXPECT_NE(denied.message().find("access_denied"), std::string::npos) << denied.message();
+  Status no_redirect = connector_type().authorize(context(settings(), ""), [](const std::string&) { return ""; });
+  EXPECT_NE(no_redirect.message().find("redirect_uri is required"), std::string::npos) << no_redirect.message();
+  EXPECT_TRUE(stored_refresh_token().empty()) << "nothing was stored";
+}
+
+TEST_F(QboConnectorTest, TokensAuthorizedAgainBesideARunningConnectorAreTakenUp) {
+  start_emulator({"--invoices", "3", "--auth-code", "consent-2"});
+  const nlohmann::json s = settings({{"redirect_uri", "https://arsync.example.com/callback"}});
+  // Running with a token the server has never heard of: refused.
+  auto running = connector(s, "revoked");
+  CollectingSink refused;
+  ASSERT_EQ(running->pull("", refused).code(), ErrorCode::kAuthError);
+  // Someone runs `arsync auth` (another process, the same store).
+  ASSERT_TRUE(connector_type()
+                  .authorize(context(s, ""), [](const std::string& text) {
+                    return redirected(text, "consent-2", kRealm);
+                  })
+                  .is_ok());
+  CollectingSink sink;
+  Status pulled = running->pull("", sink);
+  ASSERT_TRUE(pulled.is_ok()) << pulled.to_string();
+  EXPECT_EQ(sink.by_entity["Invoice"].size(), 3u);
 }
 
 }  // namespace
