@@ -30,7 +30,9 @@
 // Updates ("update"): the entity (external_id) is read for its SyncToken and
 // the fields above are sent as a sparse update. A stale SyncToken (Fault
 // 5010, kConflict) is read again and retried once; a second one is
-// returned as kConflict. "delete" reads and deletes the same way.
+// returned as kConflict. "delete" reads and deletes the same way; since
+// QboApi::write refuses a delete's {"Payment":{"status":"Deleted",...}}
+// answer as a parse error, that answer is confirmed by a query for the Id.
 //
 // Thread safety: no state of its own; as safe as the QboApi passed in.
 #pragma once

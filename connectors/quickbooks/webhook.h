@@ -76,7 +76,9 @@ struct InboxSnapshot {
 };
 
 // A durable queue of accepted events: one file per accepted post in its
-// folder, named by a sequence number, deleted by consume().
+// folder, named by a sequence number, deleted by consume(). Open one inbox
+// per folder and share it (the route and the pull): two objects over one
+// folder would number files independently.
 class WebhookInbox {
  public:
   // Opens (creating the folder if missing, not its parents) the inbox in
