@@ -96,6 +96,13 @@ Result<std::string> fields_json(QboApi& api, const Operation& op, const PushSett
     for (std::size_t i = 0; i < d.applications.size(); ++i) {
       const Application& a = d.applications[i];
       ARSYNC_RETURN_IF_ERROR(check_amount(op, a.amount, "applications[" + std::to_string(i) + "].amount"));
+      // A Payment line has no discount: dropping one would settle less than
+      // the source did, without anyone seeing it.
+      if (!a.discount.is_zero())
+        return invalid(op, "applications[" + std::to_string(i) + "] takes a discount of " +
+                               a.discount.to_decimal() +
+                               ", which a QuickBooks Payment cannot carry: push the discount as a credit memo "
+                               "and the payment without it");
       std::string type;
       if (a.target_kind == DocumentKind::kInvoice) type = "Invoice";
       else if (a.target_kind == DocumentKind::kCreditMemo) type = "CreditMemo";

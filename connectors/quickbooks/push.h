@@ -60,7 +60,8 @@ struct PushResult {
 
 // Carries out `op`. kInvalidArgument for a document kind or action that
 // cannot be pushed, a field that is missing (customer_key, a currency, the
-// external_id of an update) or a negative amount; kNotFound naming the
+// external_id of an update), a negative amount or an application with a
+// discount (a Payment line has none); kNotFound naming the
 // number when an application's target is not in QuickBooks; kConflict after
 // a second stale SyncToken; and what the API returned otherwise (read_fault:
 // retryable for 429 and 5xx).

@@ -392,6 +392,13 @@ HttpRoute webhook_route(WebhookOptions options) {
   auto opts = std::make_shared<const WebhookOptions>(std::move(options));
   route.handle = [opts](const HttpRequest& req) -> HttpResponse {
     const WebhookOptions& o = *opts;
+    // Without a token anyone could sign with the empty key: refuse all.
+    if (o.verifier_token.empty()) {
+      log::error(o.system, "webhook_no_verifier_token",
+                 {{"remote", req.remote_address},
+                  {"fix", "set systems." + o.system + ".webhook_verifier_token in the secrets file"}});
+      return answer(401, "webhook verifier token not configured\n");
+    }
     const auto signature = req.header("intuit-signature");
     if (!signature || !webhook_signature_valid(o.verifier_token, req.body, *signature)) {
       log::warn(o.system, "webhook_signature_refused",

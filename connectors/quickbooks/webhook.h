@@ -8,7 +8,8 @@
 //
 // Signature: intuit-signature = base64(HMAC-SHA256(verifier token, raw
 // body)), compared in constant time. Missing or wrong is 401 (logged without
-// the body), and nothing is queued.
+// the body), and nothing is queued; so is every post when no verifier
+// token is configured (the empty key would let anyone sign).
 //
 // Bodies, both as Intuit documents them (the CloudEvents form replaces the
 // legacy one during 2026; a sender may use either):

@@ -296,6 +296,16 @@ TEST_F(PushTest, NumberWithQuoteIsEscapedInTheLookup) {
   EXPECT_NE(r.status().message().find("O'Brien-7"), std::string::npos) << r.status().message();
 }
 
+TEST_F(PushTest, ApplicationWithDiscountIsRefused) {
+  auto app = on_invoice("1070", "98.00");
+  app.discount = usd("2.00");
+  const long long before = payments();
+  auto s = qb::push_operation(*api_, payment("pay-disc", "98.00", {app}));
+  EXPECT_EQ(s.code(), arsync::ErrorCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("discount of 2.00"), std::string::npos) << s.message();
+  EXPECT_EQ(payments(), before);
+}
+
 TEST_F(PushTest, ApplicationToCreditMemoLinksIt) {
   arsync::Application a;
   a.target_kind = DocumentKind::kCreditMemo;

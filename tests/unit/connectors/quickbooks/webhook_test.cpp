@@ -178,6 +178,15 @@ TEST_F(WebhookTest, MissingSignatureIs401AndQueuesNothing) {
   EXPECT_EQ(files_in(inbox_->dir()), 0u);
 }
 
+TEST_F(WebhookTest, NoVerifierTokenRefusesEvenEmptyKeySignature) {
+  qb::WebhookOptions o = options();
+  o.verifier_token.clear();
+  const arsync::HttpRoute route = qb::webhook_route(o);
+  const std::string body = legacy_body(kRealm);
+  EXPECT_EQ(route.handle(post(body, sign("", body))).status, 401);
+  EXPECT_EQ(files_in(inbox_->dir()), 0u);
+}
+
 TEST_F(WebhookTest, OtherRealmIsIgnoredWith200) {
   const std::string body = legacy_body("1111222233334444");
   const HttpResponse r = route_.handle(post(body, sign(kToken, body)));
