@@ -10,10 +10,12 @@
 #include "arsync/log/log.h"
 #include "arsync/model/date.h"
 #include "arsync/net/oauth2.h"
+#include "push.h"
 #include "qbo_api.h"
 #include "quickbooks.h"
 #include "responses.h"
 #include "sync_cursor.h"
+#include "webhook.h"
 
 namespace arsync::connectors::quickbooks {
 namespace {
@@ -35,6 +37,7 @@ struct Settings {
   std::vector<std::string> entities;
   std::size_t page_size = 1000;
   std::chrono::seconds overlap{300};
+  PushSettings push;
 };
 
 std::string text_setting(const nlohmann::json& s, const char* key) {
@@ -90,7 +93,40 @@ class QuickBooksConnector final : public Connector {
 
   net::TokenKeeper& tokens() { return tokens_; }
 
+  // Serve the webhook route, queueing into `inbox` (pull() then consumes it).
+  void serve_webhooks(WebhookOptions options) {
+    inbox_ = options.inbox;
+    routes_.push_back(webhook_route(std::move(options)));
+  }
+
+  std::vector<HttpRoute> routes() override { return routes_; }
+
+  Status push(const Operation& op) override { return push_operation(api_, op, settings_.push); }
+
   Status pull(const std::string& cursor_text, RecordSink& sink) override {
+    // Webhook events queued before this pull began are covered by it (CDC
+    // reads every change since the cursor): consumed once it is committed.
+    std::uint64_t events_through = 0;
+    if (inbox_) {
+      Result<InboxSnapshot> queued = inbox_->pending();
+      if (queued.is_ok()) {
+        events_through = queued.value().through;
+        if (!queued.value().events.empty()) {
+          log::debug(system_, "webhook_events", {{"events", std::to_string(queued.value().events.size())}});
+        }
+      }
+    }
+    ARSYNC_RETURN_IF_ERROR(pull_all(cursor_text, sink));
+    if (inbox_ && events_through > 0) {
+      if (Status s = inbox_->consume(events_through); !s) {
+        log::warn(system_, "webhook_inbox", {{"error", s.to_string()}});
+      }
+    }
+    return Status::ok();
+  }
+
+ private:
+  Status pull_all(const std::string& cursor_text, RecordSink& sink) {
     Result<SyncCursor> parsed = SyncCursor::parse(cursor_text);
     if (!parsed.is_ok()) return parsed.status();
     SyncCursor cursor = std::move(parsed).value();
@@ -306,6 +342,8 @@ class QuickBooksConnector final : public Connector {
   QboApi api_;
   // (TxnType, Id) -> DocNumber of invoices and credit memos seen.
   std::map<std::pair<std::string, std::string>, std::string> numbers_;
+  std::shared_ptr<WebhookInbox> inbox_;
+  std::vector<HttpRoute> routes_;
 };
 
 std::string secret(const ConnectorContext& ctx, const std::string& key) {
@@ -388,6 +426,8 @@ Result<std::unique_ptr<Connector>> create(const ConnectorContext& ctx) {
   }
   settings.page_size = static_cast<std::size_t>(page);
   settings.overlap = std::chrono::seconds(std::max<std::int64_t>(0, int_setting(s, "overlap_seconds", 300)));
+  settings.push.credit_memo_item_id = text_setting(s, "credit_memo_item_id");
+  if (settings.push.credit_memo_item_id.empty()) settings.push.credit_memo_item_id = "1";
 
   Result<ApiSettings> api_or = api_settings(ctx, where);
   if (!api_or.is_ok()) return api_or.status();
@@ -411,6 +451,18 @@ Result<std::unique_ptr<Connector>> create(const ConnectorContext& ctx) {
     if (have.is_ok() && !have.value()) {
       if (Status put = connector->tokens().seed(seed); !put) return put.with_context("storing the initial refresh token");
     }
+  }
+  // Webhooks: served when the secrets file gives the app's verifier token
+  // and the connector has a state folder for the inbox.
+  if (const std::string token = secret(ctx, "webhook_verifier_token"); !token.empty()) {
+    if (ctx.state_dir.empty()) {
+      return Status(ErrorCode::kInvalidArgument,
+                    "systems." + ctx.system + ": webhooks need the connector's state folder (state_dir)");
+    }
+    Result<std::shared_ptr<WebhookInbox>> inbox = WebhookInbox::open(ctx.state_dir + "/webhooks");
+    if (!inbox.is_ok()) return inbox.status().with_context("systems." + ctx.system + " webhook inbox");
+    connector->serve_webhooks(
+        WebhookOptions{ctx.system, text_setting(s, "realm_id"), token, std::move(inbox).value(), ctx.wake});
   }
   return std::unique_ptr<Connector>(std::move(connector));
 }
@@ -575,6 +627,8 @@ ConnectorType connector_type() {
       {"timeout_seconds", "integer", 60, false, "connect, send and receive timeout of each request"},
       {"ca_file", "path", nullptr, false, "PEM CA bundle to trust instead of the system store"},
       {"verify_tls", "boolean", true, false, "verify the server's certificate (never turn off in production)"},
+      {"credit_memo_item_id", "string", "1", false,
+       "the Item (QuickBooks Id) the line of a credit memo written back names"},
   };
   t.create = create;
   t.read_file = read_file;

@@ -89,8 +89,11 @@ Result<Entity> QboApi::write(const std::string& entity, const std::string& json,
                              const std::string& operation) {
   net::ClientRequest r;
   r.method = "POST";
-  r.target = company_path(lower(entity) + "?requestid=" + net::url_encode(request_id) +
-                          (operation.empty() ? "" : "&operation=" + net::url_encode(operation)));
+  // An empty requestid would be one key for every write: left out instead.
+  std::string params;
+  if (!request_id.empty()) params += "requestid=" + net::url_encode(request_id);
+  if (!operation.empty()) params += (params.empty() ? "" : "&") + ("operation=" + net::url_encode(operation));
+  r.target = company_path(lower(entity) + (params.empty() ? "" : "?" + params));
   r.headers.push_back({"Content-Type", "application/json"});
   r.body = json;
   // Intuit answers a repeated requestid with the first request's result.

@@ -16,6 +16,7 @@
 #include "arsync/store/credential_vault.h"
 #include "connector/registry.h"
 #include "quickbooks.h"
+#include "webhook.h"
 #include "../../../emulators/emulator_process.h"
 
 namespace arsync::connectors::quickbooks {
@@ -273,6 +274,47 @@ TEST_F(QboConnectorTest, AnAccessTokenRefusedBeforeItsExpiryIsRefreshedOnce) {
   ASSERT_TRUE(s.is_ok()) << s.to_string();
   EXPECT_EQ(sink.by_entity["Invoice"].size(), 5u) << "the emulator generated five";
   EXPECT_NE(stored_refresh_token(), "RT");
+}
+
+TEST_F(QboConnectorTest, WithAVerifierTokenItServesTheWebhookAndAPullConsumesQueuedEvents) {
+  start_emulator({"--invoices", "3"});
+  const std::string state = (dir_ / "state").string();
+  fs::create_directories(state);
+  {
+    // Events a previous run accepted and did not get to pull.
+    auto inbox = WebhookInbox::open(state + "/webhooks");
+    ASSERT_TRUE(inbox.is_ok());
+    ASSERT_TRUE(inbox.value()->add({{kRealm, "Invoice", "1", "Update", "2026-12-01T10:00:00-0800", ""}}).is_ok());
+  }
+  ConnectorContext ctx = context(settings());
+  ctx.state_dir = state;
+  ctx.secrets["webhook_verifier_token"] = "verifier";
+  Result<std::unique_ptr<Connector>> c = connector_type().create(ctx);
+  ASSERT_TRUE(c.is_ok()) << c.status().to_string();
+  const std::vector<HttpRoute> routes = c.value()->routes();
+  ASSERT_EQ(routes.size(), 1u);
+  EXPECT_EQ(routes[0].path, "/quickbooks/webhook/qbo-us");
+  EXPECT_EQ(routes[0].auth, RouteAuth::kRoute);
+  HttpRequest forged;
+  forged.method = "POST";
+  forged.path = routes[0].path;
+  forged.body = R"({"eventNotifications":[]})";
+  forged.headers = {{"intuit-signature", "bm90IGEgc2lnbmF0dXJl"}};
+  EXPECT_EQ(routes[0].handle(forged).status, 401);
+
+  auto pending = [&] {
+    std::size_t n = 0;
+    for (const auto& e : fs::directory_iterator(state + "/webhooks")) n += e.is_regular_file();
+    return n;
+  };
+  EXPECT_EQ(pending(), 1u);
+  CollectingSink sink;
+  ASSERT_TRUE(c.value()->pull("", sink).is_ok());
+  EXPECT_EQ(pending(), 0u) << "the pull covered the queued events";
+
+  ConnectorContext without = context(settings());
+  without.state_dir = state;
+  EXPECT_TRUE(connector_type().create(without).value()->routes().empty()) << "no verifier token, no route";
 }
 
 // What a browser's address bar shows after the consent: the redirect URI
