@@ -85,15 +85,10 @@ Round run_round(const fs::path& dir, std::uint64_t count, const std::string& ars
   write_config(dir);
 
   Round r;
-  const auto t0 = SteadyClock::now();
-  DaemonProcess once({arsyncd, "--config", (dir / "arsync.json").string(), "--once"}, dir / "arsyncd.log");
-  r.child = once.wait();
-  r.wall_s = seconds_since(t0);
-  const std::string log = read_file(dir / "arsyncd.log");
-  if (r.child.exit_status != 0) {
-    throw std::runtime_error("arsyncd --once exited " + std::to_string(r.child.exit_status) +
-                             "; see " + (dir / "arsyncd.log").string());
-  }
+  const OnceRun ran = run_once(arsyncd, dir / "arsync.json", dir / "arsyncd.log");
+  r.child = ran.child;
+  r.wall_s = ran.wall_s;
+  const std::string& log = ran.log;
   const auto cycle = log_fields(log, "cycle_done");
   r.pull_s = log_number(cycle, "pull_seconds");
   r.reconcile_s = log_number(cycle, "reconcile_seconds");

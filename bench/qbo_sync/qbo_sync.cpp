@@ -130,15 +130,10 @@ Cycle run_cycle(const fs::path& dir, const Options& o, Emulator& e, bool throttl
   fs::create_directories(dir);
   write_config(dir, o, e, throttled);
   Cycle r;
-  const auto t0 = SteadyClock::now();
-  DaemonProcess once({arsyncd, "--config", (dir / "arsync.json").string(), "--once"}, dir / "arsyncd.log");
-  r.child = once.wait();
-  r.wall_s = seconds_since(t0);
-  const std::string log = read_file(dir / "arsyncd.log");
-  if (r.child.exit_status != 0) {
-    throw std::runtime_error("arsyncd --once exited " + std::to_string(r.child.exit_status) + "; see " +
-                             (dir / "arsyncd.log").string());
-  }
+  const OnceRun ran = run_once(arsyncd, dir / "arsync.json", dir / "arsyncd.log");
+  r.child = ran.child;
+  r.wall_s = ran.wall_s;
+  const std::string& log = ran.log;
   const auto pull = log_fields(log, "pull_done");
   r.records = log_number(pull, "records");
   r.inserted = log_number(pull, "inserted");

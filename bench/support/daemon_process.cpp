@@ -188,4 +188,18 @@ ChildResult DaemonProcess::stop(std::chrono::milliseconds timeout) {
   }
 }
 
+OnceRun run_once(const std::string& arsyncd, const fs::path& config, const fs::path& log) {
+  OnceRun r;
+  const auto t0 = std::chrono::steady_clock::now();
+  DaemonProcess once({arsyncd, "--config", config.string(), "--once"}, log);
+  r.child = once.wait();
+  r.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  r.log = read_file(log);
+  if (r.child.exit_status != 0) {
+    throw std::runtime_error("arsyncd --once exited " + std::to_string(r.child.exit_status) + "; see " +
+                             log.string());
+  }
+  return r;
+}
+
 }  // namespace arsync::bench

@@ -87,4 +87,16 @@ class DaemonProcess {
   std::filesystem::path log_;
 };
 
+// One `arsyncd --config CONFIG --once` run to its end.
+struct OnceRun {
+  ChildResult child;
+  double wall_s = 0;
+  std::string log;  // its stderr
+};
+
+// Runs `arsyncd --config config --once` with its log in `log`. Throws
+// std::runtime_error naming the log when it exits with a non-zero status.
+OnceRun run_once(const std::string& arsyncd, const std::filesystem::path& config,
+                 const std::filesystem::path& log);
+
 }  // namespace arsync::bench

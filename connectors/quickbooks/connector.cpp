@@ -60,6 +60,9 @@ std::string qbo_time(Instant t) {
 // `server_time` (the response's "time") minus the overlap; the local clock
 // when the server gave none.
 std::string moved_back(const std::string& server_time, std::chrono::seconds overlap, const Clock& clock) {
+  // Whole seconds, rounded down, even without an overlap: entities carry
+  // LastUpdatedTime in seconds, so one changed in the same second as the
+  // answer (after it, to the millisecond) is not missed.
   Result<Instant> t = parse_instant(server_time);
   const Instant at = t.is_ok() ? t.value() : clock.now();
   return qbo_time(at - overlap);
@@ -141,14 +144,17 @@ class QuickBooksConnector final : public Connector {
         c = EntityCursor{EntityCursor::Mode::kQuery, since.is_ok() ? c.since : "", 0, "", ""};
       }
     }
+    // Entities in CDC mode now; one that finishes its load in this pull
+    // waits for the next pull's CDC (right after the load, CDC would only
+    // read the overlap again).
+    std::vector<std::string> cdc_entities;
+    for (const std::string& e : settings_.entities) {
+      if (cursor.entities[e].mode == EntityCursor::Mode::kCdc) cdc_entities.push_back(e);
+    }
     for (const std::string& e : settings_.entities) {
       if (cursor.entities[e].mode == EntityCursor::Mode::kQuery) {
         ARSYNC_RETURN_IF_ERROR(load_by_query(e, cursor, sink));
       }
-    }
-    std::vector<std::string> cdc_entities;
-    for (const std::string& e : settings_.entities) {
-      if (cursor.entities[e].mode == EntityCursor::Mode::kCdc) cdc_entities.push_back(e);
     }
     if (!cdc_entities.empty()) ARSYNC_RETURN_IF_ERROR(pull_changes(cdc_entities, cursor, sink));
     return sink.flush();
@@ -242,7 +248,8 @@ class QuickBooksConnector final : public Connector {
         continue;
       }
       const std::string next = moved_back(changes.value().time, settings_.overlap, *clock_);
-      RecordBatch batch;
+      const std::string before = cursor.to_text();
+      RecordBatch all;
       const std::string source = "QuickBooks realm " + settings_.realm_id + " cdc since " + since;
       // In configured order: invoices before the payments that name them.
       for (const std::string& e : settings_.entities) {
@@ -250,11 +257,25 @@ class QuickBooksConnector final : public Connector {
         cursor.entities[e].since = next;
         auto it = changes.value().by_entity.find(e);
         if (it == changes.value().by_entity.end()) continue;
-        add_entities(e, it->second, 0, source, batch);
-        for (const std::string& id : it->second.deleted) batch.deletions.push_back({e, id, source});
+        add_entities(e, it->second, 0, source, all);
+        for (const std::string& id : it->second.deleted) all.deletions.push_back({e, id, source});
       }
-      batch.cursor = cursor.to_text();
-      ARSYNC_RETURN_IF_ERROR(sink.accept(std::move(batch)));
+      // Handed over in batches of page_size; only the last moves the
+      // cursor, so a crash part-way reads this answer again.
+      std::size_t at = 0;
+      do {
+        RecordBatch batch;
+        const std::size_t end = std::min(all.records.size(), at + settings_.page_size);
+        for (std::size_t i = at; i < end; ++i) batch.records.push_back(std::move(all.records[i]));
+        at = end;
+        const bool last = at >= all.records.size();
+        if (last) {
+          batch.rejected = std::move(all.rejected);
+          batch.deletions = std::move(all.deletions);
+        }
+        batch.cursor = last ? cursor.to_text() : before;
+        ARSYNC_RETURN_IF_ERROR(sink.accept(std::move(batch)));
+      } while (at < all.records.size());
     }
     return Status::ok();
   }

@@ -196,7 +196,13 @@ TEST_P(ConnectorConformance, PullFromTheLastCursorDeliversOnlyNewRecords) {
   RecordingSink idle;
   Status s = pull(*c, first.committed_cursor(""), idle);
   ASSERT_TRUE(s.is_ok()) << s.to_string();
-  EXPECT_TRUE(idle.keys().empty()) << "nothing changed, yet delivered " << listed(idle.keys());
+  if (fixture_->resume_may_repeat()) {
+    for (const RecordKey& k : idle.keys()) {
+      EXPECT_TRUE(key_set(first.keys()).count(k)) << "nothing changed, yet delivered " << to_string(k);
+    }
+  } else {
+    EXPECT_TRUE(idle.keys().empty()) << "nothing changed, yet delivered " << listed(idle.keys());
+  }
 
   fixture_->add_records(2);
   RecordingSink next;
@@ -204,7 +210,16 @@ TEST_P(ConnectorConformance, PullFromTheLastCursorDeliversOnlyNewRecords) {
   ASSERT_TRUE(s.is_ok()) << s.to_string();
   std::vector<RecordKey> added = fixture_->expected_keys();
   added.erase(added.begin(), added.begin() + static_cast<std::ptrdiff_t>(before.size()));
-  EXPECT_EQ(sorted(next.keys()), sorted(added));
+  if (fixture_->resume_may_repeat()) {
+    // The added ones, and at most some of the earlier ones again.
+    const std::set<RecordKey> got = key_set(next.keys());
+    for (const RecordKey& k : added) EXPECT_TRUE(got.count(k)) << "not delivered: " << to_string(k);
+    for (const RecordKey& k : got) {
+      EXPECT_TRUE(key_set(added).count(k) || key_set(before).count(k)) << "unknown: " << to_string(k);
+    }
+  } else {
+    EXPECT_EQ(sorted(next.keys()), sorted(added));
+  }
 }
 
 TEST_P(ConnectorConformance, ResumeAfterEachRefusedBatchDeliversTheRest) {
@@ -336,6 +351,9 @@ TEST_P(ConnectorConformance, ReplayFromAnEarlierCursorYieldsTheSameRecords) {
 }
 
 TEST_P(ConnectorConformance, BadRecordIsRejectedWithItsLocationAndTheRestGoesOn) {
+  if (std::optional<std::string> why = fixture_->no_bad_record_reason()) {
+    GTEST_SKIP() << GetParam().type_name << " has no single bad record at its source: " << *why;
+  }
   fixture_->create_source(kGood, /*with_bad=*/true);
   auto c = connect();
   ASSERT_NE(c, nullptr);
@@ -379,7 +397,15 @@ TEST_P(ConnectorConformance, DeletionAtTheSourceArrivesAsADeletedRecord) {
   ASSERT_EQ(next.deletions().size(), 1u);
   EXPECT_EQ(next.deletions()[0]->entity, gone.entity);
   EXPECT_EQ(next.deletions()[0]->external_id, gone.external_id);
-  EXPECT_TRUE(next.keys().empty()) << listed(next.keys());
+  if (fixture_->resume_may_repeat()) {
+    // Only records already delivered may come again, unchanged.
+    for (const RecordKey& k : next.keys()) {
+      EXPECT_TRUE(key_set(first.keys()).count(k)) << "new or changed after the deletion: " << to_string(k);
+      EXPECT_NE(k, gone) << "the deleted record came back";
+    }
+  } else {
+    EXPECT_TRUE(next.keys().empty()) << listed(next.keys());
+  }
 }
 
 TEST_P(ConnectorConformance, ArrivalWakesThePull) {

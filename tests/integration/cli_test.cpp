@@ -683,7 +683,7 @@ const char* const kConfigErrors[] = {
     "  store.synchronous must be \"full\" or \"normal\"\n",
     "  interval_seconds: expected an integer, got the string \"10\"\n",
     "  systems.sap-ecc.settings: unknown key 'drop_dir' for connector type 'sap_idoc' (known keys: ",
-    "  systems.sap-s4.type: unknown connector type 'sap_idocs' (built in: sap_idoc)\n",
+    "  systems.sap-s4.type: unknown connector type 'sap_idocs' (built in: quickbooks, sap_idoc)\n",
     "  reconcile.pairs[0].right: unknown system 'sap-s5'",
     "  mail.from is required",
 };

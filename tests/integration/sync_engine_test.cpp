@@ -45,7 +45,7 @@ TEST(SyncEngineCreate, UnknownConnectorTypeNamesTheSystemAndTheTypesBuiltIn) {
   Status s = create_error(env, o);
   EXPECT_EQ(s.code(), ErrorCode::kInvalidArgument);
   EXPECT_EQ(s.message(),
-            "systems.sap-ecc.type: unknown connector type 'sap_idocs' (built in: sap_idoc)");
+            "systems.sap-ecc.type: unknown connector type 'sap_idocs' (built in: quickbooks, sap_idoc)");
 }
 
 TEST(SyncEngineCreate, BadSettingsNameTheSystemAndTheKey) {

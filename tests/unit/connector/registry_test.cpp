@@ -30,8 +30,10 @@ TEST(Registry, RefusesATypeBuiltAgainstAnotherInterfaceVersion) {
   old.abi_version = kConnectorAbiVersion - 1;
   Status s = r.add(std::move(old));
   EXPECT_EQ(s.code(), ErrorCode::kInvalidArgument);
-  EXPECT_EQ(s.message(), "connector type 'sample' was built against connector interface 3, this "
-                         "arsync has 4: rebuild the connector against this arsync's headers");
+  EXPECT_EQ(s.message(), "connector type 'sample' was built against connector interface " +
+                             std::to_string(kConnectorAbiVersion - 1) + ", this arsync has " +
+                             std::to_string(kConnectorAbiVersion) +
+                             ": rebuild the connector against this arsync's headers");
   EXPECT_EQ(r.find("sample"), nullptr);
   EXPECT_TRUE(r.add(sample_type()).is_ok());  // the default is this build's version
 }
