@@ -209,6 +209,18 @@ void write_segment(const pugi::xml_node& node, const FieldSelection& selection,
   out.end();
 }
 
+// The value write_segment gives field `name` of `segment`: of a repeated
+// field the last one that is not blank; "" if none.
+std::string_view field_value(const pugi::xml_node& segment, const char* name) {
+  std::string_view value;
+  for (pugi::xml_node field : segment.children(name)) {
+    if (field.type() != pugi::node_element || is_segment(field)) continue;
+    const std::string_view v = trim_trailing_blanks(field.child_value());
+    if (!v.empty()) value = v;
+  }
+  return value;
+}
+
 // A read-only stream buffer over bytes the caller keeps alive: an HTTP
 // post's body is read where it lies, without a copy.
 class MemoryBuffer final : public std::streambuf {
@@ -475,21 +487,22 @@ class XmlIdocReader final : public IdocReader {
                         ">" + (off >= 0 ? " at byte " + std::to_string(buf_start_ + off) : ""),
                     at);
     }
-    const std::string idoc_type(
-        trim_trailing_blanks(idoc.child("EDI_DC40").child("IDOCTYP").child_value()));
-    const FieldSelection& selection = selections_.find(idoc_type);
-    Gathered& top = gathered_at(gather_, 0);
     pugi::xml_node control;
+    for (pugi::xml_node child : idoc.children("EDI_DC40")) {
+      if (child.type() == pugi::node_element) control = child;  // repeated: the last one counts
+    }
+    // The selection of the type the record will name (make_record reads
+    // it from what is written), or a record read with a selection is not
+    // the whole read cut to it.
+    const FieldSelection& selection =
+        selections_.find(std::string(field_value(control, "IDOCTYP")));
+    Gathered& top = gathered_at(gather_, 0);
     for (pugi::xml_node child : idoc.children()) {
-      if (child.type() != pugi::node_element) continue;
-      if (std::string_view(child.name()) == "EDI_DC40") {
-        control = child;  // a repeated control record: the last one counts
-      } else {
-        std::string name = segment_type_name(child.name());
-        const FieldSelection* child_selection = selection.member(name);
-        if (child_selection == nullptr || !is_segment(child)) continue;
-        top.segments.push_back({std::move(name), child, child_selection, false});
-      }
+      if (child.type() != pugi::node_element || std::string_view(child.name()) == "EDI_DC40") continue;
+      std::string name = segment_type_name(child.name());
+      const FieldSelection* child_selection = selection.member(name);
+      if (child_selection == nullptr || !is_segment(child)) continue;
+      top.segments.push_back({std::move(name), child, child_selection, false});
     }
     builder_.clear();
     builder_.reserve(last_nodes_, last_bytes_);

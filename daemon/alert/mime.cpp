@@ -2,6 +2,7 @@
 
 #include "arsync/model/utf8.h"
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdio>
@@ -102,6 +103,18 @@ constexpr std::size_t kLineLimit = 78;
 // Encoded-words of `clean` (valid UTF-8), folded with CRLF SP.
 std::string encoded_words(const std::string& clean);
 
+// Characters in the longest line of `text`, its CRLFs not counted.
+std::size_t longest_line(std::string_view text) {
+  std::size_t longest = 0;
+  for (std::size_t pos = 0; pos <= text.size();) {
+    std::size_t end = text.find("\r\n", pos);
+    if (end == std::string_view::npos) end = text.size();
+    longest = std::max(longest, end - pos);
+    pos = end + 2;
+  }
+  return longest;
+}
+
 }  // namespace
 
 std::string header_field(std::string_view name, std::string_view value) {
@@ -109,6 +122,7 @@ std::string header_field(std::string_view name, std::string_view value) {
   out += ':';
   std::size_t line = out.size();
   std::size_t pos = 0;
+  bool after_word = false;
   // Each piece is " <word>": folding before it puts CRLF in front of its space.
   while (pos <= value.size()) {
     std::size_t end = value.find(' ', pos);
@@ -116,15 +130,17 @@ std::string header_field(std::string_view name, std::string_view value) {
     const std::string_view word = value.substr(pos, end - pos);
     // An empty word (two spaces in a row) is never a fold point: a folded
     // line must not be white space only.
-    // The first word stays after the name: a header value must not start on
-    // a line of its own (readers keep the white space of such a fold).
-    if (!word.empty() && pos > 0 && line + 1 + word.size() > kLineLimit) {
+    // The first word stays after the name, also after leading spaces: a
+    // header value must not start on a line of its own (readers keep the
+    // white space of such a fold).
+    if (!word.empty() && after_word && line + 1 + word.size() > kLineLimit) {
       out += "\r\n";
       line = 0;
     }
     out += ' ';
     out += word;
     line += 1 + word.size();
+    after_word = after_word || !word.empty();
     pos = end + 1;
   }
   out += "\r\n";
@@ -133,22 +149,13 @@ std::string header_field(std::string_view name, std::string_view value) {
 
 std::string unstructured_header_field(std::string_view name, std::string_view text) {
   const std::string clean = sanitize_header_text(text);
-  bool words_fit = is_plain_ascii(clean);
-  for (std::size_t pos = 0; words_fit && pos <= clean.size();) {
-    std::size_t end = clean.find(' ', pos);
-    if (end == std::string::npos) end = clean.size();
-    // A word must fit on a continuation line (" word") and after "<name>: ".
-    if (end - pos + 1 > kLineLimit || (pos == 0 && name.size() + 2 + end > kLineLimit)) words_fit = false;
-    pos = end + 1;
+  if (is_plain_ascii(clean)) {
+    // header_field folds only before a word: a word too long for a line, or
+    // a run of spaces (never a fold point), would leave a longer line.
+    std::string field = header_field(name, clean);
+    if (longest_line(field) <= kLineLimit) return field;
   }
-  if (words_fit) return header_field(name, clean);
   return std::string(name) + ": " + encoded_words(clean) + "\r\n";
-}
-
-std::string encode_header_text(std::string_view text) {
-  const std::string clean = sanitize_header_text(text);
-  if (is_plain_ascii(clean)) return clean;
-  return encoded_words(clean);
 }
 
 namespace {

@@ -29,6 +29,28 @@ int print_pull_outcomes(store::Store& st) {
   return 0;
 }
 
+// Failed groups listed at most; the count says how many there are.
+constexpr std::size_t kFailedGroupsShown = 20;
+
+// The match groups whose last check failed: the reconciler retries each with
+// backoff, and until one passes its discrepancies are not up to date.
+int print_failed_groups(store::Store& st, std::int64_t count) {
+  std::cout << "Groups whose check failed " << count << "\n";
+  if (count == 0) return 0;
+  Result<std::vector<store::DirtyKey>> failed = st.failed_dirty_keys(kFailedGroupsShown);
+  if (!failed) return fail(failed.status().to_string());
+  for (const store::DirtyKey& k : *failed) {
+    std::cout << "  " << pad_column(std::string(to_string(k.kind)), 12) << pad_column(k.match_key, 20)
+              << k.attempts << (k.attempts == 1 ? " attempt" : " attempts") << ", next "
+              << format_instant(k.due) << "\n"
+              << "    " << k.last_error << "\n";
+  }
+  if (count > static_cast<std::int64_t>(failed->size())) {
+    std::cout << "  ... and " << count - static_cast<std::int64_t>(failed->size()) << " more\n";
+  }
+  return 0;
+}
+
 int status(Context& ctx, const Args&) {
   Result<std::unique_ptr<store::Store>> st = open_store(ctx);
   if (!st) return fail(st.status().to_string());
@@ -47,6 +69,7 @@ int status(Context& ctx, const Args&) {
             << "Groups to re-check     " << stats->dirty_keys << "\n"
             << "Mail pending/sending/sent/dead " << stats->mail_pending << "/"
             << stats->mail_sending << "/" << stats->mail_sent << "/" << stats->mail_dead << "\n";
+  if (int rc = print_failed_groups(**st, stats->failed_groups); rc != 0) return rc;
   return print_pull_outcomes(**st);
 }
 
@@ -59,7 +82,8 @@ void add_status_commands(CommandTable& table) {
       .help =
       "Documents per system; discrepancies counted by status (the words of `discrepancies list "
       "--status`); quarantined records, groups waiting for a re-check, mail pending/sent/dead, "
-      "and how each system's last pull ended.";
+      "the groups whose check failed (attempts, next retry, last error), and how each "
+      "system's last pull ended.";
   CommandSpec& r = add_command(table, {"recheck"}, "re-check every match group on the next cycle", recheck);
   r.writes = true;
   r.via_daemon = true;

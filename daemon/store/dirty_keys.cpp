@@ -36,6 +36,10 @@ constexpr char kDueDirtyKeys[] =
     "SELECT kind, match_key, due, seq, attempts, last_error FROM dirty_keys WHERE due <= ?1"
     " ORDER BY due, kind, match_key LIMIT ?2";
 
+constexpr char kFailedDirtyKeys[] =
+    "SELECT kind, match_key, due, seq, attempts, last_error FROM dirty_keys WHERE attempts > 0"
+    " ORDER BY attempts DESC, kind, match_key LIMIT ?1";
+
 constexpr char kDeferDirtyKey[] =
     "UPDATE dirty_keys SET due = ?3, attempts = attempts + 1, last_error = ?4"
     " WHERE kind = ?1 AND match_key = ?2";
@@ -84,23 +88,40 @@ Status SqliteStore::mark_dirty(const std::vector<DirtyKey>& keys) {
   });
 }
 
+namespace {
+
+// The marks a query of kDueDirtyKeys' columns returns.
+std::vector<DirtyKey> read_dirty_keys(SQLite::Statement& q) {
+  std::vector<DirtyKey> keys;
+  while (q.executeStep()) {
+    DirtyKey k;
+    k.kind = read_kind(q.getColumn(0).getString());
+    k.match_key = q.getColumn(1).getString();
+    k.due = read_instant(q.getColumn(2).getString());
+    k.seq = q.getColumn(3).getInt64();
+    k.attempts = q.getColumn(4).getInt();
+    k.last_error = q.getColumn(5).getString();
+    keys.push_back(std::move(k));
+  }
+  return keys;
+}
+
+}  // namespace
+
 Result<std::vector<DirtyKey>> SqliteStore::due_dirty_keys(Instant now, std::size_t limit) {
   return guarded("due_dirty_keys", [&]() -> Result<std::vector<DirtyKey>> {
-    std::vector<DirtyKey> keys;
     StatementUse q(statement(kDueDirtyKeys));
     q->bind(1, instant_text(now));
     q->bind(2, limit_value(limit));
-    while (q->executeStep()) {
-      DirtyKey k;
-      k.kind = read_kind(q->getColumn(0).getString());
-      k.match_key = q->getColumn(1).getString();
-      k.due = read_instant(q->getColumn(2).getString());
-      k.seq = q->getColumn(3).getInt64();
-      k.attempts = q->getColumn(4).getInt();
-      k.last_error = q->getColumn(5).getString();
-      keys.push_back(std::move(k));
-    }
-    return keys;
+    return read_dirty_keys(*q);
+  });
+}
+
+Result<std::vector<DirtyKey>> SqliteStore::failed_dirty_keys(std::size_t limit) {
+  return guarded("failed_dirty_keys", [&]() -> Result<std::vector<DirtyKey>> {
+    StatementUse q(statement(kFailedDirtyKeys));
+    q->bind(1, limit_value(limit));
+    return read_dirty_keys(*q);
   });
 }
 

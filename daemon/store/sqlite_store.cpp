@@ -213,7 +213,8 @@ constexpr char kStatsCounts[] =
     " (SELECT count(*) FROM mail_outbox WHERE state = 'dead'),"
     " (SELECT count(*) FROM discrepancies WHERE status = 'acknowledged'),"
     " (SELECT count(*) FROM discrepancies WHERE status = 'resolved'),"
-    " (SELECT count(*) FROM mail_outbox WHERE state = 'sending')";
+    " (SELECT count(*) FROM mail_outbox WHERE state = 'sending'),"
+    " (SELECT count(*) FROM dirty_keys WHERE attempts > 0)";
 }  // namespace
 
 Status SqliteStore::in_one_transaction(const std::function<Status()>& work) {
@@ -259,6 +260,7 @@ Result<StoreStats> SqliteStore::stats() {
       s.acknowledged_discrepancies = q->getColumn(6).getInt64();
       s.resolved_discrepancies = q->getColumn(7).getInt64();
       s.mail_sending = q->getColumn(8).getInt64();
+      s.failed_groups = q->getColumn(9).getInt64();
     }
     if (tx) tx->commit();
     return s;

@@ -133,6 +133,7 @@ class SqliteStore final : public Store {
   Status mark_all_dirty(Instant now) override;
   Status defer_dirty_key(const DirtyKey& key, const std::string& error,
                          Instant retry_at) override;
+  Result<std::vector<DirtyKey>> failed_dirty_keys(std::size_t limit) override;
 
   Result<FindingsOutcome> apply_findings(DocumentKind kind, const std::string& match_key,
                                          const std::vector<Finding>& findings,

@@ -4,7 +4,8 @@
 The seeds are committed; this script documents where they came from and
 makes them again after a fixture or a shipped mapping changes. Everything
 is derived from tests/fixtures/idoc, packaging/demo/inbound and
-mappings/sap_idoc, plus the edge cases the parsers' headers name.
+mappings/sap_idoc, plus the edge cases the parsers' headers name, plus
+what the fuzzers found (tests/fuzz/crashes).
 Run: /usr/bin/python3 tests/fuzz/make_corpus.py
 """
 import glob
@@ -207,6 +208,12 @@ def main():
     }
     for name, data in http.items():
         write("http_wire_fuzz", name, data)
+
+    # What the fuzzers found (crashes/<target>/, replayed by ctest on its
+    # own) is also a seed, to mutate from where a defect was.
+    for path in sorted(glob.glob(os.path.join(HERE, "crashes", "*", "*"))):
+        target = os.path.basename(os.path.dirname(path))
+        write(target, "crash-" + os.path.basename(path), open(path, "rb").read())
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@
 #include <gmock/gmock.h>
 #include <nlohmann/json.hpp>
 
+#include "arsync/model/date.h"
 #include "arsync/model/money.h"
 #include "arsync/version.h"
 #include "demo_env.h"
@@ -254,6 +255,42 @@ TEST(Cli, ConfigNumberWithAFractionIsRefused) {
 TEST(Cli, ConfigNumberOutOfRangeIsRefused) {
   expect_config_refused(R"("interval_seconds": 0,)",
                         "interval_seconds must be between 1 and 604800, got 0");
+}
+
+// A group the reconciler could not check stays dirty with its attempts and
+// error (defer_dirty_key); status names it, or nobody learns that its
+// discrepancies have stopped being updated.
+TEST(Cli, StatusShowsGroupsWhoseCheckFailed) {
+  DemoEnv env;
+  env.drop_all_demo_files();
+  run_demo_once(env);
+  CmdResult before = run(arsync(env, "status"));
+  EXPECT_EQ(before.status, 0) << before.out;
+  EXPECT_NE(before.out.find("Groups whose check failed 0\n"), std::string::npos) << before.out;
+  {
+    std::unique_ptr<store::Store> st = env.open_store();
+    const Instant now = Instant(std::chrono::seconds(1795000000));
+    store::DirtyKey k;
+    k.kind = DocumentKind::kInvoice;
+    k.match_key = "90001235";
+    k.due = now;
+    ASSERT_TRUE(st->mark_dirty({k}));
+    auto read = st->due_dirty_keys(now, 1000);
+    ASSERT_TRUE(read);
+    for (const store::DirtyKey& d : *read) {
+      if (d.match_key != k.match_key) continue;
+      ASSERT_TRUE(st->defer_dirty_key(d, "first", now));
+      ASSERT_TRUE(st->defer_dirty_key(d, "find_group: disk I/O error",
+                                      Instant(std::chrono::seconds(1795000600))));
+    }
+  }
+  CmdResult r = run(arsync(env, "status"));
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("Groups whose check failed 1\n"
+                       "  invoice     90001235            2 attempts, next " +
+                       format_instant(Instant(std::chrono::seconds(1795000600))) + "\n"
+                       "    find_group: disk I/O error\n"),
+            std::string::npos) << r.out;
 }
 
 // arsyncd creates a missing store folder; the CLI only reads, so it says why.

@@ -51,6 +51,9 @@ class DelegatingStore : public store::Store {
   Status defer_dirty_key(const store::DirtyKey& k, const std::string& e, Instant r) override {
     return inner_.defer_dirty_key(k, e, r);
   }
+  Result<std::vector<store::DirtyKey>> failed_dirty_keys(std::size_t l) override {
+    return inner_.failed_dirty_keys(l);
+  }
   Result<store::FindingsOutcome> apply_findings(DocumentKind k, const std::string& m,
                                                 const std::vector<Finding>& f, Instant n) override {
     return inner_.apply_findings(k, m, f, n);

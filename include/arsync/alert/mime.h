@@ -18,12 +18,6 @@ namespace arsync::alert {
 // line/paragraph separators become a space. Never returns CR, LF or NUL.
 std::string sanitize_header_text(std::string_view text);
 
-// A header value for unstructured text (Subject): sanitised first; returned
-// as is when it is printable ASCII without "=?", otherwise as RFC 2047
-// UTF-8 "B" encoded-words of at most 75 characters, folded with CRLF SP
-// (never splitting a UTF-8 sequence).
-std::string encode_header_text(std::string_view text);
-
 // One header field, "<name>: <value>" and CRLF, folded (RFC 5322 2.2.3):
 // CRLF is put before a space wherever the line would pass 78 characters,
 // never before the first word. A run without spaces longer than a line
@@ -32,9 +26,13 @@ std::string encode_header_text(std::string_view text);
 // safe (no CR, LF or NUL).
 std::string header_field(std::string_view name, std::string_view value);
 
-// The header field for unstructured text (Subject), folded at 78: sanitised;
-// plain ASCII words folded at spaces when every word fits on a line,
-// otherwise RFC 2047 encoded-words (each a fold point). No line passes 78.
+// The header field for unstructured text (Subject), "<name>: <value>" and
+// CRLF, the one way text from data becomes a header: sanitised first; plain
+// ASCII without "=?" folded at spaces (header_field) when that keeps every
+// line within 78 characters, otherwise RFC 2047 UTF-8 "B" encoded-words of
+// 36 bytes each (60 characters, never splitting a UTF-8 sequence), one per
+// line. No line passes 78 characters as long as `name` has at most 16.
+// decode_header_text() of the value gives back the sanitised text.
 std::string unstructured_header_field(std::string_view name, std::string_view text);
 
 // Unfolds (removes CRLF before white space) and decodes RFC 2047 encoded-

@@ -47,6 +47,9 @@ struct StoreStats {
   std::int64_t acknowledged_discrepancies = 0;
   std::int64_t resolved_discrepancies = 0;
   std::int64_t dirty_keys = 0;
+  // Of those, the groups whose last check failed (ReconcileStore::
+  // failed_dirty_keys lists them).
+  std::int64_t failed_groups = 0;
   std::int64_t mail_pending = 0;
   // Handed to the server, its answer not stored yet (or a crash in between:
   // settled at the next start, see MailStore::mark_mail_sending).

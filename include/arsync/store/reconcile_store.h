@@ -58,6 +58,9 @@ class ReconcileStore {
   // makes the mark due at `retry_at` (the mark stays; its seq is unchanged).
   virtual Status defer_dirty_key(const DirtyKey& key, const std::string& error,
                                  Instant retry_at) = 0;
+  // Groups whose last check failed (attempts > 0), due or not: most attempts
+  // first, then by kind and match key; at most `limit`. For `arsync status`.
+  virtual Result<std::vector<DirtyKey>> failed_dirty_keys(std::size_t limit) = 0;
 
   // ---- findings ------------------------------------------------------------
   // Reconciles the open discrepancies of match group (kind, match_key) with

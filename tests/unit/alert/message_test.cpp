@@ -366,6 +366,14 @@ TEST_F(MessageInPythonTest, WordTooLongForALineIsEncodedAndStillFolded) {
   EXPECT_EQ(mail->subject, "[arsync] amount_differs: invoice 90001234 (sap-ecc vs sap-s4) - " + std::string(90, 'Z'));
 }
 
+// Against the 12.7 s an unbounded render of this took, not a benchmark:
+// ASan and UBSan (the sanitize preset, -O1) make it about three times slower.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr auto kHugeRenderBudget = std::chrono::seconds(5);
+#else
+constexpr auto kHugeRenderBudget = std::chrono::seconds(1);
+#endif
+
 TEST_F(MessageTest, TenMegabyteCustomerNameGivesABoundedEmail) {
   Discrepancy d = amount_differs();
   const std::string huge(10 * 1024 * 1024, 'M');
@@ -378,7 +386,7 @@ TEST_F(MessageTest, TenMegabyteCustomerNameGivesABoundedEmail) {
   ASSERT_TRUE(mail);
   EXPECT_LT(mail->data.size(), 32u * 1024) << mail->data.size();
   EXPECT_LE(mail->subject.size(), 250u * 3);
-  EXPECT_LT(took, std::chrono::seconds(1));
+  EXPECT_LT(took, kHugeRenderBudget);
   EXPECT_EQ(d.finding.customer_key.size(), huge.size());  // the finding itself is untouched
 }
 

@@ -202,6 +202,43 @@ TEST_F(StoreTest, DeferDirtyKeyCountsTheAttemptKeepsTheErrorAndPostponesTheMark)
   EXPECT_EQ((*fresh)[0].attempts, 0);
 }
 
+TEST_F(StoreTest, FailedDirtyKeysListsGroupsWhoseCheckFailedMostAttemptsFirst) {
+  ASSERT_TRUE(store_->mark_dirty({mark(DocumentKind::kInvoice, "451", now_),
+                                  mark(DocumentKind::kInvoice, "452", now_),
+                                  mark(DocumentKind::kPayment, "P1", now_)}));
+  auto read = store_->due_dirty_keys(now_, 10);
+  ASSERT_TRUE(read);
+  ASSERT_EQ(read->size(), 3u);
+  for (const DirtyKey& k : *read) {
+    if (k.match_key == "451") {
+      ASSERT_TRUE(store_->defer_dirty_key(k, "first", now_ + std::chrono::minutes(5)));
+    }
+    if (k.match_key == "P1") {
+      ASSERT_TRUE(store_->defer_dirty_key(k, "first", now_ + std::chrono::minutes(5)));
+      ASSERT_TRUE(store_->defer_dirty_key(k, "type_error.316: invalid UTF-8 byte",
+                                          now_ + std::chrono::minutes(15)));
+    }
+  }
+  auto failed = store_->failed_dirty_keys(10);
+  ASSERT_TRUE(failed) << failed.status().to_string();
+  ASSERT_EQ(failed->size(), 2u);  // not 452: never failed
+  EXPECT_EQ((*failed)[0].kind, DocumentKind::kPayment);
+  EXPECT_EQ((*failed)[0].match_key, "P1");
+  EXPECT_EQ((*failed)[0].attempts, 2);
+  EXPECT_EQ((*failed)[0].last_error, "type_error.316: invalid UTF-8 byte");
+  EXPECT_EQ((*failed)[0].due, now_ + std::chrono::minutes(15));  // listed though not due
+  EXPECT_EQ((*failed)[1].match_key, "451");
+  EXPECT_EQ((*failed)[1].attempts, 1);
+  auto one = store_->failed_dirty_keys(1);
+  ASSERT_TRUE(one);
+  ASSERT_EQ(one->size(), 1u);
+  EXPECT_EQ((*one)[0].match_key, "P1");
+  auto s = store_->stats();
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->dirty_keys, 3);
+  EXPECT_EQ(s->failed_groups, 2);
+}
+
 TEST_F(StoreTest, NewDataMakesADeferredGroupDueAgainAndKeepsItsAttempts) {
   ASSERT_TRUE(store_->commit_batch(batch({invoice("sap-ecc", "451", "451")}), now_));
   auto read = store_->due_dirty_keys(now_, 10);

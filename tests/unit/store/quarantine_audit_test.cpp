@@ -94,6 +94,7 @@ TEST_F(StoreTest, StatsCountsWhatTheStoreHolds) {
   EXPECT_EQ(s->documents_by_system, (std::map<std::string, std::int64_t>{{"qbo-us", 1}, {"sap-ecc", 2}}));
   EXPECT_EQ(s->quarantined, 1);
   EXPECT_EQ(s->dirty_keys, 2);
+  EXPECT_EQ(s->failed_groups, 0);
   EXPECT_EQ(s->open_discrepancies, 0);
   EXPECT_EQ(s->mail_pending, 0);
 }

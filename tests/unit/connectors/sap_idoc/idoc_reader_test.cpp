@@ -236,6 +236,53 @@ TEST(IdocReader, XmlDefinitionNamesReadAsSegmentTypes) {
   }
 }
 
+// Of a repeated IDOCTYP, or a repeated control record, the last one counts,
+// as for every repeated field: the record is a PEXR2002 and is cut to
+// PEXR2002's selection, not to that of the INVOIC02 named first (found by
+// idoc_xml_fuzz: tests/fuzz/crashes/idoc_xml_fuzz/repeated-idoctyp).
+TEST(IdocReader, XmlSelectionIsThatOfTheTypeTheRecordNames) {
+  TempDir dir;
+  const std::string invoice = read_all(fixture("invoic02_three.xml"));
+  const std::string type = "<IDOCTYP>INVOIC02</IDOCTYP>";
+  std::string repeated_field = invoice;
+  std::size_t at = repeated_field.find(type);
+  ASSERT_NE(at, std::string::npos);
+  repeated_field.insert(at + type.size(), "<IDOCTYP>PEXR2002</IDOCTYP>");
+  std::string repeated_control = invoice;
+  at = repeated_control.find("</EDI_DC40>");
+  ASSERT_NE(at, std::string::npos);
+  repeated_control.insert(at + 11, "<EDI_DC40 SEGMENT=\"1\"><DOCNUM>0000000000451234</DOCNUM>"
+                                   "<IDOCTYP>PEXR2002</IDOCTYP></EDI_DC40>");
+  write_all(dir / "field.xml", repeated_field);
+  write_all(dir / "control.xml", repeated_control);
+
+  FieldSelection invoic02;
+  invoic02.add("E1EDKA1").select_everything();
+  FieldSelection pexr2002;
+  pexr2002.add("E1EDK01").add("BELNR").select_everything();
+  ReaderOptions options;
+  options.segments = &defs();
+  options.selection = [&](const std::string& idoc_type) -> const FieldSelection* {
+    return idoc_type == "PEXR2002" ? &pexr2002 : &invoic02;
+  };
+  FieldSelection expected_cut;
+  expected_cut.merge(pexr2002);
+  expected_cut.add("EDI_DC40").add("DOCNUM").select_everything();
+  expected_cut.add("EDI_DC40").add("IDOCTYP").select_everything();
+  for (const char* name : {"field.xml", "control.xml"}) {
+    auto whole = read_file(dir / name);
+    auto part = read_items(dir / name, options);
+    ASSERT_FALSE(whole.empty()) << name;
+    ASSERT_EQ(whole.size(), part.size()) << name;
+    ASSERT_TRUE(whole[0].record && part[0].record) << name;
+    EXPECT_EQ(part[0].record->entity, "PEXR2002") << name;
+    EXPECT_EQ(part[0].record->data.to_json_text(),
+              cut_to_selection(whole[0].record->data, expected_cut).to_json_text())
+        << name;
+    EXPECT_FALSE(testing::as_json(part[0].record->data).contains("E1EDKA1")) << name;
+  }
+}
+
 TEST(IdocReader, SelectionDoesNotChangeWhichIdocsAreRejected) {
   FieldSelection selection;
   selection.add("E1EDK01").add("BELNR").select_everything();
