@@ -74,15 +74,6 @@ bool same_time(const std::string& a, const std::string& b) {
   return ta.is_ok() && tb.is_ok() && ta.value() == tb.value();
 }
 
-std::string qbo_literal(const std::string& literal) {
-  std::string out = "'";
-  for (char c : literal) {
-    if (c == '\'') out += '\\';
-    out += c;
-  }
-  return out + "'";
-}
-
 class QuickBooksConnector final : public Connector {
  public:
   QuickBooksConnector(std::string system, Settings settings, ApiSettings api, net::OAuthSettings oauth,
@@ -179,7 +170,7 @@ class QuickBooksConnector final : public Connector {
       const bool check_first = c.skip > 0 && !c.last_id.empty();
       const std::size_t start = check_first ? c.skip : c.skip + 1;
       std::string q = "select * from " + entity;
-      if (!c.since.empty()) q += " where Metadata.LastUpdatedTime >= " + qbo_literal(c.since);
+      if (!c.since.empty()) q += " where Metadata.LastUpdatedTime >= " + query_literal(c.since);
       q += " orderby Metadata.LastUpdatedTime startposition " + std::to_string(start) + " maxresults " +
            std::to_string(settings_.page_size);
       Result<QueryPage> page = api_.query(entity, q);
@@ -340,7 +331,7 @@ class QuickBooksConnector final : public Connector {
       for (std::size_t i = 0; i < all.size(); i += kIdsPerLookup) {
         std::string in;
         for (std::size_t j = i; j < std::min(all.size(), i + kIdsPerLookup); ++j) {
-          in += (in.empty() ? "" : ",") + qbo_literal(all[j]);
+          in += (in.empty() ? "" : ",") + query_literal(all[j]);
         }
         Result<QueryPage> page =
             api_.query(type, "select * from " + type + " where Id in (" + in + ") maxresults 1000");

@@ -35,15 +35,9 @@ Result<std::string> entity_of(const Operation& op) {
   }
 }
 
-// "select * from Invoice where DocNumber = 'X'", X escaped as Intuit's
-// query language wants (a backslash before ' and \).
+// "select * from Invoice where DocNumber = 'X'".
 std::string select_where(const std::string& entity, const std::string& field, const std::string& value) {
-  std::string lit;
-  for (char c : value) {
-    if (c == '\'' || c == '\\') lit += '\\';
-    lit += c;
-  }
-  return "select * from " + entity + " where " + field + " = '" + lit + "'";
+  return "select * from " + entity + " where " + field + " = " + query_literal(value);
 }
 
 // The QuickBooks Id of the `type` document numbered `number`.

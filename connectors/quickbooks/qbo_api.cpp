@@ -15,6 +15,15 @@ std::string lower(std::string s) {
 
 }  // namespace
 
+std::string query_literal(std::string_view value) {
+  std::string out = "'";
+  for (char c : value) {
+    if (c == '\'' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "'";
+}
+
 QboApi::QboApi(ApiSettings settings, net::TokenKeeper* tokens, std::shared_ptr<net::RateGovernor> governor)
     : settings_(std::move(settings)),
       tokens_(tokens),

@@ -14,6 +14,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "arsync/net/http_client.h"
@@ -21,6 +22,10 @@
 #include "responses.h"
 
 namespace arsync::connectors::quickbooks {
+
+// `value` as a string literal of Intuit's query language: in quotes, with a
+// backslash before each ' and \ ("O'Neil" -> 'O\'Neil').
+std::string query_literal(std::string_view value);
 
 struct ApiSettings {
   std::string realm_id;

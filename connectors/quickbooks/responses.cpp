@@ -1,6 +1,7 @@
 #include "responses.h"
 
 #include "arsync/model/json_record.h"
+#include "arsync/net/http_client.h"
 
 namespace arsync::connectors::quickbooks {
 namespace {
@@ -225,10 +226,7 @@ Status read_fault(int http_status, std::string_view body) {
            ": " + message + (detail.empty() || detail == message ? "" : ": " + detail) +
            (element.empty() ? "" : " (element " + element + ")");
   } else {
-    std::string excerpt(body.substr(0, 300));
-    for (char& c : excerpt) {
-      if (static_cast<unsigned char>(c) < 0x20) c = ' ';
-    }
+    const std::string excerpt = net::body_excerpt(body);
     text = "QuickBooks answered HTTP " + std::to_string(http_status) + (excerpt.empty() ? "" : ": " + excerpt);
   }
   Location where;

@@ -27,28 +27,15 @@ namespace {
 
 using SteadyClock = std::chrono::steady_clock;
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c; };
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
-
 Poco::Timespan timespan(std::chrono::milliseconds ms) {
   return Poco::Timespan(ms.count() / 1000, static_cast<long>((ms.count() % 1000) * 1000));
 }
 
 std::string path_of(const std::string& target) { return target.substr(0, target.find('?')); }
 
-// What a default ErrorReader says: the status line and the body's start,
-// control characters replaced so the message stays one line.
+// What a default ErrorReader says: the status line and the body's start.
 Status default_error(const ClientResponse& r) {
-  std::string excerpt = r.body.substr(0, 300);
-  for (char& c : excerpt) {
-    if (static_cast<unsigned char>(c) < 0x20) c = ' ';
-  }
+  const std::string excerpt = body_excerpt(r.body);
   const std::string message = "HTTP " + std::to_string(r.status) + " " + r.reason +
                               (excerpt.empty() ? "" : ": " + excerpt);
   switch (r.status) {
@@ -99,10 +86,7 @@ Result<Target> parse_base(const std::string& base_url) {
 }  // namespace
 
 std::optional<std::string_view> ClientResponse::header(std::string_view name) const {
-  for (const HttpHeader& h : headers) {
-    if (iequals(h.name, name)) return std::string_view(h.value);
-  }
-  return std::nullopt;
+  return find_header(headers, name);
 }
 
 // Idle keep-alive sessions to the one host of the base URL.
@@ -220,7 +204,7 @@ HttpClient::Attempt HttpClient::attempt(const ClientRequest& request) {
     std::unique_ptr<Poco::InflatingInputStream> inflated;
     std::istream* in = &raw;
     const auto encoding = r.header("Content-Encoding");
-    if (encoding && iequals(*encoding, "gzip")) {
+    if (encoding && ascii_iequals(*encoding, "gzip")) {
       inflated = std::make_unique<Poco::InflatingInputStream>(raw, Poco::InflatingStreamBuf::STREAM_GZIP);
       in = inflated.get();
     }
@@ -399,6 +383,14 @@ void HttpClient::cancel() { stop_.request_stop(); }
 ClientStats HttpClient::stats() const {
   std::lock_guard<std::mutex> lock(mu_);
   return stats_;
+}
+
+std::string body_excerpt(std::string_view body) {
+  std::string excerpt(body.substr(0, 300));
+  for (char& c : excerpt) {
+    if (static_cast<unsigned char>(c) < 0x20) c = ' ';
+  }
+  return excerpt;
 }
 
 std::string url_encode(std::string_view text) {

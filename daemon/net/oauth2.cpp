@@ -130,9 +130,11 @@ Result<std::string> TokenKeeper::access_token() {
   if (!s.access_token.empty() && clock_->now() + settings_.refresh_margin < s.access_expires_at) {
     return s.access_token;
   }
+  const auto refresh_with = [this](const std::string& token) {
+    return grant(form_encode({{"grant_type", "refresh_token"}, {"refresh_token", token}}), token);
+  };
   const std::string refresh = s.refresh_token;
-  Result<TokenState> next =
-      grant(form_encode({{"grant_type", "refresh_token"}, {"refresh_token", refresh}}), refresh);
+  Result<TokenState> next = refresh_with(refresh);
   if (!next.is_ok() && next.status().code() == ErrorCode::kAuthError) {
     // Refused: someone may have authorized again since the tokens were read
     // (arsync auth writes the store beside this process). Read them again
@@ -144,8 +146,7 @@ Result<std::string> TokenKeeper::access_token() {
       if (!fresh.access_token.empty() && clock_->now() + settings_.refresh_margin < fresh.access_expires_at) {
         return fresh.access_token;
       }
-      next = grant(form_encode({{"grant_type", "refresh_token"}, {"refresh_token", fresh.refresh_token}}),
-                   fresh.refresh_token);
+      next = refresh_with(fresh.refresh_token);
     }
   }
   if (!next.is_ok()) return next.status();

@@ -41,6 +41,7 @@ RateGovernor::Permit& RateGovernor::Permit::operator=(Permit&& o) noexcept {
   if (this != &o) {
     release();
     owner_ = o.owner_;
+    started_ = o.started_;
     o.owner_ = nullptr;
   }
   return *this;
@@ -70,7 +71,7 @@ RateGovernor::Permit RateGovernor::acquire(std::stop_token stop) {
         ++stats_.waited;
         stats_.wait_time += std::chrono::duration_cast<std::chrono::milliseconds>(now - asked);
       }
-      return Permit(this);
+      return Permit(this, now);
     }
     had_to_wait = true;
     if (!rate_ok) {

@@ -26,6 +26,26 @@ struct HttpHeader {
   std::string value;
 };
 
+// Whether `a` and `b` are equal ignoring ASCII case (header names, tokens
+// such as "gzip").
+inline bool ascii_iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c; };
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (lower(a[i]) != lower(b[i])) return false;
+  }
+  return true;
+}
+
+// The value of the first header named `name` (case-insensitive), or nullopt.
+inline std::optional<std::string_view> find_header(const std::vector<HttpHeader>& headers,
+                                                   std::string_view name) {
+  for (const HttpHeader& h : headers) {
+    if (ascii_iequals(h.name, name)) return std::string_view(h.value);
+  }
+  return std::nullopt;
+}
+
 struct HttpRequest {
   std::string method;  // "POST"
   std::string path;    // without the query: "/sap/idoc/sap-ecc"
@@ -38,18 +58,7 @@ struct HttpRequest {
   std::string principal;
 
   // The first header named `name` (case-insensitive), or nullopt.
-  std::optional<std::string_view> header(std::string_view name) const {
-    for (const HttpHeader& h : headers) {
-      if (h.name.size() != name.size()) continue;
-      bool same = true;
-      for (std::size_t i = 0; same && i < name.size(); ++i) {
-        const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c; };
-        same = lower(h.name[i]) == lower(name[i]);
-      }
-      if (same) return std::string_view(h.value);
-    }
-    return std::nullopt;
-  }
+  std::optional<std::string_view> header(std::string_view name) const { return find_header(headers, name); }
 };
 
 struct HttpResponse {

@@ -150,6 +150,10 @@ class HttpClient {
   std::uint64_t rng_state_;
 };
 
+// The first 300 bytes of an error body with control characters made spaces,
+// so that an error message quoting it stays one line (for ErrorReaders).
+std::string body_excerpt(std::string_view body);
+
 // Percent-encodes `text` for a URL query value or path segment: RFC 3986's
 // unreserved characters stay, everything else (space too) becomes %XX.
 std::string url_encode(std::string_view text);

@@ -58,7 +58,7 @@ class RateGovernor {
   class Permit {
    public:
     Permit() = default;
-    Permit(Permit&& o) noexcept : owner_(o.owner_) { o.owner_ = nullptr; }
+    Permit(Permit&& o) noexcept : owner_(o.owner_), started_(o.started_) { o.owner_ = nullptr; }
     Permit& operator=(Permit&& o) noexcept;
     Permit(const Permit&) = delete;
     Permit& operator=(const Permit&) = delete;
@@ -66,11 +66,16 @@ class RateGovernor {
     // False for a permit that was not granted (the wait was cancelled).
     explicit operator bool() const { return owner_ != nullptr; }
     void release();
+    // When the governor counted this request's start (the time its rate
+    // limit is kept on).
+    std::chrono::steady_clock::time_point started() const { return started_; }
 
    private:
     friend class RateGovernor;
-    explicit Permit(RateGovernor* owner) : owner_(owner) {}
+    Permit(RateGovernor* owner, std::chrono::steady_clock::time_point started)
+        : owner_(owner), started_(started) {}
     RateGovernor* owner_ = nullptr;
+    std::chrono::steady_clock::time_point started_{};
   };
 
   // Waits until a request may start, records its start and returns its
