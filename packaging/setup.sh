@@ -20,5 +20,6 @@ if ((${#missing[@]})); then
 fi
 
 echo "== building in $BUILD_DIR"
-cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DARSYNC_WERROR=ON ${CMAKE_EXTRA_ARGS:-} >/dev/null
+# Release: -O2 without debug information (see CMakeLists.txt); BUILD_TYPE=RelWithDebInfo for gdb.
+cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-Release}" -DARSYNC_WERROR=ON ${CMAKE_EXTRA_ARGS:-} >/dev/null
 cmake --build "$BUILD_DIR" -j"$(nproc)"

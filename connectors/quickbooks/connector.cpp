@@ -644,6 +644,7 @@ ConnectorType connector_type() {
   };
   t.create = create;
   t.read_file = read_file;
+  t.read_file_takes_json = true;
   t.authorize = authorize;
   return t;
 }

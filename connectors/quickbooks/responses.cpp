@@ -1,6 +1,10 @@
 #include "responses.h"
 
+#include <cctype>
+#include <optional>
+
 #include "arsync/model/json_record.h"
+#include "arsync/model/utf8.h"
 #include "arsync/net/http_client.h"
 
 namespace arsync::connectors::quickbooks {
@@ -60,14 +64,146 @@ void copy_payment(RecordBuilder& b, RecordValue v, int depth_in_line,
   b.end();
 }
 
+// QuickBooks sends UTF-8. A body with bytes that are not (a damaged import,
+// a proxy that rewrote text) must cost only the entities that hold them, not
+// the page: each run of ill-formed bytes is written as marker, the bytes in
+// hex, marker, where the marker is a noncharacter (U+FDD0..U+FDEF) that the
+// body does not hold, raw or escaped. The marked body parses; an entity
+// holding a marker is a BadEntity naming the field, and its kept JSON has
+// the original bytes back.
+struct Body {
+  Result<Record> record;
+  std::string marker;  // "" when the body was UTF-8
+};
+
+std::string encode_code_point(char32_t cp) {
+  // U+FDD0..U+FDEF: three bytes.
+  return {static_cast<char>(0xE0 | (cp >> 12)), static_cast<char>(0x80 | ((cp >> 6) & 0x3F)),
+          static_cast<char>(0x80 | (cp & 0x3F))};
+}
+
+bool holds_escaped(std::string_view body, char32_t cp) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  const std::string escape = {'u', kHex[(cp >> 12) & 0xF], kHex[(cp >> 8) & 0xF], kHex[(cp >> 4) & 0xF],
+                              kHex[cp & 0xF]};
+  for (std::size_t i = body.find('\\'); i != std::string_view::npos; i = body.find('\\', i + 1)) {
+    if (i + 6 > body.size()) break;
+    bool same = true;
+    for (std::size_t k = 0; k < 5 && same; ++k) {
+      same = static_cast<char>(std::tolower(static_cast<unsigned char>(body[i + 1 + k]))) == escape[k];
+    }
+    if (same) return true;
+  }
+  return false;
+}
+
+Body parse_body(std::string_view body, const std::string& source) {
+  std::size_t bad = first_invalid_utf8(body);
+  if (bad == std::string_view::npos) return {parse_json_record(body, source), ""};
+  std::string marker;
+  for (char32_t cp = 0xFDD0; cp <= 0xFDEF && marker.empty(); ++cp) {
+    std::string m = encode_code_point(cp);
+    if (body.find(m) == std::string_view::npos && !holds_escaped(body, cp)) marker = std::move(m);
+  }
+  // Every candidate taken: a body no server writes; refused with the offset.
+  if (marker.empty()) return {parse_json_record(body, source), ""};
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string marked;
+  marked.reserve(body.size() + 64);
+  std::size_t done = 0;
+  while (bad != std::string_view::npos) {
+    marked.append(body.substr(done, bad - done));
+    marked += marker;
+    std::size_t i = bad;
+    while (i < body.size() && static_cast<unsigned char>(body[i]) >= 0x80 && utf8_sequence_length(body, i) == 0) {
+      const auto byte = static_cast<unsigned char>(body[i++]);
+      marked += kHex[byte >> 4];
+      marked += kHex[byte & 0xF];
+    }
+    marked += marker;
+    done = i;
+    const std::size_t next = first_invalid_utf8(body.substr(done));
+    bad = next == std::string_view::npos ? next : done + next;
+  }
+  marked.append(body.substr(done));
+  Result<Record> record = parse_json_record(marked, source);
+  // Bytes outside a string break the JSON itself: the error names the
+  // offset in the body as received.
+  if (!record.is_ok()) return {parse_json_record(body, source), ""};
+  return {std::move(record), std::move(marker)};
+}
+
+// The path of the first key or string under `v` that holds `marker`
+// ("CustomerRef.name", "Line[1].Description"), and the hex of its bytes.
+std::optional<std::pair<std::string, std::string>> find_marked(RecordValue v, const std::string& marker,
+                                                               const std::string& path) {
+  const auto hex_of = [&marker](std::string_view text) {
+    const std::size_t from = text.find(marker) + marker.size();
+    return std::string(text.substr(from, text.find(marker, from) - from));
+  };
+  if (v.is_object()) {
+    for (RecordValue member : v) {
+      const std::string here = path.empty() ? std::string(member.key()) : path + "." + std::string(member.key());
+      if (member.key().find(marker) != std::string_view::npos) return std::pair{here, hex_of(member.key())};
+      if (auto found = find_marked(member, marker, here)) return found;
+    }
+  } else if (v.is_array()) {
+    std::size_t n = 0;
+    for (RecordValue element : v) {
+      if (auto found = find_marked(element, marker, path + "[" + std::to_string(n++) + "]")) return found;
+    }
+  } else if (v.is_text() && v.text().find(marker) != std::string_view::npos) {
+    return std::pair{path, hex_of(v.text())};
+  }
+  return std::nullopt;
+}
+
+// `json` with every marked run turned back into its bytes.
+std::string unmark(const std::string& json, const std::string& marker) {
+  std::string out;
+  out.reserve(json.size());
+  std::size_t done = 0;
+  for (std::size_t at = json.find(marker); at != std::string::npos; at = json.find(marker, done)) {
+    out.append(json, done, at - done);
+    const std::size_t from = at + marker.size();
+    const std::size_t end = json.find(marker, from);
+    if (end == std::string::npos) break;
+    for (std::size_t i = from; i + 1 < end; i += 2) {
+      out += static_cast<char>(std::stoi(json.substr(i, 2), nullptr, 16));
+    }
+    done = end + marker.size();
+  }
+  out.append(json, done, std::string::npos);
+  return out;
+}
+
 Status bad_shape(const std::string& source, const std::string& what) {
   return Status(ErrorCode::kParseError, "QuickBooks response " + what, Location::in_file(source));
 }
 
-// One element of an entity array into `out`.
-void read_entity(RecordValue v, const std::string& entity, const std::string& source, RecordBuilder& b,
-                 EntityList& out) {
+// One element of an entity array into `out`; `marker` as parse_body gave it.
+void read_entity(RecordValue v, const std::string& entity, const std::string& source, const std::string& marker,
+                 RecordBuilder& b, EntityList& out) {
   const RecordValue id = v.find("Id");
+  if (!marker.empty()) {
+    if (auto marked = find_marked(v, marker, "")) {
+      BadEntity bad;
+      if (id.is_text() && id.text().find(marker) == std::string_view::npos) bad.id = std::string(id.text());
+      Location where = Location::in_file(source);
+      where.record = bad.id;
+      where.segment = entity;
+      where.field = marked->first;
+      bad.error = Status(ErrorCode::kParseError,
+                         entity + (bad.id.empty() ? "" : " " + bad.id) + ": " + marked->first +
+                             " is not valid UTF-8 (bytes " + marked->second +
+                             "); the entity is kept as received",
+                         where);
+      bad.json = unmark(v.to_json_text(), marker);
+      out.bad.push_back(std::move(bad));
+      out.row_times.emplace_back(v.find("MetaData").find("LastUpdatedTime").text());
+      return;
+    }
+  }
   if (!v.is_object() || !id.is_text() || id.text().empty()) {
     BadEntity bad;
     bad.id = std::string(id.is_text() ? id.text() : "");
@@ -97,12 +233,13 @@ void read_entity(RecordValue v, const std::string& entity, const std::string& so
 }
 
 // An array (or a single object, as some answers give one) of `entity`.
-void read_entities(RecordValue list, const std::string& entity, const std::string& source, EntityList& out) {
+void read_entities(RecordValue list, const std::string& entity, const std::string& source,
+                   const std::string& marker, EntityList& out) {
   RecordBuilder b;
   if (list.is_array()) {
-    for (RecordValue v : list) read_entity(v, entity, source, b, out);
+    for (RecordValue v : list) read_entity(v, entity, source, marker, b, out);
   } else {
-    read_entity(list, entity, source, b, out);
+    read_entity(list, entity, source, marker, b, out);
   }
 }
 
@@ -120,9 +257,9 @@ std::size_t CdcResult::rows() const {
 
 Result<QueryPage> parse_query_response(std::string_view body, const std::string& entity,
                                        const std::string& source) {
-  Result<Record> parsed = parse_json_record(body, source);
-  if (!parsed.is_ok()) return parsed.status();
-  const Record& r = parsed.value();
+  Body parsed = parse_body(body, source);
+  if (!parsed.record.is_ok()) return parsed.record.status();
+  const Record& r = parsed.record.value();
   const RecordValue qr = r.root().find("QueryResponse");
   if (!qr.is_object()) return bad_shape(source, "has no QueryResponse object");
   QueryPage page;
@@ -132,7 +269,7 @@ Result<QueryPage> parse_query_response(std::string_view body, const std::string&
     if (member.key() != entity) {
       return bad_shape(source, "holds '" + std::string(member.key()) + "' rows, expected '" + entity + "'");
     }
-    read_entities(member, entity, source, page.list);
+    read_entities(member, entity, source, parsed.marker, page.list);
   }
   return page;
 }
@@ -151,9 +288,9 @@ Result<long long> parse_count_response(std::string_view body, const std::string&
 }
 
 Result<CdcResult> parse_cdc_response(std::string_view body, const std::string& source) {
-  Result<Record> parsed = parse_json_record(body, source);
-  if (!parsed.is_ok()) return parsed.status();
-  const Record& r = parsed.value();
+  Body parsed = parse_body(body, source);
+  if (!parsed.record.is_ok()) return parsed.record.status();
+  const Record& r = parsed.record.value();
   const RecordValue cdc = r.root().find("CDCResponse");
   if (!cdc.is_array()) return bad_shape(source, "has no CDCResponse array");
   CdcResult out;
@@ -167,7 +304,7 @@ Result<CdcResult> parse_cdc_response(std::string_view body, const std::string& s
       for (RecordValue member : qr) {
         if (is_page_member(member.key())) continue;
         const std::string entity(member.key());
-        read_entities(member, entity, source, out.by_entity[entity]);
+        read_entities(member, entity, source, parsed.marker, out.by_entity[entity]);
       }
     }
   }
@@ -176,13 +313,13 @@ Result<CdcResult> parse_cdc_response(std::string_view body, const std::string& s
 
 Result<Entity> parse_entity_response(std::string_view body, const std::string& entity,
                                      const std::string& source) {
-  Result<Record> parsed = parse_json_record(body, source);
-  if (!parsed.is_ok()) return parsed.status();
-  const RecordValue v = parsed.value().root().find(entity);
+  Body parsed = parse_body(body, source);
+  if (!parsed.record.is_ok()) return parsed.record.status();
+  const RecordValue v = parsed.record.value().root().find(entity);
   if (!v.is_object()) return bad_shape(source, "has no " + entity + " object");
   EntityList list;
   RecordBuilder b;
-  read_entity(v, entity, source, b, list);
+  read_entity(v, entity, source, parsed.marker, b, list);
   if (!list.bad.empty()) return list.bad.front().error;
   if (list.entities.empty()) return bad_shape(source, "holds a deleted " + entity);
   return std::move(list.entities.front());

@@ -50,7 +50,8 @@ bool names_known(const Context& ctx, const mapping::Mapping& m) {
 // Reads INPUT as the connector would, or as one JSON record.
 Status read_input(const Context& ctx, const mapping::Mapping& m, const std::string& input,
                   std::vector<RawRecord>& records, std::vector<RejectedRecord>& rejected) {
-  if (ends_with(input, ".json")) {
+  const ConnectorType* type = ctx.registry.find(m.connector_type());
+  if (ends_with(input, ".json") && !(type && type->read_file && type->read_file_takes_json)) {
     std::ifstream in(input, std::ios::binary);
     if (!in) {
       Location at;
@@ -69,7 +70,6 @@ Status read_input(const Context& ctx, const mapping::Mapping& m, const std::stri
     records.push_back(std::move(rec));
     return Status::ok();
   }
-  const ConnectorType* type = ctx.registry.find(m.connector_type());
   if (!type) {
     return Status(ErrorCode::kInvalidArgument,
                   "the mapping is for connector type '" + m.connector_type() +

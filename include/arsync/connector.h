@@ -46,7 +46,7 @@ namespace arsync {
 // Bumped when this header (or a type it carries) changes incompatibly. A
 // ConnectorType records the value it was built with; the registry refuses a
 // type whose value differs.
-inline constexpr int kConnectorAbiVersion = 5;
+inline constexpr int kConnectorAbiVersion = 6;
 
 // One record as the source system gave it.
 struct RawRecord {
@@ -209,6 +209,10 @@ struct ConnectorType {
                        const std::function<void(RawRecord)>& on_record,
                        const std::function<void(RejectedRecord)>& on_rejected)>
       read_file;
+  // read_file takes `.json` files too: the connector's records arrive in JSON
+  // response bodies (a saved page maps as the connector would read it).
+  // Without it, a `.json` INPUT is one record, as a mapping sees it.
+  bool read_file_takes_json = false;
   // Optional: the record types and the names inside them that this type's
   // records carry. Mapping files for the type are checked against it by
   // `arsync mapping check|test` and when arsyncd loads them, so a misspelled

@@ -174,6 +174,34 @@ TEST(Cli, MappingTestOnGoodFileExitsZero) {
   EXPECT_NE(r.out.find("\"target_match_key\": \"90001234\""), std::string::npos) << r.out;
 }
 
+// A QuickBooks response body as the API returned it: every entity of the
+// page is mapped, and one holding a byte that is not UTF-8 is an error
+// naming the entity and field while the others are still mapped.
+TEST(Cli, MappingTestMapsEveryEntityOfAQuickBooksQueryPage) {
+  CmdResult good = run(kBin + "arsync mapping test " + kSrc + "/mappings/quickbooks/invoice.json " + kSrc +
+                       "/tests/fixtures/quickbooks/query_invoices.json");
+  EXPECT_EQ(good.status, 0) << good.out;
+  EXPECT_NE(good.out.find("\"match_key\": \"90001234\""), std::string::npos) << good.out;
+  EXPECT_NE(good.out.find("\"amount\": \"12345678901234567.89\""), std::string::npos) << good.out;
+  EXPECT_NE(good.out.find("2 mapped, 0 error(s)"), std::string::npos) << good.out;
+
+  DemoEnv env;
+  std::string page = read_file(kSrc + "/tests/fixtures/quickbooks/query_invoices.json");
+  const std::size_t name = page.find("\"name\": \"Euro");
+  ASSERT_NE(name, std::string::npos);
+  page.insert(name + 13, "\xE9");
+  write_file(env.root() / "page.json", page);
+  CmdResult bad = run(kBin + "arsync mapping test " + kSrc + "/mappings/quickbooks/invoice.json " +
+                      (env.root() / "page.json").string());
+  EXPECT_EQ(bad.status, 1) << bad.out;
+  EXPECT_NE(bad.out.find("ERROR record 130 could not be read: parse error: Invoice 130: CurrencyRef.name is "
+                         "not valid UTF-8 (bytes E9)"),
+            std::string::npos)
+      << bad.out;
+  EXPECT_NE(bad.out.find("\"match_key\": \"1037\""), std::string::npos) << bad.out;
+  EXPECT_NE(bad.out.find("1 mapped, 1 error(s)"), std::string::npos) << bad.out;
+}
+
 TEST(Cli, MappingCheckReportsTheBrokenSpot) {
   DemoEnv env;
   write_file(env.root() / "bad.json",

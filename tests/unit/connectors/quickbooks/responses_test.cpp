@@ -106,6 +106,79 @@ TEST(QboQueryResponse, AnEntityWithoutAnIdIsRejectedAndTheOthersKept) {
   EXPECT_EQ(page.value().list.rows(), 2u) << "a bad row still takes its place in the page";
 }
 
+// A byte that is not UTF-8 (0xE9: "Café" in ISO-8859-1) costs its entity,
+// not the page: the others are read, and the bad one is rejected naming the
+// field, with its bytes kept as received.
+TEST(QboQueryResponse, AnEntityWithBytesThatAreNotUtf8IsRejectedAndTheOthersKept) {
+  const std::string body = "{\"QueryResponse\":{\"Invoice\":["
+                           "{\"Id\":\"1\",\"SyncToken\":\"0\",\"DocNumber\":\"1001\"},"
+                           "{\"Id\":\"2\",\"SyncToken\":\"3\",\"CustomerRef\":{\"value\":\"7\",\"name\":\"Caf\xE9 \xFF\xFEOK\"}},"
+                           "{\"Id\":\"3\",\"SyncToken\":\"0\",\"Line\":[{\"Amount\":5},{\"Description\":\"\xC3\"}]},"
+                           "{\"Id\":\"4\",\"SyncToken\":\"0\",\"DocNumber\":\"1004\"}],"
+                           "\"startPosition\":1,\"maxResults\":4}}";
+  Result<QueryPage> page = parse_query_response(body, "Invoice", "query Invoice page 1");
+  ASSERT_TRUE(page.is_ok()) << page.status().to_string();
+  const EntityList& list = page.value().list;
+  ASSERT_EQ(list.entities.size(), 2u);
+  EXPECT_EQ(list.entities[0].id, "1");
+  EXPECT_EQ(list.entities[1].id, "4");
+  EXPECT_EQ(list.rows(), 4u);
+  ASSERT_EQ(list.bad.size(), 2u);
+  EXPECT_EQ(list.bad[0].id, "2");
+  EXPECT_EQ(list.bad[0].error.code(), ErrorCode::kParseError);
+  EXPECT_EQ(list.bad[0].error.where().field, "CustomerRef.name");
+  EXPECT_EQ(list.bad[0].error.where().segment, "Invoice");
+  EXPECT_EQ(list.bad[0].error.where().record, "2");
+  EXPECT_NE(list.bad[0].error.message().find("not valid UTF-8 (bytes E9)"), std::string::npos)
+      << list.bad[0].error.message();
+  EXPECT_NE(list.bad[0].error.to_string().find("query Invoice page 1"), std::string::npos);
+  EXPECT_NE(list.bad[0].json.find("\"name\":\"Caf\xE9 \xFF\xFEOK\""), std::string::npos)
+      << "the kept JSON has the bytes as received: " << list.bad[0].json;
+  EXPECT_EQ(list.bad[1].id, "3");
+  EXPECT_EQ(list.bad[1].error.where().field, "Line[1].Description");
+  EXPECT_NE(list.bad[1].json.find("\"Description\":\"\xC3\""), std::string::npos) << list.bad[1].json;
+}
+
+// The marker that stands for bad bytes is one the body does not hold: a
+// body with U+FDD0 (raw and escaped) reads that entity as it is.
+TEST(QboQueryResponse, TextThatLooksLikeTheMarkerIsNotTakenForBadBytes) {
+  const std::string body = "{\"QueryResponse\":{\"Invoice\":["
+                           "{\"Id\":\"1\",\"SyncToken\":\"0\",\"Memo\":\"\xEF\xB7\x90 and \\uFDD1\"},"
+                           "{\"Id\":\"2\",\"SyncToken\":\"0\",\"Memo\":\"\x80\"}]}}";
+  Result<QueryPage> page = parse_query_response(body, "Invoice", "p");
+  ASSERT_TRUE(page.is_ok()) << page.status().to_string();
+  ASSERT_EQ(page.value().list.entities.size(), 1u);
+  EXPECT_EQ(page.value().list.entities[0].data.root().find("Memo").text(), "\xEF\xB7\x90 and \xEF\xB7\x91");
+  ASSERT_EQ(page.value().list.bad.size(), 1u);
+  EXPECT_EQ(page.value().list.bad[0].id, "2");
+}
+
+// Bad bytes outside a string break the JSON: the error gives their offset
+// in the body as received.
+TEST(QboQueryResponse, BytesThatAreNotUtf8OutsideAStringFailThePageAtTheirOffset) {
+  const std::string body = "{\"QueryResponse\":{\"Invoice\":[\xE9]}}";
+  Result<QueryPage> page = parse_query_response(body, "Invoice", "p");
+  ASSERT_FALSE(page.is_ok());
+  EXPECT_NE(page.status().message().find("not valid UTF-8 at byte 29"), std::string::npos)
+      << page.status().message();
+}
+
+TEST(QboCdcResponse, AnEntityWithBytesThatAreNotUtf8IsRejectedAndTheOthersKept) {
+  const std::string body = "{\"CDCResponse\":[{\"QueryResponse\":[{\"Invoice\":["
+                           "{\"Id\":\"\xE9\",\"SyncToken\":\"0\"},{\"Id\":\"5\",\"SyncToken\":\"1\"}]},"
+                           "{\"Payment\":[{\"Id\":\"9\",\"SyncToken\":\"0\"}]}]}],\"time\":\"t\"}";
+  Result<CdcResult> cdc = parse_cdc_response(body, "cdc");
+  ASSERT_TRUE(cdc.is_ok()) << cdc.status().to_string();
+  const EntityList& invoices = cdc.value().by_entity.at("Invoice");
+  ASSERT_EQ(invoices.entities.size(), 1u);
+  EXPECT_EQ(invoices.entities[0].id, "5");
+  ASSERT_EQ(invoices.bad.size(), 1u);
+  EXPECT_EQ(invoices.bad[0].id, "") << "an Id that is not UTF-8 is not given as the id";
+  EXPECT_EQ(invoices.bad[0].error.where().field, "Id");
+  EXPECT_EQ(invoices.bad[0].json, "{\"Id\":\"\xE9\",\"SyncToken\":\"0\"}");
+  EXPECT_EQ(cdc.value().by_entity.at("Payment").entities.size(), 1u);
+}
+
 TEST(QboQueryResponse, CountReadsTotalCount) {
   Result<long long> n = parse_count_response(R"({"QueryResponse":{"totalCount":2718},"time":"x"})", "count");
   ASSERT_TRUE(n.is_ok());
