@@ -578,7 +578,11 @@ Status read_file(const ConnectorContext& ctx, const std::string& path,
       Result<Entity> one = parse_entity_response(body, e, path);
       if (!one.is_ok()) continue;
       EntityList list;
-      list.entities.push_back(std::move(one).value());
+      if (one.value().deleted) {
+        list.deleted.push_back(std::move(one.value().id));
+      } else {
+        list.entities.push_back(std::move(one).value());
+      }
       lists.emplace_back(e, std::move(list));
       break;
     }

@@ -139,16 +139,6 @@ Result<PushResult> write_current(QboApi& api, const Operation& op, const std::st
     Result<Entity> written =
         api.write(entity, build(token), request_id_for(op.idempotency_key + "/" + token), operation);
     if (written.is_ok()) return result_of(entity, written.value());
-    if (operation == "delete" && written.status().code() == ErrorCode::kParseError) {
-      // QboApi::write reads the answer as an entity, and a delete's answer is
-      // {"<Entity>":{"status":"Deleted",...}}, which it refuses. Whether the
-      // delete happened is then asked of QuickBooks itself.
-      // (A read of a deleted entity is a 400 Fault 610, not a 404; a query
-      // simply finds nothing.)
-      Result<QueryPage> left = api.query(entity, select_where(entity, "Id", id));
-      if (left.is_ok() && left.value().list.entities.empty()) return PushResult{entity, id, ""};
-      return written.status();
-    }
     if (written.status().code() != ErrorCode::kConflict) return written.status();
     last = written.status();
   }

@@ -321,7 +321,12 @@ Result<Entity> parse_entity_response(std::string_view body, const std::string& e
   RecordBuilder b;
   read_entity(v, entity, source, parsed.marker, b, list);
   if (!list.bad.empty()) return list.bad.front().error;
-  if (list.entities.empty()) return bad_shape(source, "holds a deleted " + entity);
+  if (!list.deleted.empty()) {
+    Entity gone;
+    gone.id = std::move(list.deleted.front());
+    gone.deleted = true;
+    return gone;
+  }
   return std::move(list.entities.front());
 }
 

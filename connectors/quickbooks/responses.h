@@ -43,6 +43,9 @@ struct Entity {
   std::string sync_token;
   std::string last_updated;  // MetaData.LastUpdatedTime as the server wrote it
   std::string json;          // the entity's compact JSON (kept for quarantine)
+  // A {"status":"Deleted","Id":...} answer (a delete's result): only `id`
+  // is set. Lists never hold one (their deletions are EntityList::deleted).
+  bool deleted = false;
 };
 
 // An entity in a response that cannot be used (no Id, not an object).
@@ -86,7 +89,9 @@ Result<long long> parse_count_response(std::string_view body, const std::string&
 // A CDC response. Entities of types not asked for are ignored.
 Result<CdcResult> parse_cdc_response(std::string_view body, const std::string& source);
 
-// A single-entity read or a create/update answer: {"Invoice":{...}}.
+// A single-entity read, a create/update answer: {"Invoice":{...}}, or a
+// delete's answer: {"Invoice":{"status":"Deleted","Id":"42",...}}, which is
+// an Entity with `deleted` set.
 Result<Entity> parse_entity_response(std::string_view body, const std::string& entity,
                                      const std::string& source);
 

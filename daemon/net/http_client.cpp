@@ -21,6 +21,7 @@
 #include <random>
 
 #include "arsync/log/log.h"
+#include "arsync/model/utf8.h"
 
 namespace arsync::net {
 namespace {
@@ -386,9 +387,24 @@ ClientStats HttpClient::stats() const {
 }
 
 std::string body_excerpt(std::string_view body) {
-  std::string excerpt(body.substr(0, 300));
-  for (char& c : excerpt) {
-    if (static_cast<unsigned char>(c) < 0x20) c = ' ';
+  static constexpr std::size_t kMax = 300;
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string excerpt;
+  for (std::size_t i = 0; i < body.size() && excerpt.size() < kMax;) {
+    const auto c = static_cast<unsigned char>(body[i]);
+    if (c < 0x80) {
+      excerpt += c < 0x20 || c == 0x7F ? ' ' : static_cast<char>(c);
+      ++i;
+    } else if (const std::size_t n = utf8_sequence_length(body, i); n > 0) {
+      if (excerpt.size() + n > kMax) break;  // never half a character
+      excerpt.append(body.substr(i, n));
+      i += n;
+    } else {
+      excerpt += "\\x";
+      excerpt += kHex[c >> 4];
+      excerpt += kHex[c & 0xF];
+      ++i;
+    }
   }
   return excerpt;
 }

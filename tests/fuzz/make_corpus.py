@@ -178,6 +178,17 @@ def main():
                            "\u00fc" * 40, "\u2028 separator", "emoji \U0001F600 name"]):
         write("mail_header_fuzz", "edge.%d" % i, v)
 
+    # QuickBooks response bodies as the API sends them, and one with a byte
+    # that is not UTF-8 in an entity's string.
+    qbo_dir = os.path.join(ROOT, "tests", "fixtures", "quickbooks")
+    for name in sorted(os.listdir(qbo_dir)):
+        path = os.path.join(qbo_dir, name)
+        if name.endswith(".json") and os.path.isfile(path):
+            write("qbo_response_fuzz", name, open(path, "rb").read())
+    page = open(os.path.join(qbo_dir, "query_invoices.json"), "rb").read()
+    write("qbo_response_fuzz", "query_invoices.latin1", page.replace(b'"Euro"', b'"Eur\xe9"', 1))
+    write("qbo_response_fuzz", "count.json", b'{"QueryResponse":{"totalCount":2718},"time":"2026-11-25T10:00:00.000-08:00"}')
+
     # The HTTP reader: one connection's bytes, requests back to back.
     idoc = open(IDOC_FILES[0], "rb").read()[:1500] if IDOC_FILES else b"<IDOC/>"
     get = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"

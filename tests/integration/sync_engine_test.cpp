@@ -164,6 +164,7 @@ TEST(SyncEngineStop, AStopDuringAPullCommitsTheBatchesTakenAndPullsNoFurther) {
                               return std::unique_ptr<Connector>(new ScriptedConnector(&script));
                             },
                             {},
+                            false,
                             {},
                             {}}));
   engine::EngineOptions o = one_system(env);

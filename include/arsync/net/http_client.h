@@ -151,7 +151,10 @@ class HttpClient {
 };
 
 // The first 300 bytes of an error body with control characters made spaces,
-// so that an error message quoting it stays one line (for ErrorReaders).
+// so that an error message quoting it stays one line (for ErrorReaders),
+// and each byte that is not UTF-8 written as \xNN, so that the message can
+// go to the log, the store and JSON output as it is. A character is never
+// cut in half.
 std::string body_excerpt(std::string_view body);
 
 // Percent-encodes `text` for a URL query value or path segment: RFC 3986's

@@ -35,6 +35,17 @@ ClientOptions fast(const std::string& base) {
   return o;
 }
 
+// An error body quoted in a Status goes to the log, the store and JSON
+// output: one line, UTF-8 throughout, never half a character.
+TEST(HttpClient, ABodyExcerptIsOneLineOfUtf8) {
+  EXPECT_EQ(body_excerpt("<h1>Bad\r\nGateway</h1>\x7F"), "<h1>Bad  Gateway</h1> ");
+  EXPECT_EQ(body_excerpt("Caf\xE9 M\xC3\xBCller \xC3"), "Caf\\xE9 M\xC3\xBCller \\xC3");
+  const std::string umlauts(400, 'a');
+  std::string body = std::string(299, 'a') + "\xC3\xBC" + umlauts;
+  EXPECT_EQ(body_excerpt(body), std::string(299, 'a')) << "the two bytes of \"\xC3\xBC\" do not fit";
+  EXPECT_EQ(body_excerpt(std::string(1000, 'x')).size(), 300u);
+}
+
 TEST(HttpClient, GetsTheBodyAndReusesOneKeepAliveConnection) {
   ScriptServer server([](int n, const testing::SeenRequest&, Poco::Net::HTTPServerResponse& resp) {
     answer(resp, 200, "{\"n\":" + std::to_string(n) + "}");

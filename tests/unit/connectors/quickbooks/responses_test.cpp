@@ -179,6 +179,21 @@ TEST(QboCdcResponse, AnEntityWithBytesThatAreNotUtf8IsRejectedAndTheOthersKept) 
   EXPECT_EQ(cdc.value().by_entity.at("Payment").entities.size(), 1u);
 }
 
+// A delete's answer is the entity's id with status Deleted: an Entity
+// marked deleted, not an error.
+TEST(QboEntityResponse, ADeletesAnswerIsADeletedEntity) {
+  Result<Entity> gone = parse_entity_response(
+      R"({"Payment":{"domain":"QBO","status":"Deleted","Id":"173"},"time":"2026-11-25T10:00:00.000-08:00"})",
+      "Payment", "delete Payment");
+  ASSERT_TRUE(gone.is_ok()) << gone.status().to_string();
+  EXPECT_TRUE(gone.value().deleted);
+  EXPECT_EQ(gone.value().id, "173");
+  Result<Entity> read = parse_entity_response(R"({"Payment":{"Id":"174","SyncToken":"2"}})", "Payment", "read");
+  ASSERT_TRUE(read.is_ok());
+  EXPECT_FALSE(read.value().deleted);
+  EXPECT_EQ(read.value().sync_token, "2");
+}
+
 TEST(QboQueryResponse, CountReadsTotalCount) {
   Result<long long> n = parse_count_response(R"({"QueryResponse":{"totalCount":2718},"time":"x"})", "count");
   ASSERT_TRUE(n.is_ok());
