@@ -185,39 +185,33 @@ Status bad_shape(const std::string& source, const std::string& what) {
 void read_entity(RecordValue v, const std::string& entity, const std::string& source, const std::string& marker,
                  RecordBuilder& b, EntityList& out) {
   const RecordValue id = v.find("Id");
+  // Every row takes its place in the page, a rejected one too.
+  out.row_times.emplace_back(v.find("MetaData").find("LastUpdatedTime").text());
+  const auto reject = [&](std::string bad_id, Location where, std::string message, std::string json) {
+    out.bad.push_back({std::move(bad_id), Status(ErrorCode::kParseError, std::move(message), std::move(where)),
+                       std::move(json)});
+  };
   if (!marker.empty()) {
     if (auto marked = find_marked(v, marker, "")) {
-      BadEntity bad;
-      if (id.is_text() && id.text().find(marker) == std::string_view::npos) bad.id = std::string(id.text());
+      std::string bad_id;
+      if (id.is_text() && id.text().find(marker) == std::string_view::npos) bad_id = std::string(id.text());
       Location where = Location::in_file(source);
-      where.record = bad.id;
+      where.record = bad_id;
       where.segment = entity;
       where.field = marked->first;
-      bad.error = Status(ErrorCode::kParseError,
-                         entity + (bad.id.empty() ? "" : " " + bad.id) + ": " + marked->first +
-                             " is not valid UTF-8 (bytes " + marked->second +
-                             "); the entity is kept as received",
-                         where);
-      bad.json = unmark(v.to_json_text(), marker);
-      out.bad.push_back(std::move(bad));
-      out.row_times.emplace_back(v.find("MetaData").find("LastUpdatedTime").text());
-      return;
+      std::string message = entity + (bad_id.empty() ? "" : " " + bad_id) + ": " + marked->first +
+                            " is not valid UTF-8 (bytes " + marked->second + "); the entity is kept as received";
+      return reject(std::move(bad_id), std::move(where), std::move(message), unmark(v.to_json_text(), marker));
     }
   }
   if (!v.is_object() || !id.is_text() || id.text().empty()) {
-    BadEntity bad;
-    bad.id = std::string(id.is_text() ? id.text() : "");
     Location where = Location::in_file(source);
     where.segment = entity;
     where.field = "Id";
-    bad.error = Status(ErrorCode::kParseError,
-                       v.is_object() ? entity + " without an Id" : entity + " entry that is not an object", where);
-    bad.json = v.to_json_text();
-    out.bad.push_back(std::move(bad));
-    out.row_times.emplace_back(v.find("MetaData").find("LastUpdatedTime").text());
-    return;
+    return reject(std::string(id.is_text() ? id.text() : ""), std::move(where),
+                  v.is_object() ? entity + " without an Id" : entity + " entry that is not an object",
+                  v.to_json_text());
   }
-  out.row_times.emplace_back(v.find("MetaData").find("LastUpdatedTime").text());
   if (v.find("status").text() == "Deleted") {
     out.deleted.emplace_back(id.text());
     return;
