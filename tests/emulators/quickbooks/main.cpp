@@ -5,7 +5,7 @@
 //   qbo_emulator --listen HOST:PORT --realm ID --access-token T --refresh-token T
 //                --client-id ID --client-secret S [--invoices N] [--rate N [--rate-window-ms MS]]
 //                [--latency-ms N] [--fixtures DIR] [--access-token-ttl SECONDS]
-//                [--auth-code CODE] [--webhook-url URL --verifier-token T] [--corrupt-text TEXT]
+//                [--auth-code CODE] [--webhook-url URL --verifier-token T]
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -27,7 +27,7 @@ namespace {
             << "\nusage: qbo_emulator --listen HOST:PORT --realm ID --access-token T "
                "--refresh-token T --client-id ID --client-secret S [--invoices N] [--rate N [--rate-window-ms MS]] "
                "[--latency-ms N] [--fixtures DIR] [--access-token-ttl SECONDS] [--auth-code CODE] "
-               "[--webhook-url URL --verifier-token T] [--corrupt-text TEXT]\n";
+               "[--webhook-url URL --verifier-token T]\n";
   std::exit(2);
 }
 
@@ -48,8 +48,7 @@ int main(int argc, char** argv) {
                                        "--refresh-token", "--client-id",      "--client-secret",
                                        "--invoices",      "--rate",           "--latency-ms",
                                        "--fixtures",      "--access-token-ttl", "--auth-code",
-                                       "--webhook-url",   "--verifier-token", "--rate-window-ms",
-                                       "--corrupt-text"};
+                                       "--webhook-url",   "--verifier-token", "--rate-window-ms"};
   std::map<std::string, std::string> args;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -73,7 +72,6 @@ int main(int argc, char** argv) {
   config.rate_per_minute = static_cast<int>(number(args, "--rate", 0));
   config.latency_ms = static_cast<int>(number(args, "--latency-ms", 0));
   config.rate_window_ms = static_cast<int>(number(args, "--rate-window-ms", 60'000));
-  if (args.count("--corrupt-text")) config.corrupt_text = args["--corrupt-text"];
   if (config.rate_window_ms < 1) usage("--rate-window-ms wants at least 1");
 
   qbo::OAuthConfig oauth;

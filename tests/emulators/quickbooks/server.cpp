@@ -196,14 +196,6 @@ void Emulator::handle(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServ
     f.code = "10000";
     a = Answer(500, fault_body(f, now_ms()));
   }
-  if (!config_.corrupt_text.empty() &&
-      (request.getMethod() == Poco::Net::HTTPRequest::HTTP_GET ||
-       request.getURI().find("/query") != std::string::npos)) {
-    for (std::size_t at = a.body.find(config_.corrupt_text); at != std::string::npos;
-         at = a.body.find(config_.corrupt_text, at + config_.corrupt_text.size() + 1)) {
-      a.body.insert(at + config_.corrupt_text.size(), "\xE9");
-    }
-  }
   if (config_.latency_ms > 0)
     std::this_thread::sleep_for(std::chrono::milliseconds(config_.latency_ms));
   response.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(a.status));

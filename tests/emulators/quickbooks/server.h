@@ -27,11 +27,6 @@ struct ServerConfig {
   int rate_per_minute = 0;  // 0: unthrottled; requests per rate window
   int rate_window_ms = 60'000;  // Intuit's window is a minute; tests shorten it
   int latency_ms = 0;
-  // Fault injection: in every answer to a read (a GET, or a query), each
-  // occurrence of this text is followed by the byte 0xE9, which is not
-  // UTF-8: a record damaged at the source, as a connector would meet it.
-  // Answers to writes are left whole, so a test can create the record.
-  std::string corrupt_text;
 };
 
 // Called after a committed write with the changes it made (webhooks).
